@@ -1,0 +1,130 @@
+import type { LanguageModelV4 } from "@ai-sdk/provider";
+import { generateText, type ModelMessage } from "ai";
+import type { BudgetPlan } from "../../shared/context/budget";
+import { truncateToTokens } from "../../shared/context/tokens";
+import { planWindow } from "../../shared/context/window";
+import { log } from "../../shared/log";
+import { COMPACTION_MARKER } from "../../shared/models/builtin";
+import { toModelMessages } from "./messages";
+import type { ContextRow, SessionMeta, SessionStore } from "./store";
+
+/** What a turn hands its model: instructions with the rolling summary, and recent messages. */
+export interface TurnContext {
+  instructions: string;
+  messages: ModelMessage[];
+  compacted: boolean;
+}
+
+/** What building a context needs. */
+export interface ContextOptions {
+  store: SessionStore;
+  meta: SessionMeta;
+  instructions: string;
+  plan: BudgetPlan;
+  model: LanguageModelV4;
+  modelName: string;
+  turnId: string;
+  maxRetries: number;
+  abortSignal?: AbortSignal;
+}
+
+const COMPACTION_INSTRUCTIONS = `${COMPACTION_MARKER} You maintain the running summary of a conversation between a user and an assistant.
+Merge the previous summary with the new messages into one concise summary. Keep facts, names, numbers, decisions and open questions; drop pleasantries.
+Answer with the summary only.`;
+
+/**
+ * Builds the model's context for a turn. Reads only the unsummarized tail of history, newest
+ * first, and stops once the window is full, so the cost does not grow with history. When the
+ * tail outgrows the window, its older part is folded into the rolling summary by the model.
+ */
+export async function buildContext(options: ContextOptions): Promise<TurnContext> {
+  const { store, meta, plan } = options;
+  const tail: ContextRow[] = [];
+  let tokens = 0;
+  for (const row of store.contextRowsNewestFirst(meta.summaryThroughSeq)) {
+    tail.push(row);
+    tokens += Math.min(row.tokens, plan.perMessage);
+    if (tokens > plan.window) break;
+  }
+  tail.reverse();
+
+  let summary = meta.summary;
+  let kept = tail;
+  let compacted = false;
+  const cut = planWindow(
+    tail.map((row) => ({ seq: row.seq, role: row.role, tokens: Math.min(row.tokens, plan.perMessage) })),
+    plan.window,
+    plan.compactTo,
+  );
+  if (cut.status === "compact") {
+    kept = tail.filter((row) => row.seq > cut.throughSeq);
+    try {
+      summary = await compact(options, cut.throughSeq);
+      compacted = true;
+    } catch (error) {
+      // the turn goes on with the old summary; the next turn tries again
+      log({
+        event: "notice",
+        level: "warn",
+        message: "compaction failed",
+        tenant: meta.tenant,
+        sessionId: meta.sessionId,
+        turnId: options.turnId,
+        errorName: error instanceof Error ? error.name : "unknown",
+      });
+    }
+  }
+
+  const instructions = summary
+    ? `${options.instructions}\n\nSummary of the earlier conversation:\n${summary}`
+    : options.instructions;
+  return { instructions, messages: toModelMessages(kept, plan.perMessage), compacted };
+}
+
+/** Folds messages up to `throughSeq` into the summary and stores it; returns the new summary. */
+async function compact(options: ContextOptions, throughSeq: number): Promise<string> {
+  const { store, meta, plan } = options;
+  const lines: string[] = [];
+  let tokens = 0;
+  for (const row of store.contextRowsNewestFirst(meta.summaryThroughSeq)) {
+    if (row.seq > throughSeq) continue;
+    const line = transcriptLine(row);
+    // a backlog larger than a window only builds up after failed compactions: keep its newest part
+    if (tokens + line.length / 4 > plan.window) {
+      lines.push("(older messages omitted)");
+      break;
+    }
+    tokens += line.length / 4;
+    lines.push(line);
+  }
+  lines.reverse();
+
+  const started = Date.now();
+  const result = await generateText({
+    model: options.model,
+    instructions: COMPACTION_INSTRUCTIONS,
+    prompt: `Previous summary:\n${meta.summary || "(none)"}\n\nNew messages:\n${lines.join("\n")}`,
+    maxOutputTokens: plan.summary,
+    maxRetries: options.maxRetries,
+    abortSignal: options.abortSignal,
+  });
+  store.recordModelCall({
+    turnId: options.turnId,
+    purpose: "compaction",
+    model: options.modelName,
+    inputTokens: result.usage.inputTokens ?? 0,
+    outputTokens: result.usage.outputTokens ?? 0,
+    latencyMs: Date.now() - started,
+    finishReason: result.finishReason,
+  });
+  const summary = truncateToTokens(result.text.trim(), plan.summary);
+  store.setSummary(summary, throughSeq);
+  return summary;
+}
+
+function transcriptLine(row: ContextRow): string {
+  const content = truncateToTokens(row.content.replace(/\s+/g, " "), 100);
+  if (row.role === "tool") return `tool ${row.toolName ?? ""}${row.isError ? " (error)" : ""}: ${content}`;
+  const calls = (row.toolCalls ?? []).map((call) => `${call.toolName}(${JSON.stringify(call.input)})`).join(", ");
+  return calls ? `${row.role}: ${content} [called ${calls}]` : `${row.role}: ${content}`;
+}

@@ -1,0 +1,66 @@
+/** Tables of a session's memory. History lives here, never in the agent's 2 MB state row. */
+export const SESSION_SCHEMA = `
+CREATE TABLE IF NOT EXISTS edgent_session (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  tenant TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  input_tokens INTEGER NOT NULL DEFAULT 0,
+  output_tokens INTEGER NOT NULL DEFAULT 0,
+  model_calls INTEGER NOT NULL DEFAULT 0,
+  summary TEXT NOT NULL DEFAULT '',
+  summary_through_seq INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS edgent_messages (
+  seq INTEGER PRIMARY KEY,
+  turn_id TEXT NOT NULL,
+  role TEXT NOT NULL,
+  content TEXT NOT NULL,
+  tokens INTEGER NOT NULL,
+  in_context INTEGER NOT NULL DEFAULT 1,
+  tool_calls TEXT,
+  tool_call_id TEXT,
+  tool_name TEXT,
+  is_error INTEGER,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS edgent_turns (
+  id TEXT PRIMARY KEY,
+  status TEXT NOT NULL,
+  model TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  steps INTEGER NOT NULL DEFAULT 0,
+  input_tokens INTEGER NOT NULL DEFAULT 0,
+  output_tokens INTEGER NOT NULL DEFAULT 0,
+  model_calls INTEGER NOT NULL DEFAULT 0,
+  error_code TEXT,
+  error_message TEXT
+);
+CREATE TABLE IF NOT EXISTS edgent_model_calls (
+  id INTEGER PRIMARY KEY,
+  turn_id TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  model TEXT NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  latency_ms INTEGER NOT NULL,
+  finish_reason TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS edgent_idempotency (
+  key TEXT PRIMARY KEY,
+  request_hash TEXT NOT NULL,
+  turn_id TEXT NOT NULL,
+  response TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS edgent_idempotency_created ON edgent_idempotency (created_at);
+CREATE TABLE IF NOT EXISTS edgent_facts (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+`;

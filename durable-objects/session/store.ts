@@ -1,0 +1,297 @@
+import type { Fact, FactMemory } from "../../shared/agents/define";
+import type { Message, MessagePage, MessageRole, ToolCall } from "../../shared/contracts/message";
+import type { Usage } from "../../shared/contracts/session";
+import { estimateMessageTokens } from "../../shared/context/tokens";
+import { SESSION_SCHEMA } from "./schema";
+
+/** The session's identity and counters. */
+export interface SessionMeta {
+  tenant: string;
+  sessionId: string;
+  agent: string;
+  createdAt: string;
+  lastSeq: number;
+  usage: Usage;
+  summary: string;
+  summaryThroughSeq: number;
+}
+
+/** A message about to be appended; seq and time are assigned by the store. */
+export interface NewMessage {
+  turnId: string;
+  role: MessageRole;
+  content: string;
+  toolCalls?: ToolCall[];
+  toolCallId?: string;
+  toolName?: string;
+  isError?: boolean;
+}
+
+/** What the context builder reads of a message. */
+export interface ContextRow extends Message {
+  tokens: number;
+}
+
+/** One model call, recorded for usage accounting. */
+export interface ModelCallRecord {
+  turnId: string;
+  purpose: "turn" | "compaction";
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  latencyMs: number;
+  finishReason?: string;
+}
+
+type Row = Record<string, SqlStorageValue>;
+
+/** Idempotency records are kept this long. */
+const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** A session's memory in the Durable Object's SQLite: messages, turns, usage, facts. */
+export class SessionStore implements FactMemory {
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** Creates the tables if this object has never held a session. */
+  migrate(): void {
+    this.sql.exec(SESSION_SCHEMA);
+  }
+
+  meta(): SessionMeta | null {
+    const row = this.sql.exec<Row>("SELECT * FROM edgent_session WHERE id = 1").toArray()[0];
+    if (!row) return null;
+    return {
+      tenant: String(row.tenant),
+      sessionId: String(row.session_id),
+      agent: String(row.agent),
+      createdAt: String(row.created_at),
+      lastSeq: Number(row.last_seq),
+      usage: {
+        inputTokens: Number(row.input_tokens),
+        outputTokens: Number(row.output_tokens),
+        modelCalls: Number(row.model_calls),
+      },
+      summary: String(row.summary),
+      summaryThroughSeq: Number(row.summary_through_seq),
+    };
+  }
+
+  create(tenant: string, sessionId: string, agent: string, createdAt: string): void {
+    this.sql.exec(
+      "INSERT INTO edgent_session (id, tenant, session_id, agent, created_at) VALUES (1, ?, ?, ?, ?)",
+      tenant,
+      sessionId,
+      agent,
+      createdAt,
+    );
+  }
+
+  /** Appends a message with the next seq; seq never repeats or goes back. */
+  append(message: NewMessage): Message {
+    const createdAt = new Date().toISOString();
+    const seq = Number(
+      this.sql.exec<{ last_seq: number }>("UPDATE edgent_session SET last_seq = last_seq + 1 RETURNING last_seq").one()
+        .last_seq,
+    );
+    this.sql.exec(
+      `INSERT INTO edgent_messages (seq, turn_id, role, content, tokens, tool_calls, tool_call_id, tool_name, is_error, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      seq,
+      message.turnId,
+      message.role,
+      message.content,
+      estimateMessageTokens(message.content) +
+        (message.toolCalls ? estimateMessageTokens(JSON.stringify(message.toolCalls)) : 0),
+      message.toolCalls ? JSON.stringify(message.toolCalls) : null,
+      message.toolCallId ?? null,
+      message.toolName ?? null,
+      message.isError === undefined ? null : Number(message.isError),
+      createdAt,
+    );
+    return toMessage({ ...message, seq, createdAt });
+  }
+
+  /** A page of history in seq order. */
+  list(after: number, limit: number): MessagePage {
+    const rows = this.sql
+      .exec<Row>("SELECT * FROM edgent_messages WHERE seq > ? ORDER BY seq LIMIT ?", after, limit + 1)
+      .toArray();
+    return { messages: rows.slice(0, limit).map(rowToMessage), hasMore: rows.length > limit };
+  }
+
+  /**
+   * Yields messages that belong in the model's context, newest first, from the end back to
+   * `afterSeq`. A lazy cursor: the caller stops reading once its budget is full.
+   */
+  *contextRowsNewestFirst(afterSeq: number): Generator<ContextRow> {
+    const cursor = this.sql.exec<Row>(
+      "SELECT * FROM edgent_messages WHERE seq > ? AND in_context = 1 ORDER BY seq DESC",
+      afterSeq,
+    );
+    for (const row of cursor) yield { ...rowToMessage(row), tokens: Number(row.tokens) };
+  }
+
+  startTurn(turnId: string, model: string): void {
+    this.sql.exec(
+      "INSERT INTO edgent_turns (id, status, model, started_at) VALUES (?, 'running', ?, ?)",
+      turnId,
+      model,
+      new Date().toISOString(),
+    );
+  }
+
+  finishTurn(turnId: string, steps: number): void {
+    this.sql.exec(
+      "UPDATE edgent_turns SET status = 'completed', steps = ?, finished_at = ? WHERE id = ?",
+      steps,
+      new Date().toISOString(),
+      turnId,
+    );
+  }
+
+  /** Marks a turn failed; its messages stay in history but leave the model's context. */
+  failTurn(turnId: string, code: string, message: string): void {
+    this.sql.exec(
+      "UPDATE edgent_turns SET status = 'failed', error_code = ?, error_message = ?, finished_at = ? WHERE id = ?",
+      code,
+      message,
+      new Date().toISOString(),
+      turnId,
+    );
+    this.sql.exec("UPDATE edgent_messages SET in_context = 0 WHERE turn_id = ?", turnId);
+  }
+
+  /** Fails turns left running by an object that was evicted or crashed mid-turn. */
+  failAbandonedTurns(): number {
+    const abandoned = this.sql
+      .exec<{ id: string }>("SELECT id FROM edgent_turns WHERE status = 'running'")
+      .toArray()
+      .map((row) => row.id);
+    for (const id of abandoned) this.failTurn(id, "internal", "the turn was interrupted by a restart");
+    return abandoned.length;
+  }
+
+  /** Records a model call and adds it to the turn's and the session's totals. */
+  recordModelCall(call: ModelCallRecord): void {
+    this.sql.exec(
+      `INSERT INTO edgent_model_calls (turn_id, purpose, model, input_tokens, output_tokens, latency_ms, finish_reason, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      call.turnId,
+      call.purpose,
+      call.model,
+      call.inputTokens,
+      call.outputTokens,
+      call.latencyMs,
+      call.finishReason ?? null,
+      new Date().toISOString(),
+    );
+    this.sql.exec(
+      `UPDATE edgent_turns SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,
+       model_calls = model_calls + 1 WHERE id = ?`,
+      call.inputTokens,
+      call.outputTokens,
+      call.turnId,
+    );
+    this.sql.exec(
+      `UPDATE edgent_session SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,
+       model_calls = model_calls + 1 WHERE id = 1`,
+      call.inputTokens,
+      call.outputTokens,
+    );
+  }
+
+  turnUsage(turnId: string): Usage {
+    const row = this.sql
+      .exec<Row>("SELECT input_tokens, output_tokens, model_calls FROM edgent_turns WHERE id = ?", turnId)
+      .one();
+    return {
+      inputTokens: Number(row.input_tokens),
+      outputTokens: Number(row.output_tokens),
+      modelCalls: Number(row.model_calls),
+    };
+  }
+
+  setSummary(summary: string, throughSeq: number): void {
+    this.sql.exec("UPDATE edgent_session SET summary = ?, summary_through_seq = ? WHERE id = 1", summary, throughSeq);
+  }
+
+  /** The stored response for an idempotency key, if it is still fresh. */
+  idempotent(key: string): { requestHash: string; response: string } | null {
+    const row = this.sql
+      .exec<Row>(
+        "SELECT request_hash, response FROM edgent_idempotency WHERE key = ? AND created_at > ?",
+        key,
+        Date.now() - IDEMPOTENCY_TTL_MS,
+      )
+      .toArray()[0];
+    return row ? { requestHash: String(row.request_hash), response: String(row.response) } : null;
+  }
+
+  saveIdempotent(key: string, requestHash: string, turnId: string, response: string): void {
+    const now = Date.now();
+    this.sql.exec("DELETE FROM edgent_idempotency WHERE created_at <= ?", now - IDEMPOTENCY_TTL_MS);
+    this.sql.exec(
+      "INSERT OR REPLACE INTO edgent_idempotency (key, request_hash, turn_id, response, created_at) VALUES (?, ?, ?, ?, ?)",
+      key,
+      requestHash,
+      turnId,
+      response,
+      now,
+    );
+  }
+
+  remember(key: string, value: string): Fact {
+    const updatedAt = new Date().toISOString();
+    this.sql.exec(
+      "INSERT INTO edgent_facts (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+      key,
+      value,
+      updatedAt,
+    );
+    return { key, value, updatedAt };
+  }
+
+  recall(query?: string): Fact[] {
+    const rows = query?.trim()
+      ? this.sql.exec<Row>(
+          "SELECT * FROM edgent_facts WHERE key LIKE ?1 ESCAPE '\\' OR value LIKE ?1 ESCAPE '\\' ORDER BY updated_at DESC LIMIT 50",
+          `%${query.trim().replace(/[\\%_]/g, "\\$&")}%`,
+        )
+      : this.sql.exec<Row>("SELECT * FROM edgent_facts ORDER BY updated_at DESC LIMIT 50");
+    return rows.toArray().map((row) => ({
+      key: String(row.key),
+      value: String(row.value),
+      updatedAt: String(row.updated_at),
+    }));
+  }
+}
+
+function rowToMessage(row: Row): Message {
+  return toMessage({
+    seq: Number(row.seq),
+    turnId: String(row.turn_id),
+    role: String(row.role) as MessageRole,
+    content: String(row.content),
+    createdAt: String(row.created_at),
+    toolCalls: row.tool_calls === null ? undefined : (JSON.parse(String(row.tool_calls)) as ToolCall[]),
+    toolCallId: row.tool_call_id === null ? undefined : String(row.tool_call_id),
+    toolName: row.tool_name === null ? undefined : String(row.tool_name),
+    isError: row.is_error === null ? undefined : Boolean(row.is_error),
+  });
+}
+
+/** Drops absent optional fields so the wire shape stays minimal. */
+function toMessage(message: NewMessage & { seq: number; createdAt: string }): Message {
+  const out: Message = {
+    seq: message.seq,
+    role: message.role,
+    content: message.content,
+    turnId: message.turnId,
+    createdAt: message.createdAt,
+  };
+  if (message.toolCalls) out.toolCalls = message.toolCalls;
+  if (message.toolCallId !== undefined) out.toolCallId = message.toolCallId;
+  if (message.toolName !== undefined) out.toolName = message.toolName;
+  if (message.isError !== undefined) out.isError = message.isError;
+  return out;
+}

@@ -1,0 +1,152 @@
+import type { LanguageModelV4 } from "@ai-sdk/provider";
+import { generateText, stepCountIs, type ToolSet, tool } from "ai";
+import { z } from "zod";
+import type { AgentDefinition, ToolContext } from "../../shared/agents/define";
+import type { Message, TurnResponse } from "../../shared/contracts/message";
+import { planBudget } from "../../shared/context/budget";
+import type { Failure } from "../../shared/errors";
+import { log } from "../../shared/log";
+import { classifyModelFailure } from "../../shared/models/failure";
+import { buildContext } from "./context";
+import { fromStepMessages } from "./messages";
+import type { SessionMeta, SessionStore } from "./store";
+
+/** Everything a turn needs from its session. */
+export interface TurnOptions {
+  store: SessionStore;
+  meta: SessionMeta;
+  agent: AgentDefinition;
+  model: LanguageModelV4;
+  modelName: string;
+  turnId: string;
+  content: string;
+  maxRetries: number;
+}
+
+/** How a turn ended. */
+export type TurnOutcome = { status: "completed"; response: TurnResponse } | { status: "failed"; failure: Failure };
+
+/**
+ * Runs one turn: stores the user message, builds a bounded context, loops model calls and
+ * tools up to the agent's step limit, and stores every step as it finishes. On a provider
+ * failure the turn is marked failed and what was stored stays stored.
+ */
+export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
+  const { store, meta, agent, turnId } = options;
+  const started = Date.now();
+  store.startTurn(turnId, options.modelName);
+  const appended: Message[] = [store.append({ turnId, role: "user", content: options.content })];
+  let steps = 0;
+  let compacted = false;
+  let stepStarted = Date.now();
+
+  const finish = (status: "completed" | "failed", errorCode?: string) => {
+    const usage = store.turnUsage(turnId);
+    log({
+      event: "turn",
+      tenant: meta.tenant,
+      sessionId: meta.sessionId,
+      agent: agent.name,
+      turnId,
+      status,
+      durationMs: Date.now() - started,
+      model: options.modelName,
+      steps,
+      compacted,
+      ...usage,
+      ...(errorCode ? { errorCode } : {}),
+    });
+    return usage;
+  };
+
+  try {
+    const context = await buildContext({
+      store,
+      meta,
+      instructions: agent.instructions,
+      plan: planBudget(agent.contextBudget, fixedContextText(agent)),
+      model: options.model,
+      modelName: options.modelName,
+      turnId,
+      maxRetries: options.maxRetries,
+    });
+    compacted = context.compacted;
+    stepStarted = Date.now();
+    const result = await generateText({
+      model: options.model,
+      instructions: context.instructions,
+      messages: context.messages,
+      tools: toolSet(agent, {
+        tenant: meta.tenant,
+        sessionId: meta.sessionId,
+        turnId,
+        memory: store,
+        now: () => new Date(),
+      }),
+      stopWhen: stepCountIs(agent.maxSteps),
+      maxRetries: options.maxRetries,
+      onStepFinish(step) {
+        steps++;
+        store.recordModelCall({
+          turnId,
+          purpose: "turn",
+          model: options.modelName,
+          inputTokens: step.usage.inputTokens ?? 0,
+          outputTokens: step.usage.outputTokens ?? 0,
+          latencyMs: Date.now() - stepStarted,
+          finishReason: step.finishReason,
+        });
+        for (const message of fromStepMessages(turnId, step.response.messages)) appended.push(store.append(message));
+        stepStarted = Date.now();
+      },
+    });
+
+    let reply = appended.at(-1) as Message;
+    if (reply.role !== "assistant" || result.finalStep.toolCalls.length > 0) {
+      // the model was still calling tools when the step limit ran out
+      reply = store.append({
+        turnId,
+        role: "assistant",
+        content: `(stopped after ${agent.maxSteps} steps without a final answer)`,
+      });
+      appended.push(reply);
+    }
+    store.finishTurn(turnId, steps);
+    return { status: "completed", response: { turnId, reply, messages: appended, usage: finish("completed") } };
+  } catch (error) {
+    const failure = classifyModelFailure(error, options.modelName, turnId);
+    store.failTurn(turnId, failure.code, failure.message);
+    finish("failed", failure.code);
+    return { status: "failed", failure };
+  }
+}
+
+/** Wraps an agent's tools for the SDK; it validates arguments and feeds errors back to the model. */
+function toolSet(agent: AgentDefinition, context: ToolContext): ToolSet {
+  const tools: ToolSet = {};
+  for (const [name, definition] of Object.entries(agent.tools)) {
+    tools[name] = tool({
+      description: definition.description,
+      inputSchema: definition.parameters,
+      execute: async (args: unknown) => definition.execute(args, context),
+    });
+  }
+  return tools;
+}
+
+const fixedTextCache = new WeakMap<AgentDefinition, string>();
+
+/** Instructions plus tool schemas: the part of every context that does not change. */
+function fixedContextText(agent: AgentDefinition): string {
+  let text = fixedTextCache.get(agent);
+  if (text === undefined) {
+    const schemas = Object.entries(agent.tools).map(([name, definition]) => ({
+      name,
+      description: definition.description,
+      parameters: z.toJSONSchema(definition.parameters),
+    }));
+    text = agent.instructions + JSON.stringify(schemas);
+    fixedTextCache.set(agent, text);
+  }
+  return text;
+}

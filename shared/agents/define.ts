@@ -1,0 +1,78 @@
+import type { z } from "zod";
+import { DEFAULT_CONTEXT_BUDGET } from "../context/budget";
+
+/** A fact remembered in a session's memory. */
+export interface Fact {
+  key: string;
+  value: string;
+  updatedAt: string;
+}
+
+/** The session memory tools may read and write; backed by the session's SQL tables. */
+export interface FactMemory {
+  remember(key: string, value: string): Fact;
+  recall(query?: string): Fact[];
+}
+
+/** What a tool sees of the session it runs in. */
+export interface ToolContext {
+  tenant: string;
+  sessionId: string;
+  turnId: string;
+  memory: FactMemory;
+  now(): Date;
+}
+
+/** A tool error the model should see, e.g. bad arguments or a failed lookup. */
+export class ToolError extends Error {
+  override readonly name = "ToolError";
+}
+
+/** A tool an agent offers its model; arguments are validated against `parameters` first. */
+export interface AgentTool<Params extends z.ZodType = z.ZodType> {
+  description: string;
+  parameters: Params;
+  execute(args: z.output<Params>, context: ToolContext): unknown;
+}
+
+/** Defines a tool with its argument types inferred from the zod schema. */
+export function defineTool<Params extends z.ZodType>(tool: AgentTool<Params>): AgentTool<Params> {
+  return tool;
+}
+
+/** What an author writes to define an agent. */
+export interface AgentConfig {
+  name: string;
+  description: string;
+  instructions: string;
+  // biome-ignore lint/suspicious/noExplicitAny: a tool's own argument type is checked by defineTool
+  tools?: Record<string, AgentTool<any>>;
+  /** `provider:model`; falls back to EDGENT_DEFAULT_MODEL, then the builtin model */
+  model?: string;
+  /** tokens of context given to the model per call (default 8,000) */
+  contextBudget?: number;
+  /** model calls per turn before the turn stops (default 8) */
+  maxSteps?: number;
+}
+
+/** An agent definition with its defaults filled in. */
+export interface AgentDefinition extends Required<Omit<AgentConfig, "model">> {
+  model?: string;
+}
+
+const AGENT_NAME = /^[a-z][a-z0-9-]{0,63}$/;
+const TOOL_NAME = /^[a-zA-Z_][a-zA-Z0-9_-]{0,63}$/;
+
+/** Defines an agent, checking its names and filling in defaults. */
+export function defineAgent(config: AgentConfig): AgentDefinition {
+  if (!AGENT_NAME.test(config.name)) throw new Error(`agent name '${config.name}' must match ${AGENT_NAME}`);
+  for (const name of Object.keys(config.tools ?? {})) {
+    if (!TOOL_NAME.test(name)) throw new Error(`tool name '${name}' of agent '${config.name}' must match ${TOOL_NAME}`);
+  }
+  return {
+    ...config,
+    tools: config.tools ?? {},
+    contextBudget: config.contextBudget ?? DEFAULT_CONTEXT_BUDGET,
+    maxSteps: config.maxSteps ?? 8,
+  };
+}

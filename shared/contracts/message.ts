@@ -1,0 +1,59 @@
+import { z } from "zod";
+import { usageSchema } from "./session";
+
+/** Largest accepted user message, in characters. */
+export const MAX_CONTENT_CHARS = 32_768;
+
+/** A tool call an assistant message asked for. */
+export const toolCallSchema = z.object({
+  toolCallId: z.string(),
+  toolName: z.string(),
+  input: z.unknown(),
+});
+export type ToolCall = z.infer<typeof toolCallSchema>;
+
+/** One stored message of a session's history. */
+export const messageSchema = z.object({
+  seq: z.number().int().positive(),
+  role: z.enum(["user", "assistant", "tool"]),
+  content: z.string(),
+  turnId: z.string(),
+  createdAt: z.string(),
+  /** on assistant messages that called tools */
+  toolCalls: z.array(toolCallSchema).optional(),
+  /** on tool messages: which call this answers */
+  toolCallId: z.string().optional(),
+  toolName: z.string().optional(),
+  isError: z.boolean().optional(),
+});
+export type Message = z.infer<typeof messageSchema>;
+export type MessageRole = Message["role"];
+
+/** Body of POST /v1/sessions/:id/messages. */
+export const postMessageBodySchema = z.strictObject({
+  content: z.string().min(1).max(MAX_CONTENT_CHARS),
+});
+export type PostMessageBody = z.infer<typeof postMessageBodySchema>;
+
+/** Response of POST /v1/sessions/:id/messages. */
+export const turnResponseSchema = z.object({
+  turnId: z.string(),
+  reply: messageSchema,
+  messages: z.array(messageSchema),
+  usage: usageSchema,
+});
+export type TurnResponse = z.infer<typeof turnResponseSchema>;
+
+/** Query of GET /v1/sessions/:id/messages. */
+export const listMessagesQuerySchema = z.strictObject({
+  after: z.coerce.number().int().nonnegative().default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+export type ListMessagesQuery = z.infer<typeof listMessagesQuerySchema>;
+
+/** Response of GET /v1/sessions/:id/messages. */
+export const messagePageSchema = z.object({
+  messages: z.array(messageSchema),
+  hasMore: z.boolean(),
+});
+export type MessagePage = z.infer<typeof messagePageSchema>;

@@ -1,0 +1,44 @@
+import { z } from "zod";
+
+/** A session id chosen by the client: 1–128 chars of [A-Za-z0-9_-]. */
+export const sessionIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_-]+$/, "must contain only letters, digits, '_' and '-'");
+
+/** An agent name as used in routes and bodies. */
+export const agentNameSchema = z.string().min(1).max(64);
+
+/** Body of POST /v1/sessions. */
+export const createSessionBodySchema = z.strictObject({
+  agent: agentNameSchema,
+  sessionId: sessionIdSchema.optional(),
+});
+export type CreateSessionBody = z.infer<typeof createSessionBodySchema>;
+
+/** Token and call counters of a session or a turn. */
+export const usageSchema = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  modelCalls: z.number().int().nonnegative(),
+});
+export type Usage = z.infer<typeof usageSchema>;
+
+/** Response of POST /v1/sessions. */
+export const sessionCreatedSchema = z.object({
+  sessionId: z.string(),
+  agent: z.string(),
+  createdAt: z.string(),
+});
+export type SessionCreated = z.infer<typeof sessionCreatedSchema>;
+
+/** Response of GET /v1/sessions/:id. */
+export const sessionInfoSchema = sessionCreatedSchema.extend({
+  messageCount: z.number().int().nonnegative(),
+  usage: usageSchema,
+});
+export type SessionInfo = z.infer<typeof sessionInfoSchema>;
+
+/** An empty usage record. */
+export const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, modelCalls: 0 };

@@ -1,0 +1,9 @@
+// Secrets and optional bindings are not in wrangler.toml, so `wrangler types` cannot see them.
+interface Env {
+  /** JSON object of bearer token → tenant (`wrangler secret put EDGENT_TOKENS`) */
+  EDGENT_TOKENS?: string;
+  /** key for the OpenAI-compatible endpoint (`wrangler secret put OPENAI_API_KEY`) */
+  OPENAI_API_KEY?: string;
+  /** Workers AI, when `[ai]` is enabled in wrangler.toml */
+  AI?: Ai;
+}

@@ -1,0 +1,57 @@
+/** Error codes the runtime can answer with, each mapped to one HTTP status. */
+export const ERROR_STATUS = {
+  bad_request: 400, // malformed JSON or a query that cannot be read
+  validation_failed: 400, // a body or query violates its schema
+  unauthorized: 401, // missing or unknown bearer token
+  not_found: 404, // unknown route, session or agent (also another tenant's session)
+  method_not_allowed: 405, // the route exists, the method does not
+  conflict: 409, // session id taken by another agent, idempotency key reused
+  payload_too_large: 413, // body over the size limit
+  unsupported_media_type: 415, // body that is not JSON
+  model_error: 502, // the model provider failed after retries
+  model_unavailable: 503, // the model provider is unreachable, overloaded or rate limited
+  model_misconfigured: 503, // the model name or its provider settings are not usable
+  session_unavailable: 503, // the session's object is restarting or overloaded: retry
+  internal: 500, // a bug: never for bad input
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
+
+/** The wire shape of every error body. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; turnId?: string };
+}
+
+/** Base error of the runtime: a typed code that maps to an HTTP status at the router's edge. */
+export class EdgentError<Code extends ErrorCode = ErrorCode> extends Error {
+  override readonly name = "EdgentError";
+  readonly code: Code;
+  readonly details: { turnId?: string };
+
+  constructor(code: Code, message: string, options: { cause?: unknown; turnId?: string } = {}) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.details = options.turnId ? { turnId: options.turnId } : {};
+  }
+
+  get status(): (typeof ERROR_STATUS)[Code] {
+    return ERROR_STATUS[this.code];
+  }
+
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message, ...this.details } };
+  }
+}
+
+/** A failure carried across Durable Object RPC, where class identity is lost. */
+export interface Failure {
+  code: ErrorCode;
+  message: string;
+  turnId?: string;
+}
+
+/** Rebuilds an EdgentError from a failure that crossed an RPC boundary. */
+export function fromFailure(failure: Failure): EdgentError {
+  return new EdgentError(failure.code, failure.message, { turnId: failure.turnId });
+}

@@ -1,0 +1,156 @@
+import type {
+  LanguageModelV4,
+  LanguageModelV4CallOptions,
+  LanguageModelV4Content,
+  LanguageModelV4GenerateResult,
+  LanguageModelV4Prompt,
+  LanguageModelV4StreamPart,
+  LanguageModelV4StreamResult,
+  LanguageModelV4Usage,
+} from "@ai-sdk/provider";
+import { estimateTokens, truncateToTokens } from "../context/tokens";
+
+/** Instructions that start with this marker ask the builtin model for a summary. */
+export const COMPACTION_MARKER = "[edgent:compact]";
+
+/**
+ * The offline default model: deterministic, instant, no network. It implements the same
+ * provider interface as real models, so tool calls, usage and errors take the real path.
+ *
+ * - plain text: replies with the text verbatim
+ * - `/tool NAME {json}`: calls tool NAME with that JSON, then replies with the result
+ * - `/history`: replies with a JSON array of the user-message texts in its context
+ */
+export class BuiltinModel implements LanguageModelV4 {
+  readonly specificationVersion = "v4";
+  readonly provider = "builtin";
+  readonly supportedUrls = {};
+  private calls = 0;
+
+  constructor(readonly modelId: string) {}
+
+  async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
+    options.abortSignal?.throwIfAborted();
+    const callId = ++this.calls;
+    const content = respond(options, callId);
+    const outputText = content.map((part) => (part.type === "text" ? part.text : JSON.stringify(part))).join("");
+    const hasToolCall = content.some((part) => part.type === "tool-call");
+    return {
+      content,
+      finishReason: hasToolCall ? { unified: "tool-calls", raw: "tool_calls" } : { unified: "stop", raw: "stop" },
+      usage: usage(promptTokens(options), estimateTokens(outputText)),
+      warnings: [],
+    };
+  }
+
+  async doStream(options: LanguageModelV4CallOptions): Promise<LanguageModelV4StreamResult> {
+    const result = await this.doGenerate(options);
+    const parts: LanguageModelV4StreamPart[] = [{ type: "stream-start", warnings: [] }];
+    result.content.forEach((part, index) => {
+      if (part.type === "text") {
+        const id = `text-${index}`;
+        parts.push({ type: "text-start", id }, { type: "text-delta", id, delta: part.text }, { type: "text-end", id });
+      } else if (part.type === "tool-call") {
+        parts.push(part);
+      }
+    });
+    parts.push({ type: "finish", finishReason: result.finishReason, usage: result.usage });
+    return {
+      stream: new ReadableStream({
+        start(controller) {
+          for (const part of parts) controller.enqueue(part);
+          controller.close();
+        },
+      }),
+    };
+  }
+}
+
+function respond(options: LanguageModelV4CallOptions, callId: number): LanguageModelV4Content[] {
+  const { prompt } = options;
+  const system = prompt.find((message) => message.role === "system");
+  if (system?.content.startsWith(COMPACTION_MARKER)) {
+    return [{ type: "text", text: summarize(userTexts(prompt).at(-1) ?? "", options.maxOutputTokens) }];
+  }
+
+  const last = prompt.at(-1);
+  if (last?.role === "tool") {
+    const lines = last.content.flatMap((part) => {
+      if (part.type !== "tool-result") return [];
+      const { output } = part;
+      if (output.type === "error-text" || output.type === "error-json") {
+        return [
+          `Tool ${part.toolName} failed: ${typeof output.value === "string" ? output.value : JSON.stringify(output.value)}`,
+        ];
+      }
+      const value = output.type === "text" || output.type === "json" ? output.value : output;
+      return [`Tool ${part.toolName} returned: ${JSON.stringify(value)}`];
+    });
+    return [{ type: "text", text: lines.join("\n") }];
+  }
+
+  const text = userTexts(prompt).at(-1) ?? "";
+  const tool = /^\/tool\s+(\S+)\s*([\s\S]*)$/.exec(text.trim());
+  if (tool) {
+    return [
+      {
+        type: "tool-call",
+        toolCallId: `builtin-call-${callId}`,
+        toolName: tool[1] as string,
+        // passed through unparsed, so malformed JSON exercises the runtime's tool-error path
+        input: tool[2]?.trim() || "{}",
+      },
+    ];
+  }
+  if (text.trim() === "/history") {
+    return [{ type: "text", text: JSON.stringify(userTexts(prompt)) }];
+  }
+  return [{ type: "text", text }];
+}
+
+/** Every user message's text in the prompt, oldest first. */
+function userTexts(prompt: LanguageModelV4Prompt): string[] {
+  return prompt.flatMap((message) =>
+    message.role === "user"
+      ? [
+          message.content
+            .map((part) => (part.type === "text" ? part.text : ""))
+            .join("")
+            .trim(),
+        ]
+      : [],
+  );
+}
+
+/**
+ * A deterministic stand-in for a model-written summary: the previous summary plus one
+ * short line per transcript entry, keeping the newest part when over the limit.
+ */
+function summarize(request: string, maxOutputTokens: number | undefined): string {
+  const lines = request
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0)
+    .map((line) => (line.length > 120 ? `${line.slice(0, 117)}...` : line));
+  const text = lines.join("\n");
+  if (!maxOutputTokens || estimateTokens(text) <= maxOutputTokens) return text;
+  const tail = text.slice(-maxOutputTokens * 4 + 32);
+  return truncateToTokens(`[earlier parts omitted] ${tail.slice(tail.indexOf("\n") + 1)}`, maxOutputTokens);
+}
+
+function promptTokens(options: LanguageModelV4CallOptions): number {
+  let tokens = 0;
+  for (const message of options.prompt) {
+    tokens +=
+      4 + estimateTokens(typeof message.content === "string" ? message.content : JSON.stringify(message.content));
+  }
+  for (const tool of options.tools ?? []) tokens += estimateTokens(JSON.stringify(tool));
+  return tokens;
+}
+
+function usage(input: number, output: number): LanguageModelV4Usage {
+  return {
+    inputTokens: { total: input, noCache: input, cacheRead: undefined, cacheWrite: undefined },
+    outputTokens: { total: output, text: output, reasoning: undefined },
+  };
+}

@@ -1,0 +1,27 @@
+import { APICallError, RetryError } from "ai";
+import type { Failure } from "../errors";
+
+/** Statuses that mean the provider is overloaded or unreachable rather than broken. */
+const UNAVAILABLE_STATUSES = new Set([408, 429, 503, 504, 529]);
+
+/**
+ * Turns a model provider error (after the SDK's retries) into a failure the client can act
+ * on: `model_unavailable` (503, try later) or `model_error` (502). Messages name the
+ * provider's status, never request contents.
+ */
+export function classifyModelFailure(error: unknown, model: string, turnId: string): Failure {
+  const attempts = RetryError.isInstance(error) ? error.errors.length : 1;
+  const last = RetryError.isInstance(error) ? error.lastError : error;
+  const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
+  if (APICallError.isInstance(last)) {
+    const unavailable = last.statusCode === undefined || UNAVAILABLE_STATUSES.has(last.statusCode);
+    const status = last.statusCode === undefined ? "could not be reached" : `answered HTTP ${last.statusCode}`;
+    return {
+      code: unavailable ? "model_unavailable" : "model_error",
+      message: `model '${model}' ${status}${tries}`,
+      turnId,
+    };
+  }
+  const name = last instanceof Error ? last.name : "error";
+  return { code: "model_error", message: `model '${model}' failed${tries} (${name})`, turnId };
+}

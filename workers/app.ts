@@ -1,0 +1,18 @@
+import { Hono } from "hono";
+import type { RouterEnv } from "./env";
+import { requireTenant } from "./middleware/auth";
+import { methodNotAllowed, notFound, onError } from "./middleware/errors";
+import { requestLog } from "./middleware/request-log";
+import { agentRoutes } from "./routes/agents";
+import { sessionRoutes } from "./routes/sessions";
+
+/** The router: authenticates, validates and hands each request to its session's object. */
+export const app = new Hono<RouterEnv>()
+  .use(requestLog)
+  .get("/healthz", (c) => c.json({ ok: true }))
+  .all("/healthz", methodNotAllowed(["GET"]))
+  .use("/v1/*", requireTenant)
+  .route("/v1/agents", agentRoutes)
+  .route("/v1/sessions", sessionRoutes)
+  .notFound(notFound)
+  .onError(onError);

@@ -1,0 +1,65 @@
+import type { Context } from "hono";
+import type { z } from "zod";
+import { EdgentError } from "../shared/errors";
+
+/** Largest accepted request body. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Reads and validates a JSON body: 415 if not JSON, 413 if too large, 400 if malformed or invalid. */
+export async function readJson<Schema extends z.ZodType>(c: Context, schema: Schema): Promise<z.output<Schema>> {
+  const contentType = c.req.header("content-type") ?? "";
+  if (!/^application\/([\w.+-]*\+)?json\b/i.test(contentType.trim())) {
+    throw new EdgentError("unsupported_media_type", "the body must be JSON (Content-Type: application/json)");
+  }
+  const text = await readLimited(c.req.raw, MAX_BODY_BYTES);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new EdgentError("bad_request", "the body is not valid JSON");
+  }
+  return validate(schema, raw, "body");
+}
+
+/** Validates a value against a schema, naming the first offending field in the error. */
+export function validate<Schema extends z.ZodType>(schema: Schema, value: unknown, what: string): z.output<Schema> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue?.path.length ? issue.path.join(".") : what;
+  throw new EdgentError("validation_failed", `${field}: ${issue?.message ?? "invalid"}`);
+}
+
+async function readLimited(request: Request, limit: number): Promise<string> {
+  const declared = Number(request.headers.get("content-length"));
+  if (declared > limit) throw tooLarge(limit);
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new EdgentError("bad_request", "the body is not valid UTF-8");
+  }
+}
+
+function tooLarge(limit: number): EdgentError {
+  return new EdgentError("payload_too_large", `the body is larger than ${limit / 1024} KiB`);
+}

@@ -1,0 +1,14 @@
+/** Per-request values the router's middleware and routes share. */
+export interface RouterVariables {
+  requestId: string;
+  tenant: string;
+  sessionId?: string;
+  turnId?: string;
+  errorCode?: string;
+}
+
+/** The hono environment of the router app. */
+export interface RouterEnv {
+  Bindings: Env;
+  Variables: RouterVariables;
+}

@@ -1,0 +1,17 @@
+import { Hono } from "hono";
+import { AGENTS } from "../../shared/agents/registry";
+import type { RouterEnv } from "../env";
+import { methodNotAllowed } from "../middleware/errors";
+
+/** GET /v1/agents: the agents this deployment serves. */
+export const agentRoutes = new Hono<RouterEnv>()
+  .get("/", (c) =>
+    c.json({
+      agents: [...AGENTS.values()].map((agent) => ({
+        name: agent.name,
+        description: agent.description,
+        tools: Object.keys(agent.tools),
+      })),
+    }),
+  )
+  .all("/", methodNotAllowed(["GET"]));

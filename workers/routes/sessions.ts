@@ -1,0 +1,92 @@
+import { type Context, Hono } from "hono";
+import type { SessionCaller, SessionRpc } from "../../durable-objects/session-agent";
+import { findAgent } from "../../shared/agents/registry";
+import { listMessagesQuerySchema, postMessageBodySchema } from "../../shared/contracts/message";
+import { createSessionBodySchema, sessionIdSchema } from "../../shared/contracts/session";
+import { EdgentError, fromFailure } from "../../shared/errors";
+import { readJson, validate } from "../body";
+import type { RouterEnv } from "../env";
+import { methodNotAllowed } from "../middleware/errors";
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** The session's Durable Object; the tenant is part of its name, so tenants never share one. */
+function sessionStub(c: Context<RouterEnv>, sessionId: string): SessionRpc {
+  return c.env.SESSIONS.getByName(`${c.get("tenant")}:${sessionId}`) as unknown as SessionRpc;
+}
+
+/** Validates the :id parameter and records it for the request log. */
+function caller(c: Context<RouterEnv>): SessionCaller {
+  const sessionId = validate(sessionIdSchema, c.req.param("id"), "sessionId");
+  c.set("sessionId", sessionId);
+  return { tenant: c.get("tenant"), sessionId };
+}
+
+function sessionNotFound(sessionId: string): EdgentError {
+  return new EdgentError("not_found", `session '${sessionId}' not found`);
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** /v1/sessions routes. */
+export const sessionRoutes = new Hono<RouterEnv>()
+  .post("/", async (c) => {
+    const body = await readJson(c, createSessionBodySchema);
+    if (!findAgent(body.agent)) throw new EdgentError("not_found", `agent '${body.agent}' not found`);
+    const sessionId = body.sessionId ?? crypto.randomUUID();
+    c.set("sessionId", sessionId);
+    const outcome = await sessionStub(c, sessionId).create({ tenant: c.get("tenant"), sessionId, agent: body.agent });
+    if (outcome.status === "conflict") {
+      throw new EdgentError("conflict", `session '${sessionId}' already exists with agent '${outcome.agent}'`);
+    }
+    return c.json(outcome.session, outcome.status === "created" ? 201 : 200);
+  })
+  .all("/", methodNotAllowed(["POST"]))
+
+  .get("/:id", async (c) => {
+    const who = caller(c);
+    const info = await sessionStub(c, who.sessionId).info(who);
+    if (!info) throw sessionNotFound(who.sessionId);
+    return c.json(info);
+  })
+  .delete("/:id", async (c) => {
+    const who = caller(c);
+    const erased = await sessionStub(c, who.sessionId).erase(who);
+    if (!erased) throw sessionNotFound(who.sessionId);
+    return c.body(null, 204);
+  })
+  .all("/:id", methodNotAllowed(["GET", "DELETE"]))
+
+  .get("/:id/messages", async (c) => {
+    const who = caller(c);
+    const query = validate(listMessagesQuerySchema, c.req.query(), "query");
+    const page = await sessionStub(c, who.sessionId).listMessages(who, query.after, query.limit);
+    if (!page) throw sessionNotFound(who.sessionId);
+    return c.json(page);
+  })
+  .post("/:id/messages", async (c) => {
+    const who = caller(c);
+    const body = await readJson(c, postMessageBodySchema);
+    const key = c.req.header("idempotency-key");
+    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+      throw new EdgentError("validation_failed", "Idempotency-Key: must be 1-255 printable ASCII characters");
+    }
+    const idempotency = key === undefined ? undefined : { key, requestHash: await sha256Hex(JSON.stringify(body)) };
+    const outcome = await sessionStub(c, who.sessionId).sendMessage({ ...who, content: body.content, idempotency });
+    switch (outcome.status) {
+      case "not_found":
+        throw sessionNotFound(who.sessionId);
+      case "idempotency_conflict":
+        throw new EdgentError("conflict", "Idempotency-Key was already used with a different request body");
+      case "failed":
+        if (outcome.failure.turnId) c.set("turnId", outcome.failure.turnId);
+        throw fromFailure(outcome.failure);
+      case "completed":
+        c.set("turnId", outcome.response.turnId);
+        return c.json(outcome.response);
+    }
+  })
+  .all("/:id/messages", methodNotAllowed(["GET", "POST"]));
