@@ -14,8 +14,22 @@ export const assistant = defineAgent({
   tools: { current_time: currentTime, calculator, remember, recall },
 });
 
+/** A number-focused agent: never guesses a figure, always computes and keeps its working notes. */
+export const analyst = defineAgent({
+  name: "analyst",
+  description: "Works through numeric questions with exact arithmetic and keeps working notes for the session.",
+  instructions: [
+    "You are a careful analyst. Never estimate a figure you can compute: use the calculator for every calculation.",
+    "Record intermediate results and assumptions with remember so later questions can build on them; use recall to find them.",
+    "Show the calculation you made in one line, then the answer.",
+  ].join("\n"),
+  tools: { calculator, remember, recall },
+});
+
 /** Every agent this deployment serves, by name. */
-export const AGENTS: ReadonlyMap<string, AgentDefinition> = new Map([assistant].map((agent) => [agent.name, agent]));
+export const AGENTS: ReadonlyMap<string, AgentDefinition> = new Map(
+  [assistant, analyst].map((agent) => [agent.name, agent]),
+);
 
 /** Looks an agent up by name. */
 export function findAgent(name: string): AgentDefinition | undefined {

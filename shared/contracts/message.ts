@@ -31,7 +31,12 @@ export type MessageRole = Message["role"];
 
 /** Body of POST /v1/sessions/:id/messages. */
 export const postMessageBodySchema = z.strictObject({
-  content: z.string().min(1).max(MAX_CONTENT_CHARS),
+  content: z
+    .string()
+    .min(1)
+    .max(MAX_CONTENT_CHARS)
+    // a lone surrogate cannot be stored or sent to a model as UTF-8 without corruption
+    .refine((text) => !/\p{Surrogate}/u.test(text), "must be valid Unicode (no unpaired surrogates)"),
 });
 export type PostMessageBody = z.infer<typeof postMessageBodySchema>;
 

@@ -1,5 +1,5 @@
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import type { LanguageModelV4 } from "@ai-sdk/provider";
+import { APICallError, type LanguageModelV4 } from "@ai-sdk/provider";
 import { createWorkersAI } from "workers-ai-provider";
 import { BuiltinModel } from "./builtin";
 
@@ -56,7 +56,29 @@ export function resolveModel(name: string, env: ModelEnv): ModelResolution {
           baseURL: env.OPENAI_BASE_URL,
           apiKey: env.OPENAI_API_KEY || undefined,
           includeUsage: true,
+          fetch: transportFetch,
         }).chatModel(parsed.modelId),
       };
   }
 }
+
+/**
+ * fetch that reports a failed connection as a retryable API error. In workerd a refused or
+ * dropped connection rejects with a plain Error, which the SDK would neither retry nor tell
+ * apart from a bug; fetch only rejects for transport failures, never for HTTP statuses.
+ */
+const transportFetch: typeof fetch = async (input, init) => {
+  try {
+    return await fetch(input, init);
+  } catch (cause) {
+    if (init?.signal?.aborted) throw cause;
+    const url = input instanceof Request ? input.url : String(input);
+    throw new APICallError({
+      message: `cannot reach ${new URL(url).origin}`,
+      url,
+      requestBodyValues: undefined,
+      isRetryable: true,
+      cause,
+    });
+  }
+};

@@ -1,0 +1,78 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { Log, LogLevel, Miniflare, type V4MiniflareOptions, convertV4MiniflareOptions } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+
+/** Environment that keeps wrangler off the network. */
+export const OFFLINE_ENV = {
+  WRANGLER_SEND_METRICS: "false",
+  WRANGLER_SEND_ERROR_REPORTS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  WRANGLER_HIDE_BANNER: "true",
+};
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+/** Builds the deployable bundle exactly as `wrangler deploy` would, without uploading it. */
+export function buildBundle(configPath = "wrangler.toml", outDir = "dist"): string {
+  execFileSync(
+    resolve(ROOT, "node_modules/.bin/wrangler"),
+    ["deploy", "--dry-run", "--config", configPath, "--outdir", outDir],
+    {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...OFFLINE_ENV },
+    },
+  );
+  const main = resolve(ROOT, outDir, "router.js");
+  if (!existsSync(main)) throw new Error(`wrangler did not produce ${main}`);
+  return main;
+}
+
+/** Options for a local runtime. */
+export interface RuntimeOptions {
+  /** overrides of wrangler.toml [vars] and secrets */
+  vars?: Record<string, string>;
+  configPath?: string;
+  /** the built entry module */
+  scriptPath?: string;
+  /** print the worker's log lines */
+  verbose?: boolean;
+}
+
+/** A runtime serving real HTTP on loopback. */
+export interface Runtime {
+  url: URL;
+  mf: Miniflare;
+  /** every line the worker logged, in order */
+  logs: string[];
+  dispose(): Promise<void>;
+}
+
+/** Starts the built bundle with wrangler.toml's bindings on 127.0.0.1 on a free port. */
+export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const configPath = resolve(ROOT, options.configPath ?? "wrangler.toml");
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
+  // miniflare 5's v4 adapter rejects `modulesRules`; the prebuilt bundle is one ES module
+  const { modulesRules: _rules, ...rest } = workerOptions as Record<string, unknown>;
+  const v4 = {
+    ...rest,
+    name: "edgent",
+    modules: [{ type: "ESModule", path: options.scriptPath ?? resolve(ROOT, "dist/router.js") }],
+    bindings: { ...(rest.bindings as Record<string, unknown>), ...options.vars },
+    host: "127.0.0.1",
+    port: 0,
+    cf: false,
+    logRequests: false,
+    log: new Log(options.verbose ? LogLevel.INFO : LogLevel.WARN),
+  } as V4MiniflareOptions;
+  const logs: string[] = [];
+  v4.handleStructuredLogs = ({ message }) => {
+    logs.push(message);
+    if (options.verbose) console.log(message);
+  };
+  const mf = new Miniflare(convertV4MiniflareOptions(v4));
+  const url = await mf.ready;
+  return { url, mf, logs, dispose: () => mf.dispose() };
+}

@@ -1,0 +1,102 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { SessionAgent, SessionRpc } from "../../durable-objects/session-agent";
+import { SessionStore } from "../../durable-objects/session/store";
+
+const TENANT = "dev";
+
+function session(sessionId: string): { stub: DurableObjectStub<SessionAgent>; rpc: SessionRpc } {
+  const stub = env.SESSIONS.getByName(`${TENANT}:${sessionId}`);
+  return { stub, rpc: stub as unknown as SessionRpc };
+}
+
+async function created(agent = "assistant") {
+  const sessionId = `w-${crypto.randomUUID()}`;
+  const handle = session(sessionId);
+  await handle.rpc.create({ tenant: TENANT, sessionId, agent });
+  return { sessionId, ...handle };
+}
+
+describe("SessionAgent (inside workerd)", () => {
+  it("keeps history in its SQL tables, not in the agent's state row", async () => {
+    const { sessionId, stub, rpc } = await created();
+    const outcome = await rpc.sendMessage({ tenant: TENANT, sessionId, content: "remember this text" });
+    expect(outcome.status).toBe("completed");
+    await runInDurableObject(stub, (_instance, state) => {
+      const rows = state.storage.sql
+        .exec<{ content: string }>("SELECT content FROM edgent_messages ORDER BY seq")
+        .toArray();
+      expect(rows.map((r) => r.content)).toEqual(["remember this text", "remember this text"]);
+      const stateRows = state.storage.sql.exec<{ state: string | null }>("SELECT * FROM cf_agents_state").toArray();
+      expect(JSON.stringify(stateRows)).not.toContain("remember this text");
+    });
+  });
+
+  it("answers as not found to a caller from another tenant, even at the right object", async () => {
+    const { sessionId, rpc } = await created();
+    expect(await rpc.info({ tenant: "dev2", sessionId })).toBeNull();
+    expect(await rpc.listMessages({ tenant: "dev2", sessionId }, 0, 10)).toBeNull();
+    expect(await rpc.sendMessage({ tenant: "dev2", sessionId, content: "x" })).toEqual({ status: "not_found" });
+    expect(await rpc.erase({ tenant: "dev2", sessionId })).toBe(false);
+    expect(await rpc.info({ tenant: TENANT, sessionId })).toMatchObject({ messageCount: 0 });
+  });
+
+  it("records every model call and keeps session totals equal to their sum", async () => {
+    const { sessionId, stub, rpc } = await created();
+    await rpc.sendMessage({ tenant: TENANT, sessionId, content: '/tool calculator {"expression":"1+1"}' });
+    await rpc.sendMessage({ tenant: TENANT, sessionId, content: "plain" });
+    const info = await rpc.info({ tenant: TENANT, sessionId });
+    await runInDurableObject(stub, (_instance, state) => {
+      const sum = state.storage.sql
+        .exec<{ i: number; o: number; n: number }>(
+          "SELECT SUM(input_tokens) AS i, SUM(output_tokens) AS o, COUNT(*) AS n FROM edgent_model_calls",
+        )
+        .one();
+      expect(info?.usage).toEqual({ inputTokens: sum.i, outputTokens: sum.o, modelCalls: sum.n });
+      expect(sum.n).toBe(3);
+    });
+  });
+
+  it("fails turns a restart interrupted, keeping their messages but leaving them out of context", async () => {
+    const { sessionId, stub, rpc } = await created();
+    await runInDurableObject(stub, (_instance, state) => {
+      const store = new SessionStore(state.storage.sql);
+      store.startTurn("interrupted-turn", "builtin:echo");
+      store.append({ turnId: "interrupted-turn", role: "user", content: "lost in a crash" });
+      // what the constructor of a freshly started object does
+      expect(store.failAbandonedTurns()).toBe(1);
+      const turn = state.storage.sql
+        .exec<{ status: string }>("SELECT status FROM edgent_turns WHERE id = 'interrupted-turn'")
+        .one();
+      expect(turn.status).toBe("failed");
+    });
+    const outcome = await rpc.sendMessage({ tenant: TENANT, sessionId, content: "/history" });
+    expect(outcome.status === "completed" && JSON.parse(outcome.response.reply.content)).toEqual(["/history"]);
+    const page = await rpc.listMessages({ tenant: TENANT, sessionId }, 0, 10);
+    expect(page?.messages[0]?.content).toBe("lost in a crash");
+  });
+
+  it("folds old history into a rolling summary and reads only a bounded tail", async () => {
+    const { sessionId, stub, rpc } = await created();
+    const words = "alpha beta gamma delta epsilon zeta eta theta ".repeat(6);
+    for (let i = 0; i < 120; i++) {
+      const outcome = await rpc.sendMessage({ tenant: TENANT, sessionId, content: `note ${i}: ${words}` });
+      expect(outcome.status).toBe("completed");
+    }
+    await runInDurableObject(stub, (_instance, state) => {
+      const meta = state.storage.sql
+        .exec<{ summary: string; summary_through_seq: number; last_seq: number }>("SELECT * FROM edgent_session")
+        .one();
+      expect(meta.last_seq).toBe(240);
+      expect(meta.summary_through_seq).toBeGreaterThan(100);
+      expect(meta.summary).toContain("note");
+      const compactions = state.storage.sql
+        .exec<{ n: number }>("SELECT COUNT(*) AS n FROM edgent_model_calls WHERE purpose = 'compaction'")
+        .one().n;
+      // compaction runs once per half window of new history, not every turn
+      expect(compactions).toBeGreaterThan(0);
+      expect(compactions).toBeLessThan(20);
+    });
+  });
+});

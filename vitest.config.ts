@@ -1,0 +1,36 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import agents from "agents/vite";
+import { defineConfig } from "vitest/config";
+
+// dev mode accepts the well-known dev tokens; the e2e suite proves a deploy-like config refuses them
+const TEST_VARS = { EDGENT_DEV_MODE: "true", EDGENT_MODEL_MAX_RETRIES: "0" };
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: { name: "unit", include: ["shared/**/*.test.ts"], environment: "node" },
+      },
+      {
+        plugins: [
+          agents(),
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: TEST_VARS },
+          }),
+        ],
+        test: { name: "workers", include: ["test/workers/**/*.test.ts"] },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/e2e/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
