@@ -7,6 +7,7 @@ import { chooseModel } from "../shared/models/choose";
 import { resolveModel } from "../shared/models/resolve";
 import { TurnQueue } from "../shared/turn-queue";
 import { SessionStore } from "./session/store";
+import { Toolbox } from "./session/toolbox";
 import { runTurn } from "./session/turn";
 
 /** Who is asking: the router has authenticated the tenant; the object checks it owns the session. */
@@ -39,6 +40,7 @@ export type SendOutcome =
 export class SessionAgent extends Agent<Env> {
   private readonly store: SessionStore;
   private readonly turns = new TurnQueue();
+  private toolbox: Toolbox | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -132,10 +134,12 @@ export class SessionAgent extends Agent<Env> {
     }
     const meta = this.store.meta();
     if (!meta) return { status: "not_found" };
+    if (this.toolbox?.agent !== agent) this.toolbox = new Toolbox(agent);
     return runTurn({
       store: this.store,
       meta,
       agent,
+      toolbox: this.toolbox,
       model: resolved.model,
       modelName: choice.name,
       turnId,

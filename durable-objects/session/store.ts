@@ -50,6 +50,9 @@ const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** A session's memory in the Durable Object's SQLite: messages, turns, usage, facts. */
 export class SessionStore implements FactMemory {
+  // the object is the only writer of its storage, so the session row can live in memory
+  private cached: SessionMeta | null | undefined;
+
   constructor(private readonly sql: SqlStorage) {}
 
   /** Creates the tables if this object has never held a session. */
@@ -57,7 +60,13 @@ export class SessionStore implements FactMemory {
     this.sql.exec(SESSION_SCHEMA);
   }
 
+  /** The session row, or null if this object holds no session. A copy: callers may keep it. */
   meta(): SessionMeta | null {
+    if (this.cached === undefined) this.cached = this.readMeta();
+    return this.cached && { ...this.cached, usage: { ...this.cached.usage } };
+  }
+
+  private readMeta(): SessionMeta | null {
     const row = this.sql.exec<Row>("SELECT * FROM edgent_session WHERE id = 1").toArray()[0];
     if (!row) return null;
     return {
@@ -84,6 +93,7 @@ export class SessionStore implements FactMemory {
       agent,
       createdAt,
     );
+    this.cached = undefined;
   }
 
   /** Appends a message with the next seq; seq never repeats or goes back. */
@@ -93,6 +103,7 @@ export class SessionStore implements FactMemory {
       this.sql.exec<{ last_seq: number }>("UPDATE edgent_session SET last_seq = last_seq + 1 RETURNING last_seq").one()
         .last_seq,
     );
+    if (this.cached) this.cached.lastSeq = seq;
     this.sql.exec(
       `INSERT INTO edgent_messages (seq, turn_id, role, content, tokens, tool_calls, tool_call_id, tool_name, is_error, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -198,6 +209,11 @@ export class SessionStore implements FactMemory {
       call.inputTokens,
       call.outputTokens,
     );
+    if (this.cached) {
+      this.cached.usage.inputTokens += call.inputTokens;
+      this.cached.usage.outputTokens += call.outputTokens;
+      this.cached.usage.modelCalls += 1;
+    }
   }
 
   turnUsage(turnId: string): Usage {
@@ -213,6 +229,7 @@ export class SessionStore implements FactMemory {
 
   setSummary(summary: string, throughSeq: number): void {
     this.sql.exec("UPDATE edgent_session SET summary = ?, summary_through_seq = ? WHERE id = 1", summary, throughSeq);
+    if (this.cached) Object.assign(this.cached, { summary, summaryThroughSeq: throughSeq });
   }
 
   /** The stored response for an idempotency key, if it is still fresh. */

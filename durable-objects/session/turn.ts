@@ -1,7 +1,7 @@
 import type { LanguageModelV4 } from "@ai-sdk/provider";
-import { generateText, stepCountIs, type ToolSet, tool } from "ai";
+import { generateText, stepCountIs } from "ai";
 import { z } from "zod";
-import type { AgentDefinition, ToolContext } from "../../shared/agents/define";
+import type { AgentDefinition } from "../../shared/agents/define";
 import type { Message, TurnResponse } from "../../shared/contracts/message";
 import { planBudget } from "../../shared/context/budget";
 import type { Failure } from "../../shared/errors";
@@ -10,12 +10,14 @@ import { classifyModelFailure } from "../../shared/models/failure";
 import { buildContext } from "./context";
 import { fromStepMessages } from "./messages";
 import type { SessionMeta, SessionStore } from "./store";
+import type { Toolbox } from "./toolbox";
 
 /** Everything a turn needs from its session. */
 export interface TurnOptions {
   store: SessionStore;
   meta: SessionMeta;
   agent: AgentDefinition;
+  toolbox: Toolbox;
   model: LanguageModelV4;
   modelName: string;
   turnId: string;
@@ -72,34 +74,37 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
     });
     compacted = context.compacted;
     stepStarted = Date.now();
-    const result = await generateText({
-      model: options.model,
-      instructions: context.instructions,
-      messages: context.messages,
-      tools: toolSet(agent, {
-        tenant: meta.tenant,
-        sessionId: meta.sessionId,
-        turnId,
-        memory: store,
-        now: () => new Date(),
+    const toolContext = {
+      tenant: meta.tenant,
+      sessionId: meta.sessionId,
+      turnId,
+      memory: store,
+      now: () => new Date(),
+    };
+    const result = await options.toolbox.during(toolContext, () =>
+      generateText({
+        model: options.model,
+        instructions: context.instructions,
+        messages: context.messages,
+        tools: options.toolbox.tools,
+        stopWhen: stepCountIs(agent.maxSteps),
+        maxRetries: options.maxRetries,
+        onStepFinish(step) {
+          steps++;
+          store.recordModelCall({
+            turnId,
+            purpose: "turn",
+            model: options.modelName,
+            inputTokens: step.usage.inputTokens ?? 0,
+            outputTokens: step.usage.outputTokens ?? 0,
+            latencyMs: Date.now() - stepStarted,
+            finishReason: step.finishReason,
+          });
+          for (const message of fromStepMessages(turnId, step.response.messages)) appended.push(store.append(message));
+          stepStarted = Date.now();
+        },
       }),
-      stopWhen: stepCountIs(agent.maxSteps),
-      maxRetries: options.maxRetries,
-      onStepFinish(step) {
-        steps++;
-        store.recordModelCall({
-          turnId,
-          purpose: "turn",
-          model: options.modelName,
-          inputTokens: step.usage.inputTokens ?? 0,
-          outputTokens: step.usage.outputTokens ?? 0,
-          latencyMs: Date.now() - stepStarted,
-          finishReason: step.finishReason,
-        });
-        for (const message of fromStepMessages(turnId, step.response.messages)) appended.push(store.append(message));
-        stepStarted = Date.now();
-      },
-    });
+    );
 
     let reply = appended.at(-1) as Message;
     if (reply.role !== "assistant" || result.finalStep.toolCalls.length > 0) {
@@ -119,19 +124,6 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
     finish("failed", failure.code);
     return { status: "failed", failure };
   }
-}
-
-/** Wraps an agent's tools for the SDK; it validates arguments and feeds errors back to the model. */
-function toolSet(agent: AgentDefinition, context: ToolContext): ToolSet {
-  const tools: ToolSet = {};
-  for (const [name, definition] of Object.entries(agent.tools)) {
-    tools[name] = tool({
-      description: definition.description,
-      inputSchema: definition.parameters,
-      execute: async (args: unknown) => definition.execute(args, context),
-    });
-  }
-  return tools;
 }
 
 const fixedTextCache = new WeakMap<AgentDefinition, string>();

@@ -138,11 +138,20 @@ function summarize(request: string, maxOutputTokens: number | undefined): string
   return truncateToTokens(`[earlier parts omitted] ${tail.slice(tail.indexOf("\n") + 1)}`, maxOutputTokens);
 }
 
+/** Counts what a tokenizer would see: texts, tool calls and results, tool schemas, 4 a message. */
 function promptTokens(options: LanguageModelV4CallOptions): number {
   let tokens = 0;
   for (const message of options.prompt) {
-    tokens +=
-      4 + estimateTokens(typeof message.content === "string" ? message.content : JSON.stringify(message.content));
+    tokens += 4;
+    if (typeof message.content === "string") {
+      tokens += estimateTokens(message.content);
+      continue;
+    }
+    for (const part of message.content) {
+      if (part.type === "text" || part.type === "reasoning") tokens += estimateTokens(part.text);
+      else if (part.type === "tool-call") tokens += estimateTokens(part.toolName + JSON.stringify(part.input));
+      else if (part.type === "tool-result") tokens += estimateTokens(JSON.stringify(part.output));
+    }
   }
   for (const tool of options.tools ?? []) tokens += estimateTokens(JSON.stringify(tool));
   return tokens;

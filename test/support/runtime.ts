@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { Log, LogLevel, Miniflare, type V4MiniflareOptions, convertV4MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
@@ -14,18 +14,22 @@ export const OFFLINE_ENV = {
 
 const ROOT = resolve(import.meta.dirname, "../..");
 
-/** Builds the deployable bundle exactly as `wrangler deploy` would, without uploading it. */
-export function buildBundle(configPath = "wrangler.toml", outDir = "dist"): string {
+/**
+ * Builds the deployable bundle exactly as `wrangler deploy` would, without uploading it, and
+ * returns the path of its entry module (named after the config's `main`).
+ */
+export function buildBundle(configPath = "wrangler.toml", outDir = "dist", entry = "router.js"): string {
   execFileSync(
     resolve(ROOT, "node_modules/.bin/wrangler"),
-    ["deploy", "--dry-run", "--config", configPath, "--outdir", outDir],
+    // wrangler resolves a relative outdir against the config's folder: pass absolute paths
+    ["deploy", "--dry-run", "--config", resolve(ROOT, configPath), "--outdir", resolve(ROOT, outDir)],
     {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ...OFFLINE_ENV },
     },
   );
-  const main = resolve(ROOT, outDir, "router.js");
+  const main = resolve(ROOT, outDir, entry);
   if (!existsSync(main)) throw new Error(`wrangler did not produce ${main}`);
   return main;
 }
@@ -37,6 +41,8 @@ export interface RuntimeOptions {
   configPath?: string;
   /** the built entry module */
   scriptPath?: string;
+  /** worker name; must match the config's for its Durable Object bindings */
+  name?: string;
   /** print the worker's log lines */
   verbose?: boolean;
 }
@@ -56,10 +62,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
   // miniflare 5's v4 adapter rejects `modulesRules`; the prebuilt bundle is one ES module
   const { modulesRules: _rules, ...rest } = workerOptions as Record<string, unknown>;
+  const script = options.scriptPath ?? resolve(ROOT, "dist/router.js");
   const v4 = {
     ...rest,
-    name: "edgent",
-    modules: [{ type: "ESModule", path: options.scriptPath ?? resolve(ROOT, "dist/router.js") }],
+    name: options.name ?? "edgent",
+    // workerd refuses module paths outside the root, which defaults to the config's folder
+    rootPath: dirname(script),
+    modules: [{ type: "ESModule", path: script }],
     bindings: { ...(rest.bindings as Record<string, unknown>), ...options.vars },
     host: "127.0.0.1",
     port: 0,

@@ -1,0 +1,153 @@
+// Benchmark: `npm run bench`. Starts the product and a bare baseline on loopback, drives both
+// with the same client and concurrency, prints a table and writes bench/results.json.
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { buildBundle, startRuntime } from "../test/support/runtime.ts";
+import { type LatencyStats, runLoad, stats } from "./load.ts";
+
+const CONCURRENCY = 32;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const AUTH = { authorization: "Bearer dev-token", "content-type": "application/json" };
+const root = resolve(import.meta.dirname, "..");
+
+function post(base: URL, path: string, body: unknown): Promise<Response> {
+  return fetch(new URL(path, base), { method: "POST", headers: AUTH, body: JSON.stringify(body) });
+}
+
+async function turn(
+  base: URL,
+  sessionId: string,
+  content: string,
+): Promise<{ ms: number; inputTokens: number; modelCalls: number }> {
+  const t0 = performance.now();
+  const response = await post(base, `/v1/sessions/${sessionId}/messages`, { content });
+  const body = (await response.json()) as { usage: { inputTokens: number; modelCalls: number } };
+  if (!response.ok) throw new Error(`turn failed: ${response.status} ${JSON.stringify(body)}`);
+  return { ms: performance.now() - t0, ...body.usage };
+}
+
+async function createSession(base: URL, sessionId: string): Promise<void> {
+  const response = await post(base, "/v1/sessions", { agent: "assistant", sessionId });
+  if (response.status !== 201) throw new Error(`session create failed: ${response.status}`);
+}
+
+/** Sessions with `turns` turns of history each (two messages a turn). */
+async function seedSessions(base: URL, prefix: string, count: number, turns: number): Promise<string[]> {
+  const ids = Array.from({ length: count }, (_, i) => `${prefix}-${i}-${crypto.randomUUID()}`);
+  await Promise.all(
+    ids.map(async (id) => {
+      await createSession(base, id);
+      for (let t = 0; t < turns; t++) await turn(base, id, `seed message ${t} about the quarterly report`);
+    }),
+  );
+  return ids;
+}
+
+const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+console.log("building bundles with wrangler deploy --dry-run ...");
+const productScript = buildBundle("wrangler.toml", "dist");
+const baselineScript = buildBundle("bench/baseline/wrangler.toml", "bench/dist-baseline", "worker.js");
+const product = await startRuntime({ scriptPath: productScript, vars: { EDGENT_DEV_MODE: "true" } });
+const baseline = await startRuntime({
+  configPath: "bench/baseline/wrangler.toml",
+  scriptPath: baselineScript,
+  name: "edgent-baseline",
+});
+
+try {
+  // warm both: first requests create objects and JIT the code
+  await runLoad(CONCURRENCY, 1, (w) => post(baseline.url, `/sessions/warm-${w}/messages`, { content: "warm" }));
+  const sessions = await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, w) => {
+      const id = `load-${w}-${crypto.randomUUID()}`;
+      await createSession(product.url, id);
+      return id;
+    }),
+  );
+  await runLoad(CONCURRENCY, 1, (w) =>
+    post(product.url, `/v1/sessions/${sessions[w]}/messages`, { content: "warm up" }),
+  );
+
+  console.log(`baseline: ${CONCURRENCY} clients, ${SECONDS}s ...`);
+  const base = await runLoad(CONCURRENCY, SECONDS, (w) =>
+    post(baseline.url, `/sessions/obj-${w}/messages`, { content: "What is the status of my order?" }),
+  );
+  console.log(`agent turns: ${CONCURRENCY} sessions, ${SECONDS}s ...`);
+  const turns = await runLoad(CONCURRENCY, SECONDS, (w) =>
+    post(product.url, `/v1/sessions/${sessions[w]}/messages`, { content: "What is the status of my order?" }),
+  );
+
+  console.log("seeding sessions with 10 and 2,000 messages ...");
+  const short = await seedSessions(product.url, "h10", 100, 5);
+  const long = await seedSessions(product.url, "h2000", 4, 1000);
+  // interleave the measurements so machine noise hits both alike; each short session is measured
+  // once (its history is exactly 10), each long one 25 times (2,000 to 2,050)
+  const shortSamples: Array<{ ms: number; inputTokens: number; modelCalls: number }> = [];
+  const longSamples: typeof shortSamples = [];
+  for (let i = 0; i < 100; i++) {
+    shortSamples.push(await turn(product.url, short[i] as string, "How are sales this quarter?"));
+    longSamples.push(await turn(product.url, long[i % 4] as string, "How are sales this quarter?"));
+  }
+  const latency10: LatencyStats = stats(shortSamples.map((s) => s.ms));
+  const latency2000: LatencyStats = stats(longSamples.map((s) => s.ms));
+  const plain = (samples: typeof shortSamples) => samples.filter((s) => s.modelCalls === 1).map((s) => s.inputTokens);
+  const tokens10 = stats(plain(shortSamples));
+  const tokens2000 = stats(plain(longSamples));
+  const maxTokens2000 = Math.max(...plain(longSamples));
+  const compactionTurns = longSamples.filter((s) => s.modelCalls > 1).length;
+
+  const results = {
+    date: new Date().toISOString(),
+    concurrency: CONCURRENCY,
+    seconds: SECONDS,
+    baseline: { rps: base.perSecond, p50: base.p50, p99: base.p99, requests: base.count, errors: base.errors },
+    turns: {
+      turnsPerSecond: turns.perSecond,
+      p50: turns.p50,
+      p99: turns.p99,
+      turns: turns.count,
+      errors: turns.errors,
+      ratioToBaseline: turns.perSecond / base.perSecond,
+    },
+    history: {
+      at10: { p50: latency10.p50, p99: latency10.p99, inputTokensP50: tokens10.p50 },
+      at2000: {
+        p50: latency2000.p50,
+        p99: latency2000.p99,
+        inputTokensP50: tokens2000.p50,
+        inputTokensMax: maxTokens2000,
+        compactionTurns,
+      },
+      p50Ratio: latency2000.p50 / latency10.p50,
+      budget: 8000,
+    },
+    targets: {
+      throughputRatioAtLeast: 0.5,
+      p50RatioAtMost: 1.3,
+      met: {
+        throughput: turns.perSecond / base.perSecond >= 0.5,
+        latency: latency2000.p50 / latency10.p50 <= 1.3,
+        tokens: maxTokens2000 <= 8000,
+      },
+    },
+  };
+  writeFileSync(resolve(root, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);
+
+  console.log(`
+| measurement                                  | value |
+|----------------------------------------------|-------|
+| baseline worker→DO→SQLite insert, req/s      | ${fmt(base.perSecond)} (p50 ${fmt(base.p50)} ms, p99 ${fmt(base.p99)} ms, ${base.errors} errors) |
+| agent turns (builtin), turns/s               | ${fmt(turns.perSecond)} (p50 ${fmt(turns.p50)} ms, p99 ${fmt(turns.p99)} ms, ${turns.errors} errors) |
+| turns/s ÷ baseline req/s (target ≥ 0.5)      | ${fmt(turns.perSecond / base.perSecond, 2)} |
+| turn p50 at history 10                       | ${fmt(latency10.p50, 2)} ms (p99 ${fmt(latency10.p99, 2)} ms) |
+| turn p50 at history 2,000                    | ${fmt(latency2000.p50, 2)} ms (p99 ${fmt(latency2000.p99, 2)} ms) |
+| p50 ratio 2,000 ÷ 10 (target ≤ 1.3)          | ${fmt(latency2000.p50 / latency10.p50, 2)} |
+| model input tokens at 10 (p50)               | ${tokens10.p50} |
+| model input tokens at 2,000 (p50 / max)      | ${tokens2000.p50} / ${maxTokens2000} (budget 8,000; ${compactionTurns} of 100 turns also compacted) |
+`);
+  console.log("wrote bench/results.json");
+} finally {
+  await product.dispose();
+  await baseline.dispose();
+}
