@@ -79,8 +79,9 @@ try {
   );
 
   console.log("seeding sessions with 10 and 2,000 messages ...");
-  const short = await seedSessions(product.url, "h10", 100, 5);
+  // long ones first, so that both sets are freshly used (warm) when measured
   const long = await seedSessions(product.url, "h2000", 4, 1000);
+  const short = await seedSessions(product.url, "h10", 100, 5);
   // interleave the measurements so machine noise hits both alike; each short session is measured
   // once (its history is exactly 10), each long one 25 times (2,000 to 2,050)
   const shortSamples: Array<{ ms: number; inputTokens: number; modelCalls: number }> = [];

@@ -2,6 +2,7 @@ import type { Fact, FactMemory } from "../../shared/agents/define";
 import type { Message, MessagePage, MessageRole, ToolCall } from "../../shared/contracts/message";
 import type { Usage } from "../../shared/contracts/session";
 import { estimateMessageTokens } from "../../shared/context/tokens";
+import { ContextTail } from "./context-tail";
 import { SESSION_SCHEMA } from "./schema";
 
 /** The session's identity and counters. */
@@ -52,6 +53,8 @@ const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 export class SessionStore implements FactMemory {
   // the object is the only writer of its storage, so the session row can live in memory
   private cached: SessionMeta | null | undefined;
+  // undefined until first read; null when too large to hold in memory
+  private tail: ContextTail | null | undefined;
 
   constructor(private readonly sql: SqlStorage) {}
 
@@ -104,6 +107,8 @@ export class SessionStore implements FactMemory {
         .last_seq,
     );
     if (this.cached) this.cached.lastSeq = seq;
+    const toolCalls = message.toolCalls ? JSON.stringify(message.toolCalls) : null;
+    const tokens = estimateMessageTokens(message.content) + (toolCalls ? estimateMessageTokens(toolCalls) : 0);
     this.sql.exec(
       `INSERT INTO edgent_messages (seq, turn_id, role, content, tokens, tool_calls, tool_call_id, tool_name, is_error, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -111,15 +116,16 @@ export class SessionStore implements FactMemory {
       message.turnId,
       message.role,
       message.content,
-      estimateMessageTokens(message.content) +
-        (message.toolCalls ? estimateMessageTokens(JSON.stringify(message.toolCalls)) : 0),
-      message.toolCalls ? JSON.stringify(message.toolCalls) : null,
+      tokens,
+      toolCalls,
       message.toolCallId ?? null,
       message.toolName ?? null,
       message.isError === undefined ? null : Number(message.isError),
       createdAt,
     );
-    return toMessage({ ...message, seq, createdAt });
+    const stored = toMessage({ ...message, seq, createdAt });
+    if (this.tail && !this.tail.push({ ...stored, tokens })) this.tail = null;
+    return stored;
   }
 
   /** A page of history in seq order. */
@@ -135,6 +141,15 @@ export class SessionStore implements FactMemory {
    * `afterSeq`. A lazy cursor: the caller stops reading once its budget is full.
    */
   *contextRowsNewestFirst(afterSeq: number): Generator<ContextRow> {
+    if (this.tail === undefined) {
+      const since = this.meta()?.summaryThroughSeq ?? 0;
+      this.tail = ContextTail.from([...this.readContextRows(since)].reverse());
+    }
+    if (this.tail) yield* this.tail.newestFirst(afterSeq);
+    else yield* this.readContextRows(afterSeq);
+  }
+
+  private *readContextRows(afterSeq: number): Generator<ContextRow> {
     const cursor = this.sql.exec<Row>(
       "SELECT * FROM edgent_messages WHERE seq > ? AND in_context = 1 ORDER BY seq DESC",
       afterSeq,
@@ -170,6 +185,7 @@ export class SessionStore implements FactMemory {
       turnId,
     );
     this.sql.exec("UPDATE edgent_messages SET in_context = 0 WHERE turn_id = ?", turnId);
+    this.tail?.dropTurn(turnId);
   }
 
   /** Fails turns left running by an object that was evicted or crashed mid-turn. */
@@ -230,6 +246,7 @@ export class SessionStore implements FactMemory {
   setSummary(summary: string, throughSeq: number): void {
     this.sql.exec("UPDATE edgent_session SET summary = ?, summary_through_seq = ? WHERE id = 1", summary, throughSeq);
     if (this.cached) Object.assign(this.cached, { summary, summaryThroughSeq: throughSeq });
+    this.tail?.dropThrough(throughSeq);
   }
 
   /** The stored response for an idempotency key, if it is still fresh. */

@@ -45,6 +45,8 @@ export interface RuntimeOptions {
   name?: string;
   /** print the worker's log lines */
   verbose?: boolean;
+  /** expose the V8 inspector on this port (profiling) */
+  inspectorPort?: number;
 }
 
 /** A runtime serving real HTTP on loopback. */
@@ -73,6 +75,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     host: "127.0.0.1",
     port: 0,
     cf: false,
+    ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
     logRequests: false,
     log: new Log(options.verbose ? LogLevel.INFO : LogLevel.WARN),
   } as V4MiniflareOptions;
