@@ -25,7 +25,9 @@ export interface SendMessageInput extends SessionCaller {
 
 export type CreateOutcome =
   | { status: "created" | "exists"; session: SessionCreated }
-  | { status: "conflict"; agent: string };
+  | { status: "conflict"; agent: string }
+  /** the object is being reset after an erase: the caller should retry */
+  | { status: "retry" };
 
 export type SendOutcome =
   | { status: "completed"; response: TurnResponse }
@@ -41,18 +43,21 @@ export class SessionAgent extends Agent<Env> {
   private readonly store: SessionStore;
   private readonly turns = new TurnQueue();
   private toolbox: Toolbox | undefined;
+  // set once erase() has wiped storage; the runtime resets the object a moment later
+  private erased = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // no per-request events from the SDK: our own logs carry no content
     this.observability = undefined;
-    this.store = new SessionStore(ctx.storage.sql);
+    this.store = new SessionStore(ctx.storage);
     this.store.migrate();
     this.store.failAbandonedTurns();
   }
 
   /** Creates the session, or reports that it exists (with the same or another agent). */
   async create(caller: SessionCaller & { agent: string }): Promise<CreateOutcome> {
+    if (this.erased) return { status: "retry" };
     const meta = this.store.meta();
     if (meta) {
       if (meta.agent !== caller.agent) return { status: "conflict", agent: meta.agent };
@@ -117,6 +122,8 @@ export class SessionAgent extends Agent<Env> {
     return this.turns.run(async () => {
       if (!this.owned(caller)) return false;
       await this.destroy();
+      this.erased = true;
+      this.store.forget();
       return true;
     });
   }
@@ -144,7 +151,8 @@ export class SessionAgent extends Agent<Env> {
       modelName: choice.name,
       turnId,
       content: input.content,
-      maxRetries: maxRetries(this.env.EDGENT_MODEL_MAX_RETRIES),
+      maxRetries: boundedInt(this.env.EDGENT_MODEL_MAX_RETRIES, 0, 10, 2),
+      timeoutMs: boundedInt(this.env.EDGENT_MODEL_TIMEOUT_MS, 1_000, 900_000, 60_000),
     });
   }
 
@@ -159,6 +167,7 @@ export class SessionAgent extends Agent<Env> {
 
   /** The session's metadata if it exists and belongs to the caller's tenant. */
   private owned(caller: SessionCaller) {
+    if (this.erased) return null;
     const meta = this.store.meta();
     return meta && meta.tenant === caller.tenant && meta.sessionId === caller.sessionId ? meta : null;
   }
@@ -170,7 +179,8 @@ export class SessionAgent extends Agent<Env> {
  */
 export type SessionRpc = Pick<SessionAgent, "create" | "info" | "listMessages" | "sendMessage" | "erase">;
 
-function maxRetries(raw: string | undefined): number {
+/** A whole-number setting within bounds, or its default. */
+function boundedInt(raw: string | undefined, min: number, max: number, fallback: number): number {
   const value = Number(raw);
-  return Number.isInteger(value) && value >= 0 && value <= 10 ? value : 2;
+  return raw && Number.isInteger(value) && value >= min && value <= max ? value : fallback;
 }

@@ -25,7 +25,9 @@ export interface ContextOptions {
   modelName: string;
   turnId: string;
   maxRetries: number;
-  abortSignal?: AbortSignal;
+  timeoutMs: number;
+  /** seq of this turn's user message: it is given to the model whole, never cut */
+  currentSeq: number;
 }
 
 const COMPACTION_INSTRUCTIONS = `${COMPACTION_MARKER} You maintain the running summary of a conversation between a user and an assistant.
@@ -51,17 +53,17 @@ export async function buildContext(options: ContextOptions): Promise<TurnContext
   let summary = meta.summary;
   let kept = tail;
   let compacted = false;
-  const cut = planWindow(
-    tail.map((row) => ({ seq: row.seq, role: row.role, tokens: Math.min(row.tokens, plan.perMessage) })),
-    plan.window,
-    plan.compactTo,
-  );
+  const entries = tail.map((row) => ({ seq: row.seq, role: row.role, tokens: Math.min(row.tokens, plan.perMessage) }));
+  const cut = planWindow(entries, plan.window, plan.compactTo);
   if (cut.status === "compact") {
-    kept = tail.filter((row) => row.seq > cut.throughSeq);
     try {
       summary = await compact(options, cut.throughSeq);
+      kept = tail.filter((row) => row.seq > cut.throughSeq);
       compacted = true;
     } catch (error) {
+      // nothing was folded into the summary: keep as much recent history as fits the window
+      const fallback = planWindow(entries, plan.window, plan.window);
+      if (fallback.status === "compact") kept = tail.filter((row) => row.seq > fallback.throughSeq);
       // the turn goes on with the old summary; the next turn tries again
       log({
         event: "notice",
@@ -78,7 +80,7 @@ export async function buildContext(options: ContextOptions): Promise<TurnContext
   const instructions = summary
     ? `${options.instructions}\n\nSummary of the earlier conversation:\n${summary}`
     : options.instructions;
-  return { instructions, messages: toModelMessages(kept, plan.perMessage), compacted };
+  return { instructions, messages: toModelMessages(kept, plan.perMessage, options.currentSeq), compacted };
 }
 
 /** Folds messages up to `throughSeq` into the summary and stores it; returns the new summary. */
@@ -106,7 +108,7 @@ async function compact(options: ContextOptions, throughSeq: number): Promise<str
     prompt: `Previous summary:\n${meta.summary || "(none)"}\n\nNew messages:\n${lines.join("\n")}`,
     maxOutputTokens: plan.summary,
     maxRetries: options.maxRetries,
-    abortSignal: options.abortSignal,
+    timeout: { stepMs: options.timeoutMs },
   });
   store.recordModelCall({
     turnId: options.turnId,

@@ -3,11 +3,18 @@ import type { Message, ToolCall } from "../../shared/contracts/message";
 import { truncateToTokens } from "../../shared/context/tokens";
 import type { NewMessage } from "./store";
 
-/** Turns stored history into the model's message format; long contents are cut to `perMessage` tokens. */
-export function toModelMessages(messages: readonly Message[], perMessage: number): ModelMessage[] {
+/**
+ * Turns stored history into the model's message format. Earlier messages are cut to
+ * `perMessage` tokens; the current turn's own messages (from `wholeFromSeq`) never are.
+ */
+export function toModelMessages(
+  messages: readonly Message[],
+  perMessage: number,
+  wholeFromSeq: number,
+): ModelMessage[] {
   const out: ModelMessage[] = [];
   for (const message of messages) {
-    const content = truncateToTokens(message.content, perMessage);
+    const content = message.seq >= wholeFromSeq ? message.content : truncateToTokens(message.content, perMessage);
     if (message.role === "user") {
       out.push({ role: "user", content });
     } else if (message.role === "assistant") {

@@ -56,7 +56,17 @@ export class SessionStore implements FactMemory {
   // undefined until first read; null when too large to hold in memory
   private tail: ContextTail | null | undefined;
 
-  constructor(private readonly sql: SqlStorage) {}
+  private readonly sql: SqlStorage;
+
+  constructor(private readonly storage: DurableObjectStorage) {
+    this.sql = storage.sql;
+  }
+
+  /** Drops what is held in memory after the storage was wiped. */
+  forget(): void {
+    this.cached = null;
+    this.tail = undefined;
+  }
 
   /** Creates the tables if this object has never held a session. */
   migrate(): void {
@@ -101,12 +111,20 @@ export class SessionStore implements FactMemory {
 
   /** Appends a message with the next seq; seq never repeats or goes back. */
   append(message: NewMessage): Message {
+    // the counter and the row move together, so a failed insert leaves no gap in seq
+    const row = this.storage.transactionSync(() => this.insertMessage(message));
+    if (this.cached) this.cached.lastSeq = row.seq;
+    if (this.tail && !this.tail.push(row)) this.tail = null;
+    const { tokens: _tokens, ...stored } = row;
+    return stored;
+  }
+
+  private insertMessage(message: NewMessage): ContextRow {
     const createdAt = new Date().toISOString();
     const seq = Number(
       this.sql.exec<{ last_seq: number }>("UPDATE edgent_session SET last_seq = last_seq + 1 RETURNING last_seq").one()
         .last_seq,
     );
-    if (this.cached) this.cached.lastSeq = seq;
     const toolCalls = message.toolCalls ? JSON.stringify(message.toolCalls) : null;
     const tokens = estimateMessageTokens(message.content) + (toolCalls ? estimateMessageTokens(toolCalls) : 0);
     this.sql.exec(
@@ -123,9 +141,7 @@ export class SessionStore implements FactMemory {
       message.isError === undefined ? null : Number(message.isError),
       createdAt,
     );
-    const stored = toMessage({ ...message, seq, createdAt });
-    if (this.tail && !this.tail.push({ ...stored, tokens })) this.tail = null;
-    return stored;
+    return { ...toMessage({ ...message, seq, createdAt }), tokens };
   }
 
   /** A page of history in seq order. */

@@ -23,6 +23,8 @@ export interface TurnOptions {
   turnId: string;
   content: string;
   maxRetries: number;
+  /** longest a single model call may take */
+  timeoutMs: number;
 }
 
 /** How a turn ended. */
@@ -41,6 +43,7 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
   let steps = 0;
   let compacted = false;
   let stepStarted = Date.now();
+  let storeError: unknown;
 
   const finish = (status: "completed" | "failed", errorCode?: string) => {
     const usage = store.turnUsage(turnId);
@@ -71,6 +74,8 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
       modelName: options.modelName,
       turnId,
       maxRetries: options.maxRetries,
+      timeoutMs: options.timeoutMs,
+      currentSeq: (appended[0] as Message).seq,
     });
     compacted = context.compacted;
     stepStarted = Date.now();
@@ -81,6 +86,8 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
       memory: store,
       now: () => new Date(),
     };
+    // the SDK swallows errors thrown by step callbacks: catch them here and stop the turn
+    const stop = new AbortController();
     const result = await options.toolbox.during(toolContext, () =>
       generateText({
         model: options.model,
@@ -89,22 +96,32 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
         tools: options.toolbox.tools,
         stopWhen: stepCountIs(agent.maxSteps),
         maxRetries: options.maxRetries,
+        timeout: { stepMs: options.timeoutMs },
+        abortSignal: stop.signal,
         onStepFinish(step) {
           steps++;
-          store.recordModelCall({
-            turnId,
-            purpose: "turn",
-            model: options.modelName,
-            inputTokens: step.usage.inputTokens ?? 0,
-            outputTokens: step.usage.outputTokens ?? 0,
-            latencyMs: Date.now() - stepStarted,
-            finishReason: step.finishReason,
-          });
-          for (const message of fromStepMessages(turnId, step.response.messages)) appended.push(store.append(message));
+          try {
+            store.recordModelCall({
+              turnId,
+              purpose: "turn",
+              model: options.modelName,
+              inputTokens: step.usage.inputTokens ?? 0,
+              outputTokens: step.usage.outputTokens ?? 0,
+              latencyMs: Date.now() - stepStarted,
+              finishReason: step.finishReason,
+            });
+            for (const message of fromStepMessages(turnId, step.response.messages)) {
+              appended.push(store.append(message));
+            }
+          } catch (error) {
+            storeError ??= error;
+            stop.abort();
+          }
           stepStarted = Date.now();
         },
       }),
     );
+    if (storeError) throw storeError;
 
     let reply = appended.at(-1) as Message;
     if (reply.role !== "assistant" || result.finalStep.toolCalls.length > 0) {
@@ -119,7 +136,9 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
     store.finishTurn(turnId, steps);
     return { status: "completed", response: { turnId, reply, messages: appended, usage: finish("completed") } };
   } catch (error) {
-    const failure = classifyModelFailure(error, options.modelName, turnId);
+    const failure: Failure = storeError
+      ? { code: "internal", message: "the turn's messages could not be stored", turnId }
+      : classifyModelFailure(error, options.modelName, turnId);
     store.failTurn(turnId, failure.code, failure.message);
     finish("failed", failure.code);
     return { status: "failed", failure };

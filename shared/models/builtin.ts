@@ -111,14 +111,7 @@ function respond(options: LanguageModelV4CallOptions, callId: number): LanguageM
 /** Every user message's text in the prompt, oldest first. */
 function userTexts(prompt: LanguageModelV4Prompt): string[] {
   return prompt.flatMap((message) =>
-    message.role === "user"
-      ? [
-          message.content
-            .map((part) => (part.type === "text" ? part.text : ""))
-            .join("")
-            .trim(),
-        ]
-      : [],
+    message.role === "user" ? [message.content.map((part) => (part.type === "text" ? part.text : "")).join("")] : [],
   );
 }
 

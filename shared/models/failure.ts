@@ -23,5 +23,8 @@ export function classifyModelFailure(error: unknown, model: string, turnId: stri
     };
   }
   const name = last instanceof Error ? last.name : "error";
+  if (name === "TimeoutError") {
+    return { code: "model_unavailable", message: `model '${model}' did not answer in time${tries}`, turnId };
+  }
   return { code: "model_error", message: `model '${model}' failed${tries} (${name})`, turnId };
 }

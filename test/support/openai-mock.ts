@@ -21,6 +21,8 @@ export type MockReply =
       content?: string | null;
       toolCalls?: Array<{ id: string; name: string; arguments: string }>;
       usage?: { prompt_tokens: number; completion_tokens: number };
+      /** answer only after this long, to test timeouts */
+      delayMs?: number;
     }
   | { status: number; body?: unknown; headers?: Record<string, string> };
 
@@ -54,6 +56,8 @@ export async function startMockOpenAI(
       res.end(JSON.stringify(reply.body ?? { error: { message: `scripted HTTP ${reply.status}` } }));
       return;
     }
+    if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+    if (res.destroyed) return;
     const toolCalls = reply.toolCalls?.map((call) => ({
       id: call.id,
       type: "function",

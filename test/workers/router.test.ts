@@ -5,21 +5,21 @@ const auth = { authorization: "Bearer dev-token", "content-type": "application/j
 
 describe("router (inside workerd)", () => {
   it("serves health checks and refuses unauthenticated API calls", async () => {
-    expect(await (await exports.default.fetch("http://edgent.test/healthz")).json()).toEqual({ ok: true });
-    const denied = await exports.default.fetch("http://edgent.test/v1/agents");
+    expect(await (await exports.default.fetch("http://localhost/healthz")).json()).toEqual({ ok: true });
+    const denied = await exports.default.fetch("http://localhost/v1/agents");
     expect(denied.status).toBe(401);
     expect(await denied.json()).toEqual({ error: { code: "unauthorized", message: expect.any(String) } });
   });
 
   it("dispatches a session's requests to its Durable Object", async () => {
     const sessionId = `r-${crypto.randomUUID()}`;
-    const created = await exports.default.fetch("http://edgent.test/v1/sessions", {
+    const created = await exports.default.fetch("http://localhost/v1/sessions", {
       method: "POST",
       headers: auth,
       body: JSON.stringify({ agent: "analyst", sessionId }),
     });
     expect(created.status).toBe(201);
-    const turn = await exports.default.fetch(`http://edgent.test/v1/sessions/${sessionId}/messages`, {
+    const turn = await exports.default.fetch(`http://localhost/v1/sessions/${sessionId}/messages`, {
       method: "POST",
       headers: auth,
       body: JSON.stringify({ content: '/tool calculator {"expression":"2^10"}' }),

@@ -61,7 +61,7 @@ describe("SessionAgent (inside workerd)", () => {
   it("fails turns a restart interrupted, keeping their messages but leaving them out of context", async () => {
     const { sessionId, stub, rpc } = await created();
     await runInDurableObject(stub, (_instance, state) => {
-      const store = new SessionStore(state.storage.sql);
+      const store = new SessionStore(state.storage);
       store.startTurn("interrupted-turn", "builtin:echo");
       store.append({ turnId: "interrupted-turn", role: "user", content: "lost in a crash" });
       // what the constructor of a freshly started object does

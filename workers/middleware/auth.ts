@@ -7,8 +7,14 @@ import type { RouterEnv } from "../env";
 // the directory is rebuilt only when the configuration changes (a new deploy or secret)
 let cached: { key: string; directory: TenantDirectory } | undefined;
 
-function directoryFor(env: Env): TenantDirectory {
-  const devMode = env.EDGENT_DEV_MODE === "true";
+/** localhost, 127.0.0.0/8 or [::1]: a deployed worker is never reached under these names. */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+function directoryFor(env: Env, url: string): TenantDirectory {
+  // dev tokens need dev mode AND a loopback host, so a var flipped on a deployed worker is not enough
+  const devMode = env.EDGENT_DEV_MODE === "true" && isLoopbackHost(new URL(url).hostname);
   const key = `${devMode}\u0000${env.EDGENT_TOKENS ?? ""}`;
   if (cached?.key === key) return cached.directory;
   const config = parseTokenConfig({ tokensJson: env.EDGENT_TOKENS, devMode });
@@ -23,7 +29,7 @@ export const requireTenant: MiddlewareHandler<RouterEnv> = async (c, next) => {
   const header = c.req.header("authorization") ?? "";
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw new EdgentError("unauthorized", "missing bearer token (Authorization: Bearer <token>)");
-  const tenant = await directoryFor(c.env).resolve(match[1] as string);
+  const tenant = await directoryFor(c.env, c.req.url).resolve(match[1] as string);
   if (!tenant) throw new EdgentError("unauthorized", "invalid bearer token");
   c.set("tenant", tenant);
   await next();

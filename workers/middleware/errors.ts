@@ -49,14 +49,17 @@ function toEdgentError(error: unknown): EdgentError | null {
     if (error.status === 400) return new EdgentError("bad_request", error.message || "bad request");
     return null;
   }
-  // a Durable Object that was reset or overloaded mid-call: the client may retry
-  if (typeof error === "object" && error !== null && ("retryable" in error || "overloaded" in error)) {
-    const { retryable, overloaded } = error as { retryable?: unknown; overloaded?: unknown };
-    if (retryable === true || overloaded === true) {
-      return new EdgentError("session_unavailable", "the session is busy or restarting; retry shortly", {
-        cause: error,
-      });
-    }
-  }
-  return null;
+  return isObjectReset(error)
+    ? new EdgentError("session_unavailable", "the session is busy or restarting; retry shortly", { cause: error })
+    : null;
+}
+
+/**
+ * A Durable Object that was reset, overloaded or destroyed mid-call (e.g. a request racing a
+ * session's erase): retrying reaches a fresh object, so the client gets a 503, not a 500.
+ */
+function isObjectReset(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const { retryable, overloaded, message } = error as { retryable?: unknown; overloaded?: unknown; message?: unknown };
+  return retryable === true || overloaded === true || message === "destroyed";
 }

@@ -39,6 +39,9 @@ export const sessionRoutes = new Hono<RouterEnv>()
     const sessionId = body.sessionId ?? crypto.randomUUID();
     c.set("sessionId", sessionId);
     const outcome = await sessionStub(c, sessionId).create({ tenant: c.get("tenant"), sessionId, agent: body.agent });
+    if (outcome.status === "retry") {
+      throw new EdgentError("session_unavailable", `session '${sessionId}' is being erased; retry shortly`);
+    }
     if (outcome.status === "conflict") {
       throw new EdgentError("conflict", `session '${sessionId}' already exists with agent '${outcome.agent}'`);
     }
