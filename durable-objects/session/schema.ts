@@ -6,7 +6,6 @@ CREATE TABLE IF NOT EXISTS edgent_session (
   session_id TEXT NOT NULL,
   agent TEXT NOT NULL,
   created_at TEXT NOT NULL,
-  last_seq INTEGER NOT NULL DEFAULT 0,
   input_tokens INTEGER NOT NULL DEFAULT 0,
   output_tokens INTEGER NOT NULL DEFAULT 0,
   model_calls INTEGER NOT NULL DEFAULT 0,

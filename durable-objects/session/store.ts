@@ -55,10 +55,12 @@ export class SessionStore implements FactMemory {
   private cached: SessionMeta | null | undefined;
   // undefined until first read; null when too large to hold in memory
   private tail: ContextTail | null | undefined;
+  // usage of turns in progress; written to their row once, when they end
+  private readonly running = new Map<string, Usage>();
 
   private readonly sql: SqlStorage;
 
-  constructor(private readonly storage: DurableObjectStorage) {
+  constructor(storage: DurableObjectStorage) {
     this.sql = storage.sql;
   }
 
@@ -80,7 +82,11 @@ export class SessionStore implements FactMemory {
   }
 
   private readMeta(): SessionMeta | null {
-    const row = this.sql.exec<Row>("SELECT * FROM edgent_session WHERE id = 1").toArray()[0];
+    const row = this.sql
+      .exec<Row>(
+        "SELECT *, (SELECT COALESCE(MAX(seq), 0) FROM edgent_messages) AS last_seq FROM edgent_session WHERE id = 1",
+      )
+      .toArray()[0];
     if (!row) return null;
     return {
       tenant: String(row.tenant),
@@ -111,20 +117,18 @@ export class SessionStore implements FactMemory {
 
   /** Appends a message with the next seq; seq never repeats or goes back. */
   append(message: NewMessage): Message {
-    // the counter and the row move together, so a failed insert leaves no gap in seq
-    const row = this.storage.transactionSync(() => this.insertMessage(message));
-    if (this.cached) this.cached.lastSeq = row.seq;
+    const meta = this.cached ?? this.meta();
+    if (!meta || !this.cached) throw new Error("append to an object that holds no session");
+    // one INSERT keyed by seq: a failed insert leaves no gap, and the counter moves after it
+    const row = this.insertMessage(message, meta.lastSeq + 1);
+    this.cached.lastSeq = row.seq;
     if (this.tail && !this.tail.push(row)) this.tail = null;
     const { tokens: _tokens, ...stored } = row;
     return stored;
   }
 
-  private insertMessage(message: NewMessage): ContextRow {
+  private insertMessage(message: NewMessage, seq: number): ContextRow {
     const createdAt = new Date().toISOString();
-    const seq = Number(
-      this.sql.exec<{ last_seq: number }>("UPDATE edgent_session SET last_seq = last_seq + 1 RETURNING last_seq").one()
-        .last_seq,
-    );
     const toolCalls = message.toolCalls ? JSON.stringify(message.toolCalls) : null;
     const tokens = estimateMessageTokens(message.content) + (toolCalls ? estimateMessageTokens(toolCalls) : 0);
     this.sql.exec(
@@ -182,35 +186,57 @@ export class SessionStore implements FactMemory {
     );
   }
 
-  finishTurn(turnId: string, steps: number): void {
-    this.sql.exec(
-      "UPDATE edgent_turns SET status = 'completed', steps = ?, finished_at = ? WHERE id = ?",
-      steps,
-      new Date().toISOString(),
-      turnId,
-    );
+  /** Marks a turn completed and returns its usage. */
+  finishTurn(turnId: string, steps: number): Usage {
+    return this.endTurn(turnId, "completed", steps, null, null);
   }
 
-  /** Marks a turn failed; its messages stay in history but leave the model's context. */
-  failTurn(turnId: string, code: string, message: string): void {
+  /** Marks a turn failed and returns its usage; its messages stay in history but leave the model's context. */
+  failTurn(turnId: string, steps: number, code: string, message: string): Usage {
+    const usage = this.endTurn(turnId, "failed", steps, code, message);
+    this.sql.exec("UPDATE edgent_messages SET in_context = 0 WHERE turn_id = ?", turnId);
+    this.tail?.dropTurn(turnId);
+    return usage;
+  }
+
+  private endTurn(turnId: string, status: string, steps: number, code: string | null, message: string | null): Usage {
+    const usage = this.running.get(turnId) ?? { inputTokens: 0, outputTokens: 0, modelCalls: 0 };
+    this.running.delete(turnId);
     this.sql.exec(
-      "UPDATE edgent_turns SET status = 'failed', error_code = ?, error_message = ?, finished_at = ? WHERE id = ?",
+      `UPDATE edgent_turns SET status = ?, steps = ?, input_tokens = ?, output_tokens = ?, model_calls = ?,
+       error_code = ?, error_message = ?, finished_at = ? WHERE id = ?`,
+      status,
+      steps,
+      usage.inputTokens,
+      usage.outputTokens,
+      usage.modelCalls,
       code,
       message,
       new Date().toISOString(),
       turnId,
     );
-    this.sql.exec("UPDATE edgent_messages SET in_context = 0 WHERE turn_id = ?", turnId);
-    this.tail?.dropTurn(turnId);
+    return usage;
   }
 
   /** Fails turns left running by an object that was evicted or crashed mid-turn. */
   failAbandonedTurns(): number {
     const abandoned = this.sql
-      .exec<{ id: string }>("SELECT id FROM edgent_turns WHERE status = 'running'")
-      .toArray()
-      .map((row) => row.id);
-    for (const id of abandoned) this.failTurn(id, "internal", "the turn was interrupted by a restart");
+      .exec<Row>(
+        `SELECT t.id, COUNT(c.id) AS calls, COALESCE(SUM(c.input_tokens), 0) AS input_tokens,
+         COALESCE(SUM(c.output_tokens), 0) AS output_tokens
+         FROM edgent_turns t LEFT JOIN edgent_model_calls c ON c.turn_id = t.id
+         WHERE t.status = 'running' GROUP BY t.id`,
+      )
+      .toArray();
+    for (const row of abandoned) {
+      const turnId = String(row.id);
+      this.running.set(turnId, {
+        inputTokens: Number(row.input_tokens),
+        outputTokens: Number(row.output_tokens),
+        modelCalls: Number(row.calls),
+      });
+      this.failTurn(turnId, 0, "internal", "the turn was interrupted by a restart");
+    }
     return abandoned.length;
   }
 
@@ -228,13 +254,12 @@ export class SessionStore implements FactMemory {
       call.finishReason ?? null,
       new Date().toISOString(),
     );
-    this.sql.exec(
-      `UPDATE edgent_turns SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,
-       model_calls = model_calls + 1 WHERE id = ?`,
-      call.inputTokens,
-      call.outputTokens,
-      call.turnId,
-    );
+    const turn = this.running.get(call.turnId) ?? { inputTokens: 0, outputTokens: 0, modelCalls: 0 };
+    this.running.set(call.turnId, {
+      inputTokens: turn.inputTokens + call.inputTokens,
+      outputTokens: turn.outputTokens + call.outputTokens,
+      modelCalls: turn.modelCalls + 1,
+    });
     this.sql.exec(
       `UPDATE edgent_session SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,
        model_calls = model_calls + 1 WHERE id = 1`,
@@ -246,17 +271,6 @@ export class SessionStore implements FactMemory {
       this.cached.usage.outputTokens += call.outputTokens;
       this.cached.usage.modelCalls += 1;
     }
-  }
-
-  turnUsage(turnId: string): Usage {
-    const row = this.sql
-      .exec<Row>("SELECT input_tokens, output_tokens, model_calls FROM edgent_turns WHERE id = ?", turnId)
-      .one();
-    return {
-      inputTokens: Number(row.input_tokens),
-      outputTokens: Number(row.output_tokens),
-      modelCalls: Number(row.model_calls),
-    };
   }
 
   setSummary(summary: string, throughSeq: number): void {

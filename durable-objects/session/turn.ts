@@ -3,6 +3,7 @@ import { generateText, stepCountIs } from "ai";
 import { z } from "zod";
 import type { AgentDefinition } from "../../shared/agents/define";
 import type { Message, TurnResponse } from "../../shared/contracts/message";
+import type { Usage } from "../../shared/contracts/session";
 import { planBudget } from "../../shared/context/budget";
 import type { Failure } from "../../shared/errors";
 import { log } from "../../shared/log";
@@ -45,8 +46,7 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
   let stepStarted = Date.now();
   let storeError: unknown;
 
-  const finish = (status: "completed" | "failed", errorCode?: string) => {
-    const usage = store.turnUsage(turnId);
+  const logTurn = (status: "completed" | "failed", usage: Usage, errorCode?: string) => {
     log({
       event: "turn",
       tenant: meta.tenant,
@@ -133,14 +133,13 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
       });
       appended.push(reply);
     }
-    store.finishTurn(turnId, steps);
-    return { status: "completed", response: { turnId, reply, messages: appended, usage: finish("completed") } };
+    const usage = logTurn("completed", store.finishTurn(turnId, steps));
+    return { status: "completed", response: { turnId, reply, messages: appended, usage } };
   } catch (error) {
     const failure: Failure = storeError
       ? { code: "internal", message: "the turn's messages could not be stored", turnId }
       : classifyModelFailure(error, options.modelName, turnId);
-    store.failTurn(turnId, failure.code, failure.message);
-    finish("failed", failure.code);
+    logTurn("failed", store.failTurn(turnId, steps, failure.code, failure.message), failure.code);
     return { status: "failed", failure };
   }
 }

@@ -86,7 +86,9 @@ describe("SessionAgent (inside workerd)", () => {
     }
     await runInDurableObject(stub, (_instance, state) => {
       const meta = state.storage.sql
-        .exec<{ summary: string; summary_through_seq: number; last_seq: number }>("SELECT * FROM edgent_session")
+        .exec<{ summary: string; summary_through_seq: number; last_seq: number }>(
+          "SELECT *, (SELECT MAX(seq) FROM edgent_messages) AS last_seq FROM edgent_session",
+        )
         .one();
       expect(meta.last_seq).toBe(240);
       expect(meta.summary_through_seq).toBeGreaterThan(100);
