@@ -1,14 +1,21 @@
-import { Agent } from "agents";
-import { findAgent } from "../shared/agents/registry";
-import type { MessagePage, TurnResponse } from "../shared/contracts/message";
+import { Agent, type Connection, type ConnectionContext } from "agents";
+import {
+  type ClientFrame,
+  clientFrameSchema,
+  PING_FRAME,
+  PONG_FRAME,
+  type ServerFrame,
+} from "../shared/contracts/frames";
+import type { MessagePage } from "../shared/contracts/message";
+import type { OnBusy } from "../shared/contracts/on-busy";
 import type { SessionCreated, SessionInfo } from "../shared/contracts/session";
-import type { Failure } from "../shared/errors";
-import { chooseModel } from "../shared/models/choose";
-import { resolveModel } from "../shared/models/resolve";
-import { TurnQueue } from "../shared/turn-queue";
+import { type CancelOutcome, type SendOutcome, TurnConductor, type TurnRequest } from "./session/conductor";
+import { LiveDelivery, type LiveState, send } from "./session/live";
 import { SessionStore } from "./session/store";
-import { Toolbox } from "./session/toolbox";
-import { runTurn } from "./session/turn";
+import { TicketBook } from "./session/tickets";
+import type { TurnSink } from "./session/turn";
+
+export type { CancelOutcome, SendOutcome } from "./session/conductor";
 
 /** Who is asking: the router has authenticated the tenant; the object checks it owns the session. */
 export interface SessionCaller {
@@ -16,12 +23,8 @@ export interface SessionCaller {
   sessionId: string;
 }
 
-/** A message to run as a turn. */
-export interface SendMessageInput extends SessionCaller {
-  content: string;
-  /** client's Idempotency-Key header, with a hash of the request it came with */
-  idempotency?: { key: string; requestHash: string };
-}
+/** A message to run as a turn, from the HTTP API. */
+export interface SendMessageInput extends SessionCaller, TurnRequest {}
 
 export type CreateOutcome =
   | { status: "created" | "exists"; session: SessionCreated }
@@ -29,20 +32,31 @@ export type CreateOutcome =
   /** the object is being reset after an erase: the caller should retry */
   | { status: "retry" };
 
-export type SendOutcome =
-  | { status: "completed"; response: TurnResponse }
-  | { status: "failed"; failure: Failure }
-  | { status: "not_found" }
-  | { status: "idempotency_conflict" };
+/** A streamed turn: SSE bytes, or why it could not start. */
+export type StreamOutcome =
+  | { status: "streaming"; stream: ReadableStream<Uint8Array> }
+  | Exclude<SendOutcome, { status: "completed" | "failed" }>;
+
+/** Headers the router sets on a WebSocket upgrade it has authenticated. */
+export const LIVE_HEADERS = {
+  tenant: "x-edgent-tenant",
+  session: "x-edgent-session",
+  ticket: "x-edgent-ticket",
+} as const;
+
+/** Largest WebSocket frame a client may send; larger ones close the socket with 1009. */
+const MAX_FRAME_BYTES = 1024 * 1024;
 
 /**
- * One agent session's memory: its messages, turns, usage and facts in SQLite. Turns run one
- * at a time in arrival order; everything a turn appends is durable before it returns.
+ * One agent session: its messages, turns, usage and facts in SQLite, and its live clients
+ * over hibernatable WebSockets. Turns run one at a time in arrival order, whatever way they
+ * arrive; everything a turn appends is durable before it is reported.
  */
 export class SessionAgent extends Agent<Env> {
   private readonly store: SessionStore;
-  private readonly turns = new TurnQueue();
-  private toolbox: Toolbox | undefined;
+  private readonly tickets: TicketBook;
+  private readonly live: LiveDelivery;
+  private readonly conductor: TurnConductor;
   // set once erase() has wiped storage; the runtime resets the object a moment later
   private erased = false;
 
@@ -53,10 +67,26 @@ export class SessionAgent extends Agent<Env> {
     this.store = new SessionStore(ctx.storage);
     this.store.migrate();
     this.store.failAbandonedTurns();
+    this.tickets = new TicketBook(ctx.storage.sql);
+    this.live = new LiveDelivery(this.store, () => this.getConnections<LiveState>());
+    const sink: TurnSink = {
+      emit: (frame) => (frame.type === "message" ? this.live.message(frame.message) : this.live.broadcast(frame)),
+    };
+    this.conductor = new TurnConductor(
+      this.store,
+      {
+        env,
+        maxRetries: boundedInt(env.EDGENT_MODEL_MAX_RETRIES, 0, 10, 2),
+        timeoutMs: boundedInt(env.EDGENT_MODEL_TIMEOUT_MS, 1_000, 900_000, 60_000),
+      },
+      sink,
+    );
+    // pings are answered by the runtime itself, without waking a hibernating object
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
   }
 
   /** Creates the session, or reports that it exists (with the same or another agent). */
-  async create(caller: SessionCaller & { agent: string }): Promise<CreateOutcome> {
+  async create(caller: SessionCaller & { agent: string; onBusy?: OnBusy }): Promise<CreateOutcome> {
     if (this.erased) return { status: "retry" };
     const meta = this.store.meta();
     if (meta) {
@@ -64,7 +94,7 @@ export class SessionAgent extends Agent<Env> {
       return { status: "exists", session: { sessionId: meta.sessionId, agent: meta.agent, createdAt: meta.createdAt } };
     }
     const createdAt = new Date().toISOString();
-    this.store.create(caller.tenant, caller.sessionId, caller.agent, createdAt);
+    this.store.create(caller.tenant, caller.sessionId, caller.agent, createdAt, caller.onBusy ?? "enqueue");
     return { status: "created", session: { sessionId: caller.sessionId, agent: caller.agent, createdAt } };
   }
 
@@ -86,41 +116,62 @@ export class SessionAgent extends Agent<Env> {
     return this.owned(caller) ? this.store.list(after, limit) : null;
   }
 
-  /** Runs a turn once every earlier turn has finished. */
+  /** Runs a turn once every earlier turn has finished, and answers with its outcome. */
   async sendMessage(input: SendMessageInput): Promise<SendOutcome> {
-    if (!this.owned(input)) return { status: "not_found" };
-    const replay = this.replay(input);
-    if (replay) return replay;
-    return this.turns.run(async () => {
-      // a retry with the same key may have queued behind the original
-      const queuedReplay = this.replay(input);
-      if (queuedReplay) return queuedReplay;
-      const meta = this.owned(input);
-      if (!meta) return { status: "not_found" };
-      const outcome = await this.turn(input, meta.agent);
-      const turnId =
-        outcome.status === "completed"
-          ? outcome.response.turnId
-          : outcome.status === "failed"
-            ? outcome.failure.turnId
-            : undefined;
-      // only outcomes that stored something are replayed; a configuration error may be retried
-      if (input.idempotency && turnId) {
-        this.store.saveIdempotent(
-          input.idempotency.key,
-          input.idempotency.requestHash,
-          turnId,
-          JSON.stringify(outcome),
-        );
-      }
-      return outcome;
+    const meta = this.owned(input);
+    return meta ? this.conductor.submit(meta, input) : { status: "not_found" };
+  }
+
+  /** Runs a turn like sendMessage, streaming its frames as server-sent events as they happen. */
+  async streamMessage(input: SendMessageInput): Promise<StreamOutcome> {
+    const meta = this.owned(input);
+    if (!meta) return { status: "not_found" };
+    if (this.conductor.busy && (input.onBusy ?? meta.onBusy) === "reject") return { status: "busy" };
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    const writer = writable.getWriter();
+    const encoder = new TextEncoder();
+    let open = true;
+    const write = (frame: ServerFrame) => {
+      // a client that went away stops receiving; the turn goes on and is stored
+      if (open)
+        writer
+          .write(encoder.encode(`event: ${frame.type}\ndata: ${JSON.stringify(frame)}\n\n`))
+          .catch(() => (open = false));
+    };
+    const finished = this.conductor.submit(meta, input, { emit: write }).then((outcome) => {
+      if (outcome.status === "completed") write({ type: "done", body: outcome.response });
+      else if (outcome.status === "failed") write({ type: "error", error: outcome.failure });
+      else if (outcome.status === "idempotency_conflict") {
+        write({
+          type: "error",
+          error: { code: "conflict", message: "Idempotency-Key was already used with a different request body" },
+        });
+      } else
+        write({
+          type: "error",
+          error: { code: outcome.status === "busy" ? "conflict" : "not_found", message: outcome.status },
+        });
+      return writer.close().catch(() => undefined);
     });
+    this.ctx.waitUntil(finished);
+    return { status: "streaming", stream: readable };
+  }
+
+  /** Cancels a running turn; what it produced so far is stored, marked cancelled. */
+  async cancelTurn(caller: SessionCaller, turnId: string): Promise<CancelOutcome> {
+    return this.owned(caller) ? this.conductor.cancel(turnId) : { status: "not_found" };
+  }
+
+  /** A short-lived, single-use ticket for a browser's WebSocket upgrade. */
+  async issueTicket(caller: SessionCaller, ttlMs: number): Promise<{ ticket: string; expiresAt: string } | null> {
+    return this.owned(caller) ? this.tickets.issue(caller.tenant, ttlMs) : null;
   }
 
   /** Erases the session after the turns queued before it; the object is reset. */
   async erase(caller: SessionCaller): Promise<boolean> {
-    return this.turns.run(async () => {
+    return this.conductor.after(async () => {
       if (!this.owned(caller)) return false;
+      for (const connection of this.getConnections()) connection.close(1000, "session deleted");
       await this.destroy();
       this.erased = true;
       this.store.forget();
@@ -128,41 +179,80 @@ export class SessionAgent extends Agent<Env> {
     });
   }
 
-  private async turn(input: SendMessageInput, agentName: string): Promise<SendOutcome> {
-    const turnId = crypto.randomUUID();
-    const agent = findAgent(agentName);
-    const choice = agent
-      ? chooseModel(agent, this.env)
-      : { ok: false as const, error: `agent '${agentName}' is no longer deployed` };
-    const resolved = choice.ok ? resolveModel(choice.name, this.env) : choice;
-    if (!agent || !choice.ok || !resolved.ok) {
-      const message = "error" in resolved ? resolved.error : "model configuration error";
-      return { status: "failed", failure: { code: "model_misconfigured", message } };
+  /** Accepts a WebSocket upgrade the router authenticated, or refuses it before accepting. */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response(null, { status: 404 });
+    const caller = {
+      tenant: request.headers.get(LIVE_HEADERS.tenant) ?? "",
+      sessionId: request.headers.get(LIVE_HEADERS.session) ?? "",
+    };
+    if (!this.owned(caller))
+      return Response.json({ error: { code: "not_found", message: "session not found" } }, { status: 404 });
+    const ticket = request.headers.get(LIVE_HEADERS.ticket);
+    if (ticket !== null && !(await this.tickets.redeem(ticket))) {
+      return Response.json(
+        { error: { code: "unauthorized", message: "invalid, used or expired ticket" } },
+        { status: 401 },
+      );
     }
-    const meta = this.store.meta();
-    if (!meta) return { status: "not_found" };
-    if (this.toolbox?.agent !== agent) this.toolbox = new Toolbox(agent);
-    return runTurn({
-      store: this.store,
-      meta,
-      agent,
-      toolbox: this.toolbox,
-      model: resolved.model,
-      modelName: choice.name,
-      turnId,
-      content: input.content,
-      maxRetries: boundedInt(this.env.EDGENT_MODEL_MAX_RETRIES, 0, 10, 2),
-      timeoutMs: boundedInt(this.env.EDGENT_MODEL_TIMEOUT_MS, 1_000, 900_000, 60_000),
-    });
+    return super.fetch(request);
   }
 
-  /** The stored outcome of an idempotent request, or a conflict if the key was used for another. */
-  private replay(input: SendMessageInput): SendOutcome | null {
-    if (!input.idempotency) return null;
-    const prior = this.store.idempotent(input.idempotency.key);
-    if (!prior) return null;
-    if (prior.requestHash !== input.idempotency.requestHash) return { status: "idempotency_conflict" };
-    return JSON.parse(prior.response) as SendOutcome;
+  override onConnect(connection: Connection<LiveState>, ctx: ConnectionContext): void {
+    const after = new URL(ctx.request.url).searchParams.get("after");
+    const sessionId = this.store.meta()?.sessionId ?? "";
+    this.live.open(connection, sessionId, after !== null && /^\d{1,15}$/.test(after) ? Number(after) : null);
+  }
+
+  override async onMessage(
+    connection: Connection<LiveState>,
+    message: string | ArrayBuffer | ArrayBufferView,
+  ): Promise<void> {
+    const size = typeof message === "string" ? message.length : message.byteLength;
+    if (size > MAX_FRAME_BYTES) return connection.close(1009, "frame larger than 1 MiB");
+    const frame = parseFrame(message);
+    if ("error" in frame) return void send(connection, { type: "error", error: frame.error });
+    const meta = this.store.meta();
+    if (!meta || this.erased) return connection.close(1000, "session deleted");
+    switch (frame.type) {
+      case "ping":
+        return void send(connection, { type: "pong" });
+      case "resume":
+        return this.live.resume(connection, frame.after);
+      case "cancel": {
+        const outcome = await this.conductor.cancel(frame.turnId);
+        if (outcome.status !== "cancelled") {
+          send(connection, {
+            type: "error",
+            error: {
+              code: outcome.status === "not_found" ? "not_found" : "conflict",
+              message: `turn ${frame.turnId} is ${outcome.status.replace("_", " ")}`,
+            },
+          });
+        }
+        return;
+      }
+      case "message": {
+        const outcome = await this.conductor.submit(meta, frame);
+        if (outcome.status === "busy") {
+          send(connection, {
+            type: "error",
+            error: { code: "conflict", message: "a turn is running and this message's policy is reject" },
+          });
+        }
+        return;
+      }
+    }
+  }
+
+  /** The SDK's own protocol frames (identity, state, MCP) are not part of Edgent's protocol. */
+  override shouldSendProtocolMessages(): boolean {
+    return false;
+  }
+
+  /** Clients may not write the agent's state row. */
+  override shouldConnectionBeReadonly(): boolean {
+    return true;
   }
 
   /** The session's metadata if it exists and belongs to the caller's tenant. */
@@ -177,7 +267,40 @@ export class SessionAgent extends Agent<Env> {
  * The session object's RPC surface as callers see it. Results are plain JSON-like data, which
  * RPC clones faithfully; the runtime's generic RPC types cannot express `unknown` tool inputs.
  */
-export type SessionRpc = Pick<SessionAgent, "create" | "info" | "listMessages" | "sendMessage" | "erase">;
+export type SessionRpc = Pick<
+  SessionAgent,
+  | "create"
+  | "info"
+  | "listMessages"
+  | "sendMessage"
+  | "streamMessage"
+  | "cancelTurn"
+  | "issueTicket"
+  | "erase"
+  | "fetch"
+>;
+
+/** Reads a client frame, or says what is wrong with it. */
+function parseFrame(
+  message: string | ArrayBuffer | ArrayBufferView,
+): ClientFrame | { error: { code: string; message: string } } {
+  if (typeof message !== "string") return { error: { code: "bad_request", message: "frames must be JSON text" } };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(message);
+  } catch {
+    return { error: { code: "bad_request", message: "the frame is not valid JSON" } };
+  }
+  const result = clientFrameSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  return {
+    error: {
+      code: "validation_failed",
+      message: `${issue?.path.join(".") || "frame"}: ${issue?.message ?? "invalid"}`,
+    },
+  };
+}
 
 /** A whole-number setting within bounds, or its default. */
 function boundedInt(raw: string | undefined, min: number, max: number, fallback: number): number {

@@ -19,7 +19,7 @@ export interface TurnLog {
   sessionId: string;
   agent: string;
   turnId: string;
-  status: "completed" | "failed";
+  status: "completed" | "failed" | "cancelled";
   durationMs: number;
   model: string;
   steps: number;

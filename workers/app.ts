@@ -4,6 +4,7 @@ import { requireTenant } from "./middleware/auth";
 import { methodNotAllowed, notFound, onError } from "./middleware/errors";
 import { requestLog } from "./middleware/request-log";
 import { agentRoutes } from "./routes/agents";
+import { liveRoutes, liveUpgrade } from "./routes/live";
 import { sessionRoutes } from "./routes/sessions";
 
 /** The router: authenticates, validates and hands each request to its session's object. */
@@ -11,8 +12,10 @@ export const app = new Hono<RouterEnv>()
   .use(requestLog)
   .get("/healthz", (c) => c.json({ ok: true }))
   .all("/healthz", methodNotAllowed(["GET"]))
+  .route("/v1/sessions", liveUpgrade)
   .use("/v1/*", requireTenant)
   .route("/v1/agents", agentRoutes)
+  .route("/v1/sessions", liveRoutes)
   .route("/v1/sessions", sessionRoutes)
   .notFound(notFound)
   .onError(onError);

@@ -10,7 +10,8 @@ CREATE TABLE IF NOT EXISTS edgent_session (
   output_tokens INTEGER NOT NULL DEFAULT 0,
   model_calls INTEGER NOT NULL DEFAULT 0,
   summary TEXT NOT NULL DEFAULT '',
-  summary_through_seq INTEGER NOT NULL DEFAULT 0
+  summary_through_seq INTEGER NOT NULL DEFAULT 0,
+  on_busy TEXT
 );
 CREATE TABLE IF NOT EXISTS edgent_messages (
   seq INTEGER PRIMARY KEY,
@@ -23,6 +24,7 @@ CREATE TABLE IF NOT EXISTS edgent_messages (
   tool_call_id TEXT,
   tool_name TEXT,
   is_error INTEGER,
+  cancelled INTEGER,
   created_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS edgent_turns (
@@ -57,9 +59,19 @@ CREATE TABLE IF NOT EXISTS edgent_idempotency (
   created_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS edgent_idempotency_created ON edgent_idempotency (created_at);
+CREATE TABLE IF NOT EXISTS edgent_tickets (
+  hash TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS edgent_facts (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL,
   updated_at TEXT NOT NULL
 );
 `;
+
+/** Columns added after a table was first shipped: added to older objects on wake. */
+export const ADDED_COLUMNS: ReadonlyArray<readonly [table: string, column: string, definition: string]> = [
+  ["edgent_messages", "cancelled", "INTEGER"],
+  ["edgent_session", "on_busy", "TEXT"],
+];

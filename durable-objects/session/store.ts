@@ -1,9 +1,10 @@
 import type { Fact, FactMemory } from "../../shared/agents/define";
+import type { OnBusy } from "../../shared/contracts/on-busy";
 import type { Message, MessagePage, MessageRole, ToolCall } from "../../shared/contracts/message";
 import type { Usage } from "../../shared/contracts/session";
 import { estimateMessageTokens } from "../../shared/context/tokens";
 import { ContextTail } from "./context-tail";
-import { SESSION_SCHEMA } from "./schema";
+import { ADDED_COLUMNS, SESSION_SCHEMA } from "./schema";
 
 /** The session's identity and counters. */
 export interface SessionMeta {
@@ -15,6 +16,7 @@ export interface SessionMeta {
   usage: Usage;
   summary: string;
   summaryThroughSeq: number;
+  onBusy: OnBusy;
 }
 
 /** A message about to be appended; seq and time are assigned by the store. */
@@ -26,6 +28,7 @@ export interface NewMessage {
   toolCallId?: string;
   toolName?: string;
   isError?: boolean;
+  cancelled?: boolean;
 }
 
 /** What the context builder reads of a message. */
@@ -73,6 +76,11 @@ export class SessionStore implements FactMemory {
   /** Creates the tables if this object has never held a session. */
   migrate(): void {
     this.sql.exec(SESSION_SCHEMA);
+    for (const [table, column, definition] of ADDED_COLUMNS) {
+      const exists =
+        this.sql.exec(`SELECT 1 FROM pragma_table_info('${table}') WHERE name = ?`, column).toArray().length > 0;
+      if (!exists) this.sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+    }
   }
 
   /** The session row, or null if this object holds no session. A copy: callers may keep it. */
@@ -101,16 +109,18 @@ export class SessionStore implements FactMemory {
       },
       summary: String(row.summary),
       summaryThroughSeq: Number(row.summary_through_seq),
+      onBusy: (row.on_busy as OnBusy | null) ?? "enqueue",
     };
   }
 
-  create(tenant: string, sessionId: string, agent: string, createdAt: string): void {
+  create(tenant: string, sessionId: string, agent: string, createdAt: string, onBusy: OnBusy): void {
     this.sql.exec(
-      "INSERT INTO edgent_session (id, tenant, session_id, agent, created_at) VALUES (1, ?, ?, ?, ?)",
+      "INSERT INTO edgent_session (id, tenant, session_id, agent, created_at, on_busy) VALUES (1, ?, ?, ?, ?, ?)",
       tenant,
       sessionId,
       agent,
       createdAt,
+      onBusy,
     );
     this.cached = undefined;
   }
@@ -132,8 +142,8 @@ export class SessionStore implements FactMemory {
     const toolCalls = message.toolCalls ? JSON.stringify(message.toolCalls) : null;
     const tokens = estimateMessageTokens(message.content) + (toolCalls ? estimateMessageTokens(toolCalls) : 0);
     this.sql.exec(
-      `INSERT INTO edgent_messages (seq, turn_id, role, content, tokens, tool_calls, tool_call_id, tool_name, is_error, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO edgent_messages (seq, turn_id, role, content, tokens, tool_calls, tool_call_id, tool_name, is_error, cancelled, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       seq,
       message.turnId,
       message.role,
@@ -143,6 +153,7 @@ export class SessionStore implements FactMemory {
       message.toolCallId ?? null,
       message.toolName ?? null,
       message.isError === undefined ? null : Number(message.isError),
+      message.cancelled ? 1 : null,
       createdAt,
     );
     return { ...toMessage({ ...message, seq, createdAt }), tokens };
@@ -188,7 +199,7 @@ export class SessionStore implements FactMemory {
 
   /** Marks a turn completed and returns its usage. */
   finishTurn(turnId: string, steps: number): Usage {
-    return this.endTurn(turnId, "completed", steps, null, null);
+    return this.endTurn(turnId, "completed", steps);
   }
 
   /** Marks a turn failed and returns its usage; its messages stay in history but leave the model's context. */
@@ -199,7 +210,14 @@ export class SessionStore implements FactMemory {
     return usage;
   }
 
-  private endTurn(turnId: string, status: string, steps: number, code: string | null, message: string | null): Usage {
+  /** Records how a turn ended and returns its usage. */
+  endTurn(
+    turnId: string,
+    status: "completed" | "failed" | "cancelled",
+    steps: number,
+    code: string | null = null,
+    message: string | null = null,
+  ): Usage {
     const usage = this.running.get(turnId) ?? { inputTokens: 0, outputTokens: 0, modelCalls: 0 };
     this.running.delete(turnId);
     this.sql.exec(
@@ -216,6 +234,10 @@ export class SessionStore implements FactMemory {
       turnId,
     );
     return usage;
+  }
+
+  turnExists(turnId: string): boolean {
+    return this.sql.exec("SELECT 1 FROM edgent_turns WHERE id = ?", turnId).toArray().length > 0;
   }
 
   /** Fails turns left running by an object that was evicted or crashed mid-turn. */
@@ -341,6 +363,7 @@ function rowToMessage(row: Row): Message {
     toolCallId: row.tool_call_id === null ? undefined : String(row.tool_call_id),
     toolName: row.tool_name === null ? undefined : String(row.tool_name),
     isError: row.is_error === null ? undefined : Boolean(row.is_error),
+    cancelled: row.cancelled ? true : undefined,
   });
 }
 
@@ -357,5 +380,6 @@ function toMessage(message: NewMessage & { seq: number; createdAt: string }): Me
   if (message.toolCallId !== undefined) out.toolCallId = message.toolCallId;
   if (message.toolName !== undefined) out.toolName = message.toolName;
   if (message.isError !== undefined) out.isError = message.isError;
+  if (message.cancelled) out.cancelled = true;
   return out;
 }

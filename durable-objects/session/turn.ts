@@ -1,7 +1,8 @@
 import type { LanguageModelV4 } from "@ai-sdk/provider";
-import { generateText, stepCountIs } from "ai";
+import { stepCountIs, streamText } from "ai";
 import { z } from "zod";
 import type { AgentDefinition } from "../../shared/agents/define";
+import type { ServerFrame, TurnStatus } from "../../shared/contracts/frames";
 import type { Message, TurnResponse } from "../../shared/contracts/message";
 import type { Usage } from "../../shared/contracts/session";
 import { planBudget } from "../../shared/context/budget";
@@ -10,8 +11,13 @@ import { log } from "../../shared/log";
 import { classifyModelFailure } from "../../shared/models/failure";
 import { buildContext } from "./context";
 import { fromStepMessages } from "./messages";
-import type { SessionMeta, SessionStore } from "./store";
+import type { NewMessage, SessionMeta, SessionStore } from "./store";
 import type { Toolbox } from "./toolbox";
+
+/** Where a turn reports what happens as it happens: deltas, stored messages, status. */
+export interface TurnSink {
+  emit(frame: ServerFrame): void;
+}
 
 /** Everything a turn needs from its session. */
 export interface TurnOptions {
@@ -23,30 +29,46 @@ export interface TurnOptions {
   modelName: string;
   turnId: string;
   content: string;
+  clientId?: string;
   maxRetries: number;
   /** longest a single model call may take */
   timeoutMs: number;
+  sink: TurnSink;
+  /** aborted to cancel the turn */
+  cancel: AbortSignal;
 }
 
 /** How a turn ended. */
 export type TurnOutcome = { status: "completed"; response: TurnResponse } | { status: "failed"; failure: Failure };
 
 /**
- * Runs one turn: stores the user message, builds a bounded context, loops model calls and
- * tools up to the agent's step limit, and stores every step as it finishes. On a provider
- * failure the turn is marked failed and what was stored stays stored.
+ * Runs one turn: stores the user message, builds a bounded context, streams model calls and
+ * tools up to the agent's step limit, and stores every step as it finishes. A provider
+ * failure marks the turn failed; a cancel stores what was produced, marked cancelled. What
+ * was stored stays stored either way.
  */
 export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
-  const { store, meta, agent, turnId } = options;
+  const { store, meta, agent, turnId, sink } = options;
   const started = Date.now();
   store.startTurn(turnId, options.modelName);
-  const appended: Message[] = [store.append({ turnId, role: "user", content: options.content })];
+  const appended: Message[] = [];
+  const keep = (message: NewMessage): Message => {
+    const stored = store.append(message);
+    appended.push(stored);
+    sink.emit({ type: "message", message: stored });
+    return stored;
+  };
+  keep({ turnId, role: "user", content: options.content });
+  sink.emit({ type: "turn", turnId, status: "started", ...(options.clientId ? { clientId: options.clientId } : {}) });
   let steps = 0;
   let compacted = false;
   let stepStarted = Date.now();
   let storeError: unknown;
+  let streamError: unknown;
+  let partial = "";
+  let lastStepCalledTools = false;
 
-  const logTurn = (status: "completed" | "failed", usage: Usage, errorCode?: string) => {
+  const end = (status: Exclude<TurnStatus, "started">, usage: Usage, errorCode?: string) => {
     log({
       event: "turn",
       tenant: meta.tenant,
@@ -61,6 +83,7 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
       ...usage,
       ...(errorCode ? { errorCode } : {}),
     });
+    sink.emit({ type: "turn", turnId, status, ...(options.clientId ? { clientId: options.clientId } : {}) });
     return usage;
   };
 
@@ -88,8 +111,8 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
     };
     // the SDK swallows errors thrown by step callbacks: catch them here and stop the turn
     const stop = new AbortController();
-    const result = await options.toolbox.during(toolContext, () =>
-      generateText({
+    await options.toolbox.during(toolContext, async () => {
+      const result = streamText({
         model: options.model,
         instructions: context.instructions,
         messages: context.messages,
@@ -97,9 +120,11 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
         stopWhen: stepCountIs(agent.maxSteps),
         maxRetries: options.maxRetries,
         timeout: { stepMs: options.timeoutMs },
-        abortSignal: stop.signal,
+        abortSignal: AbortSignal.any([stop.signal, options.cancel]),
         onStepFinish(step) {
           steps++;
+          partial = "";
+          lastStepCalledTools = step.toolCalls.length > 0;
           try {
             store.recordModelCall({
               turnId,
@@ -110,36 +135,52 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
               latencyMs: Date.now() - stepStarted,
               finishReason: step.finishReason,
             });
-            for (const message of fromStepMessages(turnId, step.response.messages)) {
-              appended.push(store.append(message));
-            }
+            for (const message of fromStepMessages(turnId, step.response.messages)) keep(message);
           } catch (error) {
             storeError ??= error;
             stop.abort();
           }
           stepStarted = Date.now();
         },
-      }),
-    );
+      });
+      for await (const part of result.fullStream) {
+        if (part.type === "text-delta" && part.text) {
+          partial += part.text;
+          sink.emit({ type: "delta", turnId, text: part.text });
+        } else if (part.type === "error") {
+          streamError ??= part.error;
+        } else if (part.type === "abort" && !options.cancel.aborted && !stop.signal.aborted) {
+          // the SDK ends a stream whose step ran out of time with an abort, not an error
+          streamError ??= new DOMException(part.reason ?? "the model call timed out", "TimeoutError");
+        }
+      }
+    });
     if (storeError) throw storeError;
+    if (options.cancel.aborted) {
+      // what the model had produced when it was stopped is kept, marked cancelled
+      const reply = keep({ turnId, role: "assistant", content: partial, cancelled: true });
+      const usage = end("cancelled", store.endTurn(turnId, "cancelled", steps));
+      return { status: "completed", response: { turnId, status: "cancelled", reply, messages: appended, usage } };
+    }
+    if (streamError) throw streamError;
 
     let reply = appended.at(-1) as Message;
-    if (reply.role !== "assistant" || result.finalStep.toolCalls.length > 0) {
+    if (reply.role !== "assistant" || lastStepCalledTools) {
       // the model was still calling tools when the step limit ran out
-      reply = store.append({
+      reply = keep({
         turnId,
         role: "assistant",
         content: `(stopped after ${agent.maxSteps} steps without a final answer)`,
       });
-      appended.push(reply);
     }
-    const usage = logTurn("completed", store.finishTurn(turnId, steps));
-    return { status: "completed", response: { turnId, reply, messages: appended, usage } };
+    const usage = end("completed", store.finishTurn(turnId, steps));
+    return { status: "completed", response: { turnId, status: "completed", reply, messages: appended, usage } };
   } catch (error) {
     const failure: Failure = storeError
       ? { code: "internal", message: "the turn's messages could not be stored", turnId }
       : classifyModelFailure(error, options.modelName, turnId);
-    logTurn("failed", store.failTurn(turnId, steps, failure.code, failure.message), failure.code);
+    end("failed", store.failTurn(turnId, steps, failure.code, failure.message), failure.code);
+    sink.emit({ type: "error", error: failure });
     return { status: "failed", failure };
   }
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { onBusySchema } from "./on-busy";
 import { usageSchema } from "./session";
 
 /** Largest accepted user message, in characters. */
@@ -25,6 +26,8 @@ export const messageSchema = z.object({
   toolCallId: z.string().optional(),
   toolName: z.string().optional(),
   isError: z.boolean().optional(),
+  /** on the partial reply of a cancelled turn */
+  cancelled: z.boolean().optional(),
 });
 export type Message = z.infer<typeof messageSchema>;
 export type MessageRole = Message["role"];
@@ -37,12 +40,16 @@ export const postMessageBodySchema = z.strictObject({
     .max(MAX_CONTENT_CHARS)
     // a lone surrogate cannot be stored or sent to a model as UTF-8 without corruption
     .refine((text) => !/\p{Surrogate}/u.test(text), "must be valid Unicode (no unpaired surrogates)"),
+  /** overrides the session's policy for a message that arrives while a turn runs */
+  onBusy: onBusySchema.optional(),
 });
 export type PostMessageBody = z.infer<typeof postMessageBodySchema>;
 
 /** Response of POST /v1/sessions/:id/messages. */
 export const turnResponseSchema = z.object({
   turnId: z.string(),
+  /** a cancelled turn's reply holds what the model produced before it was stopped */
+  status: z.enum(["completed", "cancelled"]),
   reply: messageSchema,
   messages: z.array(messageSchema),
   usage: usageSchema,

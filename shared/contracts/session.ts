@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { onBusySchema } from "./on-busy";
 
 /** A session id chosen by the client: 1–128 chars of [A-Za-z0-9_-]. */
 export const sessionIdSchema = z
@@ -14,6 +15,8 @@ export const agentNameSchema = z.string().min(1).max(64);
 export const createSessionBodySchema = z.strictObject({
   agent: agentNameSchema,
   sessionId: sessionIdSchema.optional(),
+  /** the session's policy for messages that arrive while a turn runs (default enqueue) */
+  onBusy: onBusySchema.optional(),
 });
 export type CreateSessionBody = z.infer<typeof createSessionBodySchema>;
 

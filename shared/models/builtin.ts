@@ -20,6 +20,7 @@ export const COMPACTION_MARKER = "[edgent:compact]";
  * - plain text: replies with the text verbatim
  * - `/tool NAME {json}`: calls tool NAME with that JSON, then replies with the result
  * - `/history`: replies with a JSON array of the user-message texts in its context
+ * - `/slow MS TEXT`: replies with TEXT, streamed word by word MS milliseconds apart
  */
 export class BuiltinModel implements LanguageModelV4 {
   readonly specificationVersion = "v4";
@@ -31,6 +32,8 @@ export class BuiltinModel implements LanguageModelV4 {
 
   async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
     options.abortSignal?.throwIfAborted();
+    const slow = slowDirective(options);
+    if (slow) await sleep(slow.ms * slow.words.length, options.abortSignal);
     const callId = ++this.calls;
     const content = respond(options, callId);
     const outputText = content.map((part) => (part.type === "text" ? part.text : JSON.stringify(part))).join("");
@@ -44,6 +47,8 @@ export class BuiltinModel implements LanguageModelV4 {
   }
 
   async doStream(options: LanguageModelV4CallOptions): Promise<LanguageModelV4StreamResult> {
+    const slow = slowDirective(options);
+    if (slow) return { stream: slowStream(slow, promptTokens(options), options.abortSignal) };
     const result = await this.doGenerate(options);
     const parts: LanguageModelV4StreamPart[] = [{ type: "stream-start", warnings: [] }];
     result.content.forEach((part, index) => {
@@ -102,10 +107,67 @@ function respond(options: LanguageModelV4CallOptions, callId: number): LanguageM
       },
     ];
   }
+  const slow = /^\/slow\s+\d{1,5}\s+([\s\S]+)$/.exec(text.trim());
+  if (slow) return [{ type: "text", text: slow[1] as string }];
   if (text.trim() === "/history") {
     return [{ type: "text", text: JSON.stringify(userTexts(prompt)) }];
   }
   return [{ type: "text", text }];
+}
+
+/** A `/slow MS TEXT` request in the newest user message, unless a tool result follows it. */
+function slowDirective(options: LanguageModelV4CallOptions): { ms: number; words: string[] } | null {
+  if (options.prompt.at(-1)?.role !== "user") return null;
+  const match = /^\/slow\s+(\d{1,5})\s+([\s\S]+)$/.exec((userTexts(options.prompt).at(-1) ?? "").trim());
+  if (!match) return null;
+  // keep each word's trailing space so the deltas join back into the exact text
+  return { ms: Number(match[1]), words: (match[2] as string).match(/\S+\s*/g) ?? [] };
+}
+
+/** Streams the words of a `/slow` reply with a pause before each, stopping when aborted. */
+function slowStream(
+  slow: { ms: number; words: string[] },
+  inputTokens: number,
+  signal: AbortSignal | undefined,
+): ReadableStream<LanguageModelV4StreamPart> {
+  const text = slow.words.join("");
+  let index = 0;
+  return new ReadableStream<LanguageModelV4StreamPart>({
+    start(controller) {
+      controller.enqueue({ type: "stream-start", warnings: [] });
+      controller.enqueue({ type: "text-start", id: "slow" });
+    },
+    async pull(controller) {
+      if (index >= slow.words.length) {
+        controller.enqueue({ type: "text-end", id: "slow" });
+        controller.enqueue({
+          type: "finish",
+          finishReason: { unified: "stop", raw: "stop" },
+          usage: usage(inputTokens, estimateTokens(text)),
+        });
+        controller.close();
+        return;
+      }
+      await sleep(slow.ms, signal);
+      controller.enqueue({ type: "text-delta", id: "slow", delta: slow.words[index++] as string });
+    },
+  });
+}
+
+/** Waits, rejecting with the signal's reason as soon as it aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 /** Every user message's text in the prompt, oldest first. */

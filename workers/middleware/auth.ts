@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { TenantDirectory, parseTokenConfig } from "../../shared/auth/tenants";
 import { EdgentError } from "../../shared/errors";
 import { log } from "../../shared/log";
@@ -24,13 +24,18 @@ function directoryFor(env: Env, url: string): TenantDirectory {
   return directory;
 }
 
-/** Requires `Authorization: Bearer <token>` and sets the caller's tenant. */
-export const requireTenant: MiddlewareHandler<RouterEnv> = async (c, next) => {
+/** The tenant of the request's `Authorization: Bearer <token>`, or a 401. */
+export async function authenticate(c: Context<RouterEnv>): Promise<string> {
   const header = c.req.header("authorization") ?? "";
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw new EdgentError("unauthorized", "missing bearer token (Authorization: Bearer <token>)");
   const tenant = await directoryFor(c.env, c.req.url).resolve(match[1] as string);
   if (!tenant) throw new EdgentError("unauthorized", "invalid bearer token");
-  c.set("tenant", tenant);
+  return tenant;
+}
+
+/** Requires a bearer token and sets the caller's tenant. */
+export const requireTenant: MiddlewareHandler<RouterEnv> = async (c, next) => {
+  c.set("tenant", await authenticate(c));
   await next();
 };

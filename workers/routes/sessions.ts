@@ -11,18 +11,18 @@ import { methodNotAllowed } from "../middleware/errors";
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** The session's Durable Object; the tenant is part of its name, so tenants never share one. */
-function sessionStub(c: Context<RouterEnv>, sessionId: string): SessionRpc {
+export function sessionStub(c: Context<RouterEnv>, sessionId: string): SessionRpc {
   return c.env.SESSIONS.getByName(`${c.get("tenant")}:${sessionId}`) as unknown as SessionRpc;
 }
 
 /** Validates the :id parameter and records it for the request log. */
-function caller(c: Context<RouterEnv>): SessionCaller {
+export function caller(c: Context<RouterEnv>): SessionCaller {
   const sessionId = validate(sessionIdSchema, c.req.param("id"), "sessionId");
   c.set("sessionId", sessionId);
   return { tenant: c.get("tenant"), sessionId };
 }
 
-function sessionNotFound(sessionId: string): EdgentError {
+export function sessionNotFound(sessionId: string): EdgentError {
   return new EdgentError("not_found", `session '${sessionId}' not found`);
 }
 
@@ -38,7 +38,12 @@ export const sessionRoutes = new Hono<RouterEnv>()
     if (!findAgent(body.agent)) throw new EdgentError("not_found", `agent '${body.agent}' not found`);
     const sessionId = body.sessionId ?? crypto.randomUUID();
     c.set("sessionId", sessionId);
-    const outcome = await sessionStub(c, sessionId).create({ tenant: c.get("tenant"), sessionId, agent: body.agent });
+    const outcome = await sessionStub(c, sessionId).create({
+      tenant: c.get("tenant"),
+      sessionId,
+      agent: body.agent,
+      onBusy: body.onBusy,
+    });
     if (outcome.status === "retry") {
       throw new EdgentError("session_unavailable", `session '${sessionId}' is being erased; retry shortly`);
     }
@@ -78,12 +83,27 @@ export const sessionRoutes = new Hono<RouterEnv>()
       throw new EdgentError("validation_failed", "Idempotency-Key: must be 1-255 printable ASCII characters");
     }
     const idempotency = key === undefined ? undefined : { key, requestHash: await sha256Hex(JSON.stringify(body)) };
-    const outcome = await sessionStub(c, who.sessionId).sendMessage({ ...who, content: body.content, idempotency });
+    const input = { ...who, content: body.content, onBusy: body.onBusy, idempotency };
+    const stub = sessionStub(c, who.sessionId);
+    if (/\btext\/event-stream\b/.test(c.req.header("accept") ?? "")) {
+      const streamed = await stub.streamMessage(input);
+      if (streamed.status === "streaming") {
+        return new Response(streamed.stream, {
+          headers: {
+            "content-type": "text/event-stream; charset=utf-8",
+            "cache-control": "no-cache",
+            "x-accel-buffering": "no",
+          },
+        });
+      }
+      throw refusal(streamed.status, who.sessionId);
+    }
+    const outcome = await stub.sendMessage(input);
     switch (outcome.status) {
       case "not_found":
-        throw sessionNotFound(who.sessionId);
       case "idempotency_conflict":
-        throw new EdgentError("conflict", "Idempotency-Key was already used with a different request body");
+      case "busy":
+        throw refusal(outcome.status, who.sessionId);
       case "failed":
         if (outcome.failure.turnId) c.set("turnId", outcome.failure.turnId);
         throw fromFailure(outcome.failure);
@@ -93,3 +113,11 @@ export const sessionRoutes = new Hono<RouterEnv>()
     }
   })
   .all("/:id/messages", methodNotAllowed(["GET", "POST"]));
+
+/** Why a turn was not run at all; nothing was stored. */
+function refusal(status: "not_found" | "idempotency_conflict" | "busy", sessionId: string): EdgentError {
+  if (status === "not_found") return sessionNotFound(sessionId);
+  if (status === "busy")
+    return new EdgentError("conflict", "a turn is running and this message's onBusy policy is reject");
+  return new EdgentError("conflict", "Idempotency-Key was already used with a different request body");
+}

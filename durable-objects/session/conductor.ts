@@ -1,0 +1,158 @@
+import { findAgent } from "../../shared/agents/registry";
+import type { OnBusy } from "../../shared/contracts/on-busy";
+import type { ServerFrame } from "../../shared/contracts/frames";
+import type { TurnResponse } from "../../shared/contracts/message";
+import type { Failure } from "../../shared/errors";
+import { chooseModel, type ModelVars } from "../../shared/models/choose";
+import { type ModelEnv, resolveModel } from "../../shared/models/resolve";
+import { TurnQueue } from "../../shared/turn-queue";
+import type { SessionMeta, SessionStore } from "./store";
+import { Toolbox } from "./toolbox";
+import { runTurn, type TurnSink } from "./turn";
+
+/** A message to run as a turn. */
+export interface TurnRequest {
+  content: string;
+  clientId?: string;
+  onBusy?: OnBusy;
+  /** client's Idempotency-Key header, with a hash of the request it came with */
+  idempotency?: { key: string; requestHash: string };
+}
+
+export type SendOutcome =
+  | { status: "completed"; response: TurnResponse }
+  | { status: "failed"; failure: Failure }
+  | { status: "not_found" }
+  | { status: "idempotency_conflict" }
+  /** refused by the reject policy while a turn runs; nothing was stored */
+  | { status: "busy" };
+
+export type CancelOutcome = { status: "cancelled" | "not_running" | "not_found" };
+
+/** Settings a turn reads from the environment. */
+export interface TurnSettings {
+  env: ModelEnv & ModelVars;
+  maxRetries: number;
+  timeoutMs: number;
+}
+
+/**
+ * Runs a session's turns one at a time in arrival order, applies the busy policy, replays
+ * idempotent retries and cancels running turns. Every frame a turn emits goes to `live`
+ * (the session's WebSocket clients) and to the caller's own stream, if it has one.
+ */
+export class TurnConductor {
+  private readonly queue = new TurnQueue();
+  private running: { turnId: string; controller: AbortController; done: Promise<unknown> } | null = null;
+  private toolbox: Toolbox | undefined;
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly settings: TurnSettings,
+    private readonly live: TurnSink,
+  ) {}
+
+  /** Turns queued or running. */
+  get busy(): boolean {
+    return this.queue.size > 0;
+  }
+
+  /** Queues a turn (or refuses or interrupts, by policy); the promise settles when it ends. */
+  submit(meta: SessionMeta, request: TurnRequest, own?: TurnSink): Promise<SendOutcome> {
+    const replay = this.replay(request);
+    if (replay) return Promise.resolve(replay);
+    const policy = request.onBusy ?? meta.onBusy;
+    if (this.busy && policy === "reject") return Promise.resolve({ status: "busy" });
+    if (this.busy && policy === "interrupt") this.running?.controller.abort();
+    return this.queue.run(async () => {
+      // a retry with the same key may have queued behind the original
+      const queuedReplay = this.replay(request);
+      if (queuedReplay) return queuedReplay;
+      const current = this.store.meta();
+      if (!current) return { status: "not_found" };
+      const outcome = await this.turn(current, request, own);
+      const turnId =
+        outcome.status === "completed"
+          ? outcome.response.turnId
+          : outcome.status === "failed"
+            ? outcome.failure.turnId
+            : undefined;
+      // only outcomes that stored something are replayed; a configuration error may be retried
+      if (request.idempotency && turnId) {
+        const { key, requestHash } = request.idempotency;
+        this.store.saveIdempotent(key, requestHash, turnId, JSON.stringify(outcome));
+      }
+      return outcome;
+    });
+  }
+
+  /** Cancels a running turn and waits for it to store what it produced. */
+  async cancel(turnId: string): Promise<CancelOutcome> {
+    if (this.running?.turnId === turnId) {
+      const { controller, done } = this.running;
+      controller.abort();
+      await done;
+      return { status: "cancelled" };
+    }
+    return { status: this.store.turnExists(turnId) ? "not_running" : "not_found" };
+  }
+
+  /** Runs after every turn queued so far. */
+  after<T>(job: () => Promise<T>): Promise<T> {
+    return this.queue.run(job);
+  }
+
+  private async turn(meta: SessionMeta, request: TurnRequest, own: TurnSink | undefined): Promise<SendOutcome> {
+    const turnId = crypto.randomUUID();
+    const agent = findAgent(meta.agent);
+    const choice = agent
+      ? chooseModel(agent, this.settings.env)
+      : { ok: false as const, error: `agent '${meta.agent}' is no longer deployed` };
+    const resolved = choice.ok ? resolveModel(choice.name, this.settings.env) : choice;
+    if (!agent || !choice.ok || !resolved.ok) {
+      const message = "error" in resolved ? resolved.error : "model configuration error";
+      return { status: "failed", failure: { code: "model_misconfigured", message } };
+    }
+    if (this.toolbox?.agent !== agent) this.toolbox = new Toolbox(agent);
+    const controller = new AbortController();
+    const live = this.live;
+    const sink: TurnSink = own
+      ? {
+          emit(frame: ServerFrame) {
+            live.emit(frame);
+            own.emit(frame);
+          },
+        }
+      : live;
+    const done = runTurn({
+      store: this.store,
+      meta,
+      agent,
+      toolbox: this.toolbox,
+      model: resolved.model,
+      modelName: choice.name,
+      turnId,
+      content: request.content,
+      clientId: request.clientId,
+      maxRetries: this.settings.maxRetries,
+      timeoutMs: this.settings.timeoutMs,
+      sink,
+      cancel: controller.signal,
+    });
+    this.running = { turnId, controller, done };
+    try {
+      return await done;
+    } finally {
+      this.running = null;
+    }
+  }
+
+  /** The stored outcome of an idempotent request, or a conflict if the key was used for another. */
+  private replay(request: TurnRequest): SendOutcome | null {
+    if (!request.idempotency) return null;
+    const prior = this.store.idempotent(request.idempotency.key);
+    if (!prior) return null;
+    if (prior.requestHash !== request.idempotency.requestHash) return { status: "idempotency_conflict" };
+    return JSON.parse(prior.response) as SendOutcome;
+  }
+}

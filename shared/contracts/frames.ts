@@ -1,0 +1,46 @@
+import { z } from "zod";
+import { MAX_CONTENT_CHARS, messageSchema, turnResponseSchema } from "./message";
+
+import { onBusySchema } from "./on-busy";
+
+export { type OnBusy, onBusySchema } from "./on-busy";
+
+/** Frames a client sends over a session's WebSocket. */
+export const clientFrameSchema = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("message"),
+    content: z.string().min(1).max(MAX_CONTENT_CHARS),
+    clientId: z.string().min(1).max(128).optional(),
+    onBusy: onBusySchema.optional(),
+  }),
+  z.strictObject({ type: z.literal("resume"), after: z.number().int().nonnegative() }),
+  z.strictObject({ type: z.literal("cancel"), turnId: z.string().min(1).max(64) }),
+  z.strictObject({ type: z.literal("ping") }),
+]);
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+
+/** Lifecycle states a turn reports. */
+export const turnStatusSchema = z.enum(["started", "completed", "failed", "cancelled"]);
+export type TurnStatus = z.infer<typeof turnStatusSchema>;
+
+const errorSchema = z.object({ code: z.string(), message: z.string(), turnId: z.string().optional() });
+
+/**
+ * Everything a server streams about a session, over WebSocket and SSE alike. SSE uses the
+ * frame's type as the event name and the frame as its data.
+ */
+export const serverFrameSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("ready"), sessionId: z.string(), lastSeq: z.number().int().nonnegative() }),
+  z.object({ type: z.literal("message"), message: messageSchema }),
+  z.object({ type: z.literal("delta"), turnId: z.string(), text: z.string() }),
+  z.object({ type: z.literal("turn"), turnId: z.string(), status: turnStatusSchema, clientId: z.string().optional() }),
+  z.object({ type: z.literal("event"), turnId: z.string(), name: z.string(), data: z.record(z.string(), z.unknown()) }),
+  z.object({ type: z.literal("done"), body: turnResponseSchema }),
+  z.object({ type: z.literal("error"), error: errorSchema }),
+  z.object({ type: z.literal("pong") }),
+]);
+export type ServerFrame = z.infer<typeof serverFrameSchema>;
+
+/** The exact text of a ping frame, answered by the runtime without waking the object. */
+export const PING_FRAME = '{"type":"ping"}';
+export const PONG_FRAME = '{"type":"pong"}';
