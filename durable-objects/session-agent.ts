@@ -214,6 +214,8 @@ export class SessionAgent extends Agent<Env> {
     if ("error" in frame) return void send(connection, { type: "error", error: frame.error });
     const meta = this.store.meta();
     if (!meta || this.erased) return connection.close(1000, "session deleted");
+    // a client that speaks without resuming first wants live delivery from here on
+    if (frame.type !== "resume") this.live.release(connection);
     switch (frame.type) {
       case "ping":
         return void send(connection, { type: "pong" });

@@ -74,8 +74,8 @@ export class LiveDelivery {
     }
   }
 
-  /** Ends a hold: catches up on what was stored meanwhile, then live. */
-  private release(connection: LiveConnection): void {
+  /** Ends a hold: catches up on what was stored meanwhile, then live. Any client frame but resume does this. */
+  release(connection: LiveConnection): void {
     const state = connection.state;
     if (!state?.held) return;
     connection.setState({ ...state, held: false });

@@ -72,6 +72,7 @@ export interface WireMessage {
   toolCallId?: string;
   toolName?: string;
   isError?: boolean;
+  cancelled?: boolean;
 }
 
 export interface TurnBody {
