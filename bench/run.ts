@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { buildBundle, startRuntime } from "../test/support/runtime.ts";
 import { type LatencyStats, runLoad, stats } from "./load.ts";
+import { fanOut, streamTimings, wsRoundTrips } from "./realtime.ts";
 
 const CONCURRENCY = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -98,6 +99,11 @@ try {
   const maxTokens2000 = Math.max(...plain(longSamples));
   const compactionTurns = longSamples.filter((s) => s.modelCalls > 1).length;
 
+  console.log("real-time: WebSocket round trips, streamed turns, fan-out to 50 clients ...");
+  const ws = await wsRoundTrips(product.url, baseline.url, 200);
+  const stream = await streamTimings(product.url, 30);
+  const fan = await fanOut(product.url, 50, 100);
+
   const results = {
     date: new Date().toISOString(),
     concurrency: CONCURRENCY,
@@ -123,6 +129,18 @@ try {
       p50Ratio: latency2000.p50 / latency10.p50,
       budget: 8000,
     },
+    realtime: {
+      wsTurnRoundTrip: { p50: ws.turn.p50, p99: ws.turn.p99 },
+      wsEchoRoundTrip: { p50: ws.echo.p50, p99: ws.echo.p99 },
+      wsRatio: ws.turn.p50 / ws.echo.p50,
+      streamedTurn: { firstDeltaP50: stream.firstDelta.p50, doneP50: stream.done.p50, words: 10, msBetweenWords: 10 },
+      fanOut: {
+        clients: 50,
+        messagesPerSecond: fan.messagesPerSecond,
+        framesPerSecond: fan.framesPerSecond,
+        delivered: fan.delivered,
+      },
+    },
     targets: {
       throughputRatioAtLeast: 0.5,
       p50RatioAtMost: 1.3,
@@ -146,6 +164,11 @@ try {
 | p50 ratio 2,000 ÷ 10 (target ≤ 1.3)          | ${fmt(latency2000.p50 / latency10.p50, 2)} |
 | model input tokens at 10 (p50)               | ${tokens10.p50} |
 | model input tokens at 2,000 (p50 / max)      | ${tokens2000.p50} / ${maxTokens2000} (budget 8,000; ${compactionTurns} of 100 turns also compacted) |
+| WebSocket turn round trip p50 (builtin)      | ${fmt(ws.turn.p50, 2)} ms (p99 ${fmt(ws.turn.p99, 2)} ms) |
+| bare DO WebSocket echo p50                   | ${fmt(ws.echo.p50, 2)} ms (p99 ${fmt(ws.echo.p99, 2)} ms) |
+| turn ÷ echo round trip                       | ${fmt(ws.turn.p50 / ws.echo.p50, 2)} |
+| streamed turn (/slow 10 words × 10 ms): first delta / done p50 | ${fmt(stream.firstDelta.p50, 1)} ms / ${fmt(stream.done.p50, 1)} ms |
+| fan-out to 50 clients of one session         | ${fmt(fan.messagesPerSecond, 0)} stored messages/s delivered (${fmt(fan.framesPerSecond, 0)} frames/s, ${fan.delivered} messages) |
 `);
   console.log("wrote bench/results.json");
 } finally {

@@ -80,6 +80,7 @@ export class SessionAgent extends Agent<Env> {
         timeoutMs: boundedInt(env.EDGENT_MODEL_TIMEOUT_MS, 1_000, 900_000, 60_000),
       },
       sink,
+      () => ctx.getWebSockets().length > 0,
     );
     // pings are answered by the runtime itself, without waking a hibernating object
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));

@@ -50,6 +50,8 @@ export class TurnConductor {
     private readonly store: SessionStore,
     private readonly settings: TurnSettings,
     private readonly live: TurnSink,
+    /** whether any live client is connected, and so wants deltas */
+    private readonly watched: () => boolean,
   ) {}
 
   /** Turns queued or running. */
@@ -137,6 +139,7 @@ export class TurnConductor {
       maxRetries: this.settings.maxRetries,
       timeoutMs: this.settings.timeoutMs,
       sink,
+      stream: own !== undefined || this.watched(),
       cancel: controller.signal,
     });
     this.running = { turnId, controller, done };

@@ -1,5 +1,5 @@
 import type { LanguageModelV4 } from "@ai-sdk/provider";
-import { stepCountIs, streamText } from "ai";
+import { generateText, type StepResult, stepCountIs, streamText, type ToolSet } from "ai";
 import { z } from "zod";
 import type { AgentDefinition } from "../../shared/agents/define";
 import type { ServerFrame, TurnStatus } from "../../shared/contracts/frames";
@@ -34,6 +34,8 @@ export interface TurnOptions {
   /** longest a single model call may take */
   timeoutMs: number;
   sink: TurnSink;
+  /** stream the model's output as deltas (someone is watching), or make one call per step */
+  stream: boolean;
   /** aborted to cancel the turn */
   cancel: AbortSignal;
 }
@@ -111,39 +113,46 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
     };
     // the SDK swallows errors thrown by step callbacks: catch them here and stop the turn
     const stop = new AbortController();
+    const call = {
+      model: options.model,
+      instructions: context.instructions,
+      messages: context.messages,
+      tools: options.toolbox.tools,
+      stopWhen: stepCountIs(agent.maxSteps),
+      maxRetries: options.maxRetries,
+      timeout: { stepMs: options.timeoutMs },
+      abortSignal: AbortSignal.any([stop.signal, options.cancel]),
+      onStepFinish(step: StepResult<ToolSet>) {
+        steps++;
+        partial = "";
+        lastStepCalledTools = step.toolCalls.length > 0;
+        try {
+          store.recordModelCall({
+            turnId,
+            purpose: "turn",
+            model: options.modelName,
+            inputTokens: step.usage.inputTokens ?? 0,
+            outputTokens: step.usage.outputTokens ?? 0,
+            latencyMs: Date.now() - stepStarted,
+            finishReason: step.finishReason,
+          });
+          for (const message of fromStepMessages(turnId, step.response.messages)) keep(message);
+        } catch (error) {
+          storeError ??= error;
+          stop.abort();
+        }
+        stepStarted = Date.now();
+      },
+    };
     await options.toolbox.during(toolContext, async () => {
-      const result = streamText({
-        model: options.model,
-        instructions: context.instructions,
-        messages: context.messages,
-        tools: options.toolbox.tools,
-        stopWhen: stepCountIs(agent.maxSteps),
-        maxRetries: options.maxRetries,
-        timeout: { stepMs: options.timeoutMs },
-        abortSignal: AbortSignal.any([stop.signal, options.cancel]),
-        onStepFinish(step) {
-          steps++;
-          partial = "";
-          lastStepCalledTools = step.toolCalls.length > 0;
-          try {
-            store.recordModelCall({
-              turnId,
-              purpose: "turn",
-              model: options.modelName,
-              inputTokens: step.usage.inputTokens ?? 0,
-              outputTokens: step.usage.outputTokens ?? 0,
-              latencyMs: Date.now() - stepStarted,
-              finishReason: step.finishReason,
-            });
-            for (const message of fromStepMessages(turnId, step.response.messages)) keep(message);
-          } catch (error) {
-            storeError ??= error;
-            stop.abort();
-          }
-          stepStarted = Date.now();
-        },
-      });
-      for await (const part of result.fullStream) {
+      if (!options.stream) {
+        // nobody is watching deltas: the non-streaming call costs half the CPU in workerd
+        await generateText(call).catch((error: unknown) => {
+          if (!options.cancel.aborted && !stop.signal.aborted) streamError ??= error;
+        });
+        return;
+      }
+      for await (const part of streamText(call).fullStream) {
         if (part.type === "text-delta" && part.text) {
           partial += part.text;
           sink.emit({ type: "delta", turnId, text: part.text });
