@@ -77,6 +77,15 @@ describe("SessionAgent (inside workerd)", () => {
     expect(page?.messages[0]?.content).toBe("lost in a crash");
   });
 
+  it("has the runtime answer pings itself, so a hibernating session is not woken by them", async () => {
+    const { stub } = await created();
+    await runInDurableObject(stub, (_instance, state) => {
+      const pair = state.getWebSocketAutoResponse();
+      expect(pair?.request).toBe('{"type":"ping"}');
+      expect(pair?.response).toBe('{"type":"pong"}');
+    });
+  });
+
   it("folds old history into a rolling summary and reads only a bounded tail", async () => {
     const { sessionId, stub, rpc } = await created();
     const words = "alpha beta gamma delta epsilon zeta eta theta ".repeat(6);
