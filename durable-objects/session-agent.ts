@@ -74,6 +74,7 @@ export class SessionAgent extends Agent<Env> {
     };
     this.conductor = new TurnConductor(
       this.store,
+      ctx.storage.sql,
       {
         env,
         maxRetries: boundedInt(env.EDGENT_MODEL_MAX_RETRIES, 0, 10, 2),

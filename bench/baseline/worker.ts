@@ -15,7 +15,7 @@ export class BaselineStore extends DurableObject<BaselineEnv> {
   }
 
   /** Accepts a hibernatable WebSocket that echoes every frame. */
-  override async fetch(request: Request): Promise<Response> {
+  override async fetch(_request: Request): Promise<Response> {
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server);
     return new Response(null, { status: 101, webSocket: client });

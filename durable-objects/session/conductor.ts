@@ -6,6 +6,8 @@ import type { Failure } from "../../shared/errors";
 import { chooseModel, type ModelVars } from "../../shared/models/choose";
 import { type ModelEnv, resolveModel } from "../../shared/models/resolve";
 import { TurnQueue } from "../../shared/turn-queue";
+import { SessionFacts } from "./facts";
+import { IdempotencyRecords } from "./idempotency";
 import type { SessionMeta, SessionStore } from "./store";
 import { Toolbox } from "./toolbox";
 import { runTurn, type TurnSink } from "./turn";
@@ -46,13 +48,20 @@ export class TurnConductor {
   private running: { turnId: string; controller: AbortController; done: Promise<unknown> } | null = null;
   private toolbox: Toolbox | undefined;
 
+  private readonly records: IdempotencyRecords;
+  private readonly facts: SessionFacts;
+
   constructor(
     private readonly store: SessionStore,
+    sql: SqlStorage,
     private readonly settings: TurnSettings,
     private readonly live: TurnSink,
     /** whether any live client is connected, and so wants deltas */
     private readonly watched: () => boolean,
-  ) {}
+  ) {
+    this.records = new IdempotencyRecords(sql);
+    this.facts = new SessionFacts(sql);
+  }
 
   /** Turns queued or running. */
   get busy(): boolean {
@@ -82,7 +91,7 @@ export class TurnConductor {
       // only outcomes that stored something are replayed; a configuration error may be retried
       if (request.idempotency && turnId) {
         const { key, requestHash } = request.idempotency;
-        this.store.saveIdempotent(key, requestHash, turnId, JSON.stringify(outcome));
+        this.records.save(key, requestHash, turnId, JSON.stringify(outcome));
       }
       return outcome;
     });
@@ -128,6 +137,7 @@ export class TurnConductor {
       : live;
     const done = runTurn({
       store: this.store,
+      memory: this.facts,
       meta,
       agent,
       toolbox: this.toolbox,
@@ -153,7 +163,7 @@ export class TurnConductor {
   /** The stored outcome of an idempotent request, or a conflict if the key was used for another. */
   private replay(request: TurnRequest): SendOutcome | null {
     if (!request.idempotency) return null;
-    const prior = this.store.idempotent(request.idempotency.key);
+    const prior = this.records.find(request.idempotency.key);
     if (!prior) return null;
     if (prior.requestHash !== request.idempotency.requestHash) return { status: "idempotency_conflict" };
     return JSON.parse(prior.response) as SendOutcome;

@@ -1,4 +1,3 @@
-import type { Fact, FactMemory } from "../../shared/agents/define";
 import type { OnBusy } from "../../shared/contracts/on-busy";
 import type { Message, MessagePage, MessageRole, ToolCall } from "../../shared/contracts/message";
 import type { Usage } from "../../shared/contracts/session";
@@ -49,11 +48,8 @@ export interface ModelCallRecord {
 
 type Row = Record<string, SqlStorageValue>;
 
-/** Idempotency records are kept this long. */
-const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
-
 /** A session's memory in the Durable Object's SQLite: messages, turns, usage, facts. */
-export class SessionStore implements FactMemory {
+export class SessionStore {
   // the object is the only writer of its storage, so the session row can live in memory
   private cached: SessionMeta | null | undefined;
   // undefined until first read; null when too large to hold in memory
@@ -299,56 +295,6 @@ export class SessionStore implements FactMemory {
     this.sql.exec("UPDATE edgent_session SET summary = ?, summary_through_seq = ? WHERE id = 1", summary, throughSeq);
     if (this.cached) Object.assign(this.cached, { summary, summaryThroughSeq: throughSeq });
     this.tail?.dropThrough(throughSeq);
-  }
-
-  /** The stored response for an idempotency key, if it is still fresh. */
-  idempotent(key: string): { requestHash: string; response: string } | null {
-    const row = this.sql
-      .exec<Row>(
-        "SELECT request_hash, response FROM edgent_idempotency WHERE key = ? AND created_at > ?",
-        key,
-        Date.now() - IDEMPOTENCY_TTL_MS,
-      )
-      .toArray()[0];
-    return row ? { requestHash: String(row.request_hash), response: String(row.response) } : null;
-  }
-
-  saveIdempotent(key: string, requestHash: string, turnId: string, response: string): void {
-    const now = Date.now();
-    this.sql.exec("DELETE FROM edgent_idempotency WHERE created_at <= ?", now - IDEMPOTENCY_TTL_MS);
-    this.sql.exec(
-      "INSERT OR REPLACE INTO edgent_idempotency (key, request_hash, turn_id, response, created_at) VALUES (?, ?, ?, ?, ?)",
-      key,
-      requestHash,
-      turnId,
-      response,
-      now,
-    );
-  }
-
-  remember(key: string, value: string): Fact {
-    const updatedAt = new Date().toISOString();
-    this.sql.exec(
-      "INSERT INTO edgent_facts (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-      key,
-      value,
-      updatedAt,
-    );
-    return { key, value, updatedAt };
-  }
-
-  recall(query?: string): Fact[] {
-    const rows = query?.trim()
-      ? this.sql.exec<Row>(
-          "SELECT * FROM edgent_facts WHERE key LIKE ?1 ESCAPE '\\' OR value LIKE ?1 ESCAPE '\\' ORDER BY updated_at DESC LIMIT 50",
-          `%${query.trim().replace(/[\\%_]/g, "\\$&")}%`,
-        )
-      : this.sql.exec<Row>("SELECT * FROM edgent_facts ORDER BY updated_at DESC LIMIT 50");
-    return rows.toArray().map((row) => ({
-      key: String(row.key),
-      value: String(row.value),
-      updatedAt: String(row.updated_at),
-    }));
   }
 }
 

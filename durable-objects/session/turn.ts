@@ -1,7 +1,7 @@
 import type { LanguageModelV4 } from "@ai-sdk/provider";
 import { generateText, type StepResult, stepCountIs, streamText, type ToolSet } from "ai";
 import { z } from "zod";
-import type { AgentDefinition } from "../../shared/agents/define";
+import type { AgentDefinition, FactMemory } from "../../shared/agents/define";
 import type { ServerFrame, TurnStatus } from "../../shared/contracts/frames";
 import type { Message, TurnResponse } from "../../shared/contracts/message";
 import type { Usage } from "../../shared/contracts/session";
@@ -22,6 +22,8 @@ export interface TurnSink {
 /** Everything a turn needs from its session. */
 export interface TurnOptions {
   store: SessionStore;
+  /** the session's facts, for the remember/recall tools */
+  memory: FactMemory;
   meta: SessionMeta;
   agent: AgentDefinition;
   toolbox: Toolbox;
@@ -108,7 +110,7 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
       tenant: meta.tenant,
       sessionId: meta.sessionId,
       turnId,
-      memory: store,
+      memory: options.memory,
       now: () => new Date(),
     };
     // the SDK swallows errors thrown by step callbacks: catch them here and stop the turn
