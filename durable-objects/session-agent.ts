@@ -121,40 +121,37 @@ export class SessionAgent extends Agent<Env> {
   /** Runs a turn once every earlier turn has finished, and answers with its outcome. */
   async sendMessage(input: SendMessageInput): Promise<SendOutcome> {
     const meta = this.owned(input);
-    return meta ? this.conductor.submit(meta, input) : { status: "not_found" };
+    return meta ? this.conductor.submit(meta, input).outcome : { status: "not_found" };
   }
 
   /** Runs a turn like sendMessage, streaming its frames as server-sent events as they happen. */
   async streamMessage(input: SendMessageInput): Promise<StreamOutcome> {
     const meta = this.owned(input);
     if (!meta) return { status: "not_found" };
-    if (this.conductor.busy && (input.onBusy ?? meta.onBusy) === "reject") return { status: "busy" };
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const writer = writable.getWriter();
     const encoder = new TextEncoder();
     let open = true;
     const write = (frame: ServerFrame) => {
+      // deltas are ephemeral: a reader that falls far behind skips them, never stored messages
+      if (!open || (frame.type === "delta" && (writer.desiredSize ?? 0) < -SSE_DELTA_BACKLOG)) return;
       // a client that went away stops receiving; the turn goes on and is stored
-      if (open)
-        writer
-          .write(encoder.encode(`event: ${frame.type}\ndata: ${JSON.stringify(frame)}\n\n`))
-          .catch(() => (open = false));
+      writer
+        .write(encoder.encode(`event: ${frame.type}\ndata: ${JSON.stringify(frame)}\n\n`))
+        .catch(() => (open = false));
     };
-    const finished = this.conductor.submit(meta, input, { emit: write }).then((outcome) => {
-      if (outcome.status === "completed") write({ type: "done", body: outcome.response });
-      else if (outcome.status === "failed") write({ type: "error", error: outcome.failure });
-      else if (outcome.status === "idempotency_conflict") {
-        write({
-          type: "error",
-          error: { code: "conflict", message: "Idempotency-Key was already used with a different request body" },
-        });
-      } else
-        write({
-          type: "error",
-          error: { code: outcome.status === "busy" ? "conflict" : "not_found", message: outcome.status },
-        });
-      return writer.close().catch(() => undefined);
-    });
+    const submission = this.conductor.submit(meta, input, { emit: write });
+    if (submission.kind === "refused") return { status: "busy" };
+    if (submission.kind === "conflict") return { status: "idempotency_conflict" };
+    const finished = submission.outcome
+      .then((outcome) => {
+        if (outcome.status === "completed") return write({ type: "done", body: outcome.response });
+        // a turn that ran has already streamed its own error frame
+        if (outcome.status === "failed" && outcome.failure.turnId && submission.kind === "queued") return;
+        write({ type: "error", error: refusalError(outcome) });
+      })
+      .catch(() => write({ type: "error", error: { code: "internal", message: "internal error" } }))
+      .finally(() => writer.close().catch(() => undefined));
     this.ctx.waitUntil(finished);
     return { status: "streaming", stream: readable };
   }
@@ -164,9 +161,11 @@ export class SessionAgent extends Agent<Env> {
     return this.owned(caller) ? this.conductor.cancel(turnId) : { status: "not_found" };
   }
 
-  /** A short-lived, single-use ticket for a browser's WebSocket upgrade. */
-  async issueTicket(caller: SessionCaller, ttlMs: number): Promise<{ ticket: string; expiresAt: string } | null> {
-    return this.owned(caller) ? this.tickets.issue(caller.tenant, ttlMs) : null;
+  /** Records the nonce of a ticket the router is about to sign; false if there is no such session. */
+  async registerTicket(caller: SessionCaller, nonce: string, expiresAt: number): Promise<boolean> {
+    if (!this.owned(caller)) return false;
+    this.tickets.register(nonce, expiresAt);
+    return true;
   }
 
   /** Erases the session after the turns queued before it; the object is reset. */
@@ -190,8 +189,8 @@ export class SessionAgent extends Agent<Env> {
     };
     if (!this.owned(caller))
       return Response.json({ error: { code: "not_found", message: "session not found" } }, { status: 404 });
-    const ticket = request.headers.get(LIVE_HEADERS.ticket);
-    if (ticket !== null && !(await this.tickets.redeem(ticket))) {
+    const nonce = request.headers.get(LIVE_HEADERS.ticket);
+    if (nonce !== null && !this.tickets.redeem(nonce)) {
       return Response.json(
         { error: { code: "unauthorized", message: "invalid, used or expired ticket" } },
         { status: 401 },
@@ -222,7 +221,16 @@ export class SessionAgent extends Agent<Env> {
       case "ping":
         return void send(connection, { type: "pong" });
       case "resume":
-        return this.live.resume(connection, frame.after);
+        if (!this.live.resume(connection, frame.after)) {
+          send(connection, {
+            type: "error",
+            error: {
+              code: "resume_too_late",
+              message: "live delivery already began; reconnect with ?after=<seq> or send resume right after ready",
+            },
+          });
+        }
+        return;
       case "cancel": {
         const outcome = await this.conductor.cancel(frame.turnId);
         if (outcome.status !== "cancelled") {
@@ -237,12 +245,10 @@ export class SessionAgent extends Agent<Env> {
         return;
       }
       case "message": {
-        const outcome = await this.conductor.submit(meta, frame);
-        if (outcome.status === "busy") {
-          send(connection, {
-            type: "error",
-            error: { code: "conflict", message: "a turn is running and this message's policy is reject" },
-          });
+        const outcome = await this.conductor.submit(meta, frame).outcome;
+        // a turn that ran has broadcast its own frames; anything else is answered here
+        if (outcome.status !== "completed" && !(outcome.status === "failed" && outcome.failure.turnId)) {
+          send(connection, { type: "error", error: refusalError(outcome) });
         }
         return;
       }
@@ -279,10 +285,31 @@ export type SessionRpc = Pick<
   | "sendMessage"
   | "streamMessage"
   | "cancelTurn"
-  | "issueTicket"
+  | "registerTicket"
   | "erase"
   | "fetch"
 >;
+
+/** How many SSE chunks may wait for a slow reader before deltas are skipped. */
+const SSE_DELTA_BACKLOG = 256;
+
+/** The error frame for an outcome that did not produce a turn of its own. */
+function refusalError(outcome: SendOutcome): { code: string; message: string; turnId?: string } {
+  switch (outcome.status) {
+    case "failed":
+      return outcome.failure;
+    case "busy":
+      return { code: "conflict", message: "a turn is running and this message's onBusy policy is reject" };
+    case "superseded":
+      return { code: "conflict", message: "superseded by an interrupting message; nothing was stored" };
+    case "idempotency_conflict":
+      return { code: "conflict", message: "Idempotency-Key was already used with a different request body" };
+    case "not_found":
+      return { code: "not_found", message: "session not found" };
+    case "completed":
+      return { code: "internal", message: "not an error" };
+  }
+}
 
 /** Reads a client frame, or says what is wrong with it. */
 function parseFrame(

@@ -27,7 +27,15 @@ export type SendOutcome =
   | { status: "not_found" }
   | { status: "idempotency_conflict" }
   /** refused by the reject policy while a turn runs; nothing was stored */
-  | { status: "busy" };
+  | { status: "busy" }
+  /** queued, then dropped because an interrupting message came after it; nothing was stored */
+  | { status: "superseded" };
+
+/** How a request was taken in: replayed, refused, or queued as a new turn. */
+export interface Submission {
+  kind: "replay" | "conflict" | "refused" | "queued";
+  outcome: Promise<SendOutcome>;
+}
 
 export type CancelOutcome = { status: "cancelled" | "not_running" | "not_found" };
 
@@ -47,6 +55,9 @@ export class TurnConductor {
   private readonly queue = new TurnQueue();
   private running: { turnId: string; controller: AbortController; done: Promise<unknown> } | null = null;
   private toolbox: Toolbox | undefined;
+  // bumped by an interrupting message: turns queued before it no longer run
+  private epoch = 0;
+  private readonly inFlight = new Map<string, { requestHash: string; outcome: Promise<SendOutcome> }>();
 
   private readonly records: IdempotencyRecords;
   private readonly facts: SessionFacts;
@@ -68,33 +79,49 @@ export class TurnConductor {
     return this.queue.size > 0;
   }
 
-  /** Queues a turn (or refuses or interrupts, by policy); the promise settles when it ends. */
-  submit(meta: SessionMeta, request: TurnRequest, own?: TurnSink): Promise<SendOutcome> {
+  /**
+   * Decides what happens to a request: a replay of an earlier one with the same
+   * Idempotency-Key (finished or still in flight), a refusal by the busy policy, or a turn
+   * queued behind the others. `outcome` settles when the request is answered.
+   */
+  submit(meta: SessionMeta, request: TurnRequest, own?: TurnSink): Submission {
     const replay = this.replay(request);
-    if (replay) return Promise.resolve(replay);
+    if (replay === "conflict")
+      return { kind: "conflict", outcome: Promise.resolve({ status: "idempotency_conflict" }) };
+    if (replay) return { kind: "replay", outcome: replay };
     const policy = request.onBusy ?? meta.onBusy;
-    if (this.busy && policy === "reject") return Promise.resolve({ status: "busy" });
-    if (this.busy && policy === "interrupt") this.running?.controller.abort();
-    return this.queue.run(async () => {
-      // a retry with the same key may have queued behind the original
-      const queuedReplay = this.replay(request);
-      if (queuedReplay) return queuedReplay;
+    if (this.busy && policy === "reject") return { kind: "refused", outcome: Promise.resolve({ status: "busy" }) };
+    if (this.busy && policy === "interrupt") {
+      // the running turn is cancelled and turns queued behind it are superseded
+      this.epoch++;
+      this.running?.controller.abort();
+    }
+    const epoch = this.epoch;
+    const outcome = this.queue.run(async (): Promise<SendOutcome> => {
+      if (epoch < this.epoch) return { status: "superseded" };
       const current = this.store.meta();
       if (!current) return { status: "not_found" };
-      const outcome = await this.turn(current, request, own);
+      const result = await this.turn(current, request, own);
       const turnId =
-        outcome.status === "completed"
-          ? outcome.response.turnId
-          : outcome.status === "failed"
-            ? outcome.failure.turnId
+        result.status === "completed"
+          ? result.response.turnId
+          : result.status === "failed"
+            ? result.failure.turnId
             : undefined;
       // only outcomes that stored something are replayed; a configuration error may be retried
       if (request.idempotency && turnId) {
         const { key, requestHash } = request.idempotency;
-        this.records.save(key, requestHash, turnId, JSON.stringify(outcome));
+        this.records.save(key, requestHash, turnId, JSON.stringify(result));
       }
-      return outcome;
+      return result;
     });
+    if (request.idempotency) {
+      const { key, requestHash } = request.idempotency;
+      this.inFlight.set(key, { requestHash, outcome });
+      const forget = () => this.inFlight.delete(key);
+      outcome.then(forget, forget);
+    }
+    return { kind: "queued", outcome };
   }
 
   /** Cancels a running turn and waits for it to store what it produced. */
@@ -160,12 +187,16 @@ export class TurnConductor {
     }
   }
 
-  /** The stored outcome of an idempotent request, or a conflict if the key was used for another. */
-  private replay(request: TurnRequest): SendOutcome | null {
+  /** The outcome of an earlier request with the same key (stored or in flight), or a conflict. */
+  private replay(request: TurnRequest): Promise<SendOutcome> | "conflict" | null {
     if (!request.idempotency) return null;
-    const prior = this.records.find(request.idempotency.key);
+    const { key, requestHash } = request.idempotency;
+    const pending = this.inFlight.get(key);
+    const prior = pending ?? this.records.find(key);
     if (!prior) return null;
-    if (prior.requestHash !== request.idempotency.requestHash) return { status: "idempotency_conflict" };
-    return JSON.parse(prior.response) as SendOutcome;
+    if (prior.requestHash !== requestHash) return "conflict";
+    return pending
+      ? pending.outcome
+      : Promise.resolve(JSON.parse((prior as { response: string }).response) as SendOutcome);
   }
 }

@@ -15,7 +15,7 @@ export interface LiveState {
 }
 
 /** How long a new connection waits for a `resume` before live delivery starts. */
-export const HOLD_MS = 1_000;
+export const HOLD_MS = 2_000;
 const REPLAY_PAGE = 500;
 
 type LiveConnection = Connection<LiveState>;
@@ -31,25 +31,30 @@ export class LiveDelivery {
   ) {}
 
   /** Greets a new connection; with `after` it replays at once, else it is held briefly for a resume. */
-  open(connection: LiveConnection, sessionId: string, after: number | null): void {
+  open(connection: LiveConnection, sessionId: string, requested: number | null): void {
     const lastSeq = this.store.meta()?.lastSeq ?? 0;
+    // a cursor from the future (a stale client, a recreated session) would silence the socket
+    const after = requested === null ? null : Math.min(requested, lastSeq);
     connection.setState({ cursor: lastSeq, readySeq: lastSeq, held: after === null, connectedAt: Date.now() });
     send(connection, { type: "ready", sessionId, lastSeq });
     if (after !== null) this.replay(connection, after, lastSeq);
     else setTimeout(() => this.release(connection), HOLD_MS);
   }
 
-  /** Replays what the client missed after `after`, then goes live. */
-  resume(connection: LiveConnection, after: number): void {
+  /**
+   * Replays what the client missed after `after`, then goes live. A resume that comes after
+   * live delivery began could only be served out of order, so it is refused instead.
+   */
+  resume(connection: LiveConnection, after: number): boolean {
     const state = connection.state;
-    if (!state) return;
+    if (!state) return false;
+    const lastSeq = this.store.meta()?.lastSeq ?? 0;
     if (state.held) {
       connection.setState({ ...state, held: false });
-      this.replay(connection, after, this.store.meta()?.lastSeq ?? 0);
-      return;
+      this.replay(connection, Math.min(after, lastSeq), lastSeq);
+      return true;
     }
-    // already live: messages after readySeq went out live, so only older ones can be missing
-    if (after < state.readySeq) this.replay(connection, after, state.readySeq, state.cursor);
+    return after >= state.readySeq;
   }
 
   /** Sends a stored message to every live connection that has not had it. */
@@ -82,8 +87,8 @@ export class LiveDelivery {
     this.replay(connection, state.cursor, this.store.meta()?.lastSeq ?? 0);
   }
 
-  /** Sends stored messages after `after` up to `through`, in pages; keeps the cursor at least `keep`. */
-  private replay(connection: LiveConnection, after: number, through: number, keep = 0): void {
+  /** Sends stored messages after `after` up to `through`, in pages. */
+  private replay(connection: LiveConnection, after: number, through: number): void {
     let from = after;
     while (from < through) {
       const page = this.store.list(from, REPLAY_PAGE);
@@ -95,7 +100,7 @@ export class LiveDelivery {
       if (!page.hasMore || page.messages.length === 0) break;
     }
     const state = connection.state;
-    if (state) connection.setState({ ...state, cursor: Math.max(from, keep, state.cursor) });
+    if (state) connection.setState({ ...state, cursor: Math.max(from, state.cursor) });
   }
 }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MAX_CONTENT_CHARS, messageSchema, turnResponseSchema } from "./message";
+import { messageContentSchema, messageSchema, turnResponseSchema } from "./message";
 
 import { onBusySchema } from "./on-busy";
 
@@ -9,7 +9,7 @@ export { type OnBusy, onBusySchema } from "./on-busy";
 export const clientFrameSchema = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("message"),
-    content: z.string().min(1).max(MAX_CONTENT_CHARS),
+    content: messageContentSchema,
     clientId: z.string().min(1).max(128).optional(),
     onBusy: onBusySchema.optional(),
   }),

@@ -33,13 +33,16 @@ export type Message = z.infer<typeof messageSchema>;
 export type MessageRole = Message["role"];
 
 /** Body of POST /v1/sessions/:id/messages. */
+/** The text of a user message, however it arrives (HTTP body or WebSocket frame). */
+export const messageContentSchema = z
+  .string()
+  .min(1)
+  .max(MAX_CONTENT_CHARS)
+  // a lone surrogate cannot be stored or sent to a model as UTF-8 without corruption
+  .refine((text) => !/\p{Surrogate}/u.test(text), "must be valid Unicode (no unpaired surrogates)");
+
 export const postMessageBodySchema = z.strictObject({
-  content: z
-    .string()
-    .min(1)
-    .max(MAX_CONTENT_CHARS)
-    // a lone surrogate cannot be stored or sent to a model as UTF-8 without corruption
-    .refine((text) => !/\p{Surrogate}/u.test(text), "must be valid Unicode (no unpaired surrogates)"),
+  content: messageContentSchema,
   /** overrides the session's policy for a message that arrives while a turn runs */
   onBusy: onBusySchema.optional(),
 });

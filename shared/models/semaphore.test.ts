@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Semaphore } from "./semaphore";
+import { type Acquired, Semaphore } from "./semaphore";
 
 describe("Semaphore", () => {
   it("admits up to its limit, queues the rest, and hands slots over in order", async () => {
@@ -7,8 +7,12 @@ describe("Semaphore", () => {
     const a = await semaphore.acquire(100);
     const b = await semaphore.acquire(100);
     const order: string[] = [];
-    const c = semaphore.acquire(1000).then((r) => (order.push("c"), r));
-    const d = semaphore.acquire(1000).then((r) => (order.push("d"), r));
+    const track = (name: string) => (result: Acquired) => {
+      order.push(name);
+      return result;
+    };
+    const c = semaphore.acquire(1000).then(track("c"));
+    const d = semaphore.acquire(1000).then(track("d"));
     expect(semaphore.waiting).toBe(2);
     if (a.ok) a.release();
     if (b.ok) b.release();

@@ -105,12 +105,15 @@ describe("WebSocket auth", () => {
     ).toBe(401);
     expect(await refusal(LiveClient.connect(runtime.url, sessionId, { ticket: "garbage" }))).toBe(401);
     expect(await refusal(LiveClient.connect(runtime.url, sessionId, { ticket: await ticketFor(other) }))).toBe(401);
-    // a ticket names its tenant: another tenant's ticket cannot open this tenant's session
+    // a forged ticket for a session that does not exist gets the same answer: nothing to probe
+    const forged = "eyJ0IjoiZGV2IiwicyI6Im5ldmVyIiwiZSI6OTk5OTk5OTk5OTk5OSwibiI6IkFBQUFBQUFBQUFBQUFBQUFBQUFBIn0.AAAA";
+    expect(await refusal(LiveClient.connect(runtime.url, "never", { ticket: forged }))).toBe(401);
+    // a ticket is bound to its tenant and session: another tenant's ticket opens nothing here
     const dev2Session = await api.withToken("dev-token-2").session();
     const dev2Ticket = (
       (await api.withToken("dev-token-2").post(`/v1/sessions/${dev2Session}/ws-ticket`)).json as { ticket: string }
     ).ticket;
-    expect(await refusal(LiveClient.connect(runtime.url, sessionId, { ticket: dev2Ticket }))).toBe(404);
+    expect(await refusal(LiveClient.connect(runtime.url, sessionId, { ticket: dev2Ticket }))).toBe(401);
   });
 
   it("refuses a plain GET on the WebSocket route", async () => {

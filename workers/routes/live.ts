@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { LIVE_HEADERS } from "../../durable-objects/session-agent";
+import { newNonce, signTicket, ticketKey, verifyTicket } from "../../shared/auth/tickets";
 import { sessionIdSchema } from "../../shared/contracts/session";
 import { EdgentError } from "../../shared/errors";
 import { validate } from "../body";
@@ -8,12 +9,29 @@ import { authenticate } from "../middleware/auth";
 import { methodNotAllowed } from "../middleware/errors";
 import { caller, sessionNotFound, sessionStub } from "./sessions";
 
-const TENANT_IN_TICKET = /^([A-Za-z0-9_-]{1,64})\.[A-Za-z0-9_-]{16,64}$/;
+/** Headers of the client's upgrade request the session's object needs; nothing else passes. */
+const FORWARDED_HEADERS = [
+  "upgrade",
+  "connection",
+  "sec-websocket-key",
+  "sec-websocket-version",
+  "sec-websocket-extensions",
+  "sec-websocket-protocol",
+];
+
+/** The key tickets are signed with, derived once per configuration. */
+function ticketKeyFor(env: Env): Promise<CryptoKey> {
+  const config = `${env.EDGENT_TICKET_SECRET ?? ""}\u0000${env.EDGENT_TOKENS ?? ""}`;
+  if (keyCache?.config !== config) keyCache = { config, key: ticketKey(env.EDGENT_TICKET_SECRET, env.EDGENT_TOKENS) };
+  return keyCache.key;
+}
+let keyCache: { config: string; key: Promise<CryptoKey> } | undefined;
 
 /**
  * GET /v1/sessions/:id/ws: upgrades to the session's WebSocket. Non-browser clients send
- * `Authorization: Bearer`; browsers pass a single-use ticket (`?ticket=`) instead, so that
- * long-lived tokens never appear in URLs. Mounted before the bearer-only middleware.
+ * `Authorization: Bearer`; browsers pass a signed single-use ticket (`?ticket=`) instead, so
+ * long-lived tokens never appear in URLs. A ticket is checked here, so a bad one never
+ * reaches (or creates) a session's object. Mounted before the bearer-only middleware.
  */
 export const liveUpgrade = new Hono<RouterEnv>()
   .get("/:id/ws", async (c) => {
@@ -22,21 +40,28 @@ export const liveUpgrade = new Hono<RouterEnv>()
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       throw new EdgentError("bad_request", "expected a WebSocket upgrade (Upgrade: websocket)");
     }
+    const headers = new Headers();
+    for (const name of FORWARDED_HEADERS) {
+      const value = c.req.header(name);
+      if (value !== undefined) headers.set(name, value);
+    }
     const ticket = c.req.query("ticket");
-    const headers = new Headers(c.req.raw.headers);
-    // never trust these from a client: only the router sets them
-    for (const name of Object.values(LIVE_HEADERS)) headers.delete(name);
     if (ticket !== undefined && !c.req.header("authorization")) {
-      const tenant = TENANT_IN_TICKET.exec(ticket)?.[1];
-      if (!tenant) throw new EdgentError("unauthorized", "invalid ticket");
-      c.set("tenant", tenant);
-      headers.set(LIVE_HEADERS.ticket, ticket);
+      const check = await verifyTicket(await ticketKeyFor(c.env), ticket, Date.now());
+      if (!check.ok || check.claims.s !== sessionId)
+        throw new EdgentError("unauthorized", "invalid, used or expired ticket");
+      c.set("tenant", check.claims.t);
+      headers.set(LIVE_HEADERS.ticket, check.claims.n);
     } else {
       c.set("tenant", await authenticate(c));
     }
     headers.set(LIVE_HEADERS.tenant, c.get("tenant"));
     headers.set(LIVE_HEADERS.session, sessionId);
-    return sessionStub(c, sessionId).fetch(new Request(c.req.raw, { headers }));
+    // only `after` reaches the object: other parameters (e.g. the SDK's own) are not the client's to set
+    const url = new URL(`https://session/v1/sessions/${sessionId}/ws`);
+    const after = c.req.query("after");
+    if (after !== undefined) url.searchParams.set("after", after);
+    return sessionStub(c, sessionId).fetch(new Request(url, { headers }));
   })
   .all("/:id/ws", methodNotAllowed(["GET"]));
 
@@ -45,9 +70,11 @@ export const liveRoutes = new Hono<RouterEnv>()
   .post("/:id/ws-ticket", async (c) => {
     const who = caller(c);
     const ttlMs = Number(c.env.EDGENT_WS_TICKET_TTL_MS) || 60_000;
-    const issued = await sessionStub(c, who.sessionId).issueTicket(who, ttlMs);
-    if (!issued) throw sessionNotFound(who.sessionId);
-    return c.json(issued, 201);
+    const claims = { t: who.tenant, s: who.sessionId, e: Date.now() + ttlMs, n: newNonce() };
+    if (!(await sessionStub(c, who.sessionId).registerTicket(who, claims.n, claims.e)))
+      throw sessionNotFound(who.sessionId);
+    const ticket = await signTicket(await ticketKeyFor(c.env), claims);
+    return c.json({ ticket, expiresAt: new Date(claims.e).toISOString() }, 201);
   })
   .all("/:id/ws-ticket", methodNotAllowed(["POST"]))
   .post("/:id/turns/:turnId/cancel", async (c) => {

@@ -103,6 +103,7 @@ export const sessionRoutes = new Hono<RouterEnv>()
       case "not_found":
       case "idempotency_conflict":
       case "busy":
+      case "superseded":
         throw refusal(outcome.status, who.sessionId);
       case "failed":
         if (outcome.failure.turnId) c.set("turnId", outcome.failure.turnId);
@@ -115,9 +116,13 @@ export const sessionRoutes = new Hono<RouterEnv>()
   .all("/:id/messages", methodNotAllowed(["GET", "POST"]));
 
 /** Why a turn was not run at all; nothing was stored. */
-function refusal(status: "not_found" | "idempotency_conflict" | "busy", sessionId: string): EdgentError {
+function refusal(status: "not_found" | "idempotency_conflict" | "busy" | "superseded", sessionId: string): EdgentError {
   if (status === "not_found") return sessionNotFound(sessionId);
-  if (status === "busy")
+  if (status === "busy") {
     return new EdgentError("conflict", "a turn is running and this message's onBusy policy is reject");
+  }
+  if (status === "superseded") {
+    return new EdgentError("conflict", "superseded by an interrupting message; nothing was stored");
+  }
   return new EdgentError("conflict", "Idempotency-Key was already used with a different request body");
 }

@@ -1,0 +1,144 @@
+import WebSocket from "ws";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Client, type TurnBody, type WireMessage } from "../support/client.ts";
+import { LiveClient, streamTurn } from "../support/live-client.ts";
+import { type Runtime, startRuntime } from "../support/runtime.ts";
+
+let runtime: Runtime;
+let api: Client;
+
+beforeAll(async () => {
+  runtime = await startRuntime({ vars: { EDGENT_DEV_MODE: "true" } });
+  api = new Client(runtime.url);
+});
+afterAll(() => runtime?.dispose());
+
+async function history(sessionId: string): Promise<WireMessage[]> {
+  return ((await api.get(`/v1/sessions/${sessionId}/messages?limit=1000`)).json as { messages: WireMessage[] })
+    .messages;
+}
+
+describe("idempotent retries while a turn runs", () => {
+  it.each([["interrupt"], ["reject"]])(
+    "answers a retry with the original response, whatever its policy (%s)",
+    async (onBusy) => {
+      const sessionId = await api.session();
+      const headers = { "idempotency-key": `k-${crypto.randomUUID()}` };
+      const body = { content: "/slow 30 one two three four", onBusy };
+      const original = api.post(`/v1/sessions/${sessionId}/messages`, body, headers);
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      const retry = await api.post(`/v1/sessions/${sessionId}/messages`, body, headers);
+      const first = await original;
+      expect(retry.status).toBe(200);
+      expect(retry.json).toEqual(first.json);
+      expect((first.json as TurnBody & { status: string }).status).toBe("completed");
+      expect(await history(sessionId)).toHaveLength(2);
+    },
+  );
+
+  it("replays a finished request over SSE even while another turn runs", async () => {
+    const sessionId = await api.session();
+    const headers = { "idempotency-key": `k-${crypto.randomUUID()}` };
+    const done = await api.post(`/v1/sessions/${sessionId}/messages`, { content: "once", onBusy: "reject" }, headers);
+    const busy = api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 30 a b c d" });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const response = await fetch(new URL(`/v1/sessions/${sessionId}/messages`, runtime.url), {
+      method: "POST",
+      headers: {
+        ...headers,
+        authorization: "Bearer dev-token",
+        "content-type": "application/json",
+        accept: "text/event-stream",
+      },
+      body: JSON.stringify({ content: "once", onBusy: "reject" }),
+    });
+    const text = await response.text();
+    expect(response.status).toBe(200);
+    expect(text).toContain("event: done");
+    expect(text).toContain((done.json as TurnBody).turnId);
+    await busy;
+  });
+});
+
+describe("interrupt", () => {
+  it("supersedes messages queued behind the interrupted turn", async () => {
+    const sessionId = await api.session();
+    const running = api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 40 a b c d e f g" });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const queued = api.post(`/v1/sessions/${sessionId}/messages`, { content: "queued behind" });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const urgent = await api.post(`/v1/sessions/${sessionId}/messages`, { content: "urgent", onBusy: "interrupt" });
+    expect(((await running).json as { status: string }).status).toBe("cancelled");
+    const dropped = await queued;
+    expect(dropped.status).toBe(409);
+    expect((dropped.json as { error: { message: string } }).error.message).toContain("superseded");
+    expect((urgent.json as TurnBody).reply.content).toBe("urgent");
+    expect((await history(sessionId)).map((m) => m.content)).not.toContain("queued behind");
+  });
+});
+
+describe("resume edge cases", () => {
+  it("refuses a resume that arrives after live delivery began, instead of replaying out of order", async () => {
+    const sessionId = await api.session();
+    await api.say(sessionId, "first");
+    const client = await LiveClient.connect(runtime.url, sessionId, { token: "dev-token", after: 2 });
+    await api.say(sessionId, "second");
+    await client.waitFor((f) => f.type === "message" && f.message.seq === 4);
+    client.send({ type: "resume", after: 0 });
+    expect(await client.waitFor((f) => f.type === "error")).toMatchObject({ error: { code: "resume_too_late" } });
+    expect(client.messages().map((m) => m.seq)).toEqual([3, 4]);
+    client.close();
+  });
+
+  it("does not silence a client whose cursor is ahead of the session", async () => {
+    const sessionId = await api.session();
+    const client = await LiveClient.connect(runtime.url, sessionId, { token: "dev-token", after: 50 });
+    await api.say(sessionId, "hello");
+    await client.waitFor((f) => f.type === "message" && f.message.seq === 2);
+    expect(client.messages().map((m) => m.seq)).toEqual([1, 2]);
+    client.close();
+  });
+});
+
+describe("WebSocket input", () => {
+  it("validates frame content like the HTTP API does", async () => {
+    const sessionId = await api.session();
+    const client = await LiveClient.connect(runtime.url, sessionId, { token: "dev-token", after: 0 });
+    client.send(JSON.stringify({ type: "message", content: "a\ud800b" }));
+    expect(await client.waitFor((f) => f.type === "error")).toMatchObject({ error: { code: "validation_failed" } });
+    expect(await history(sessionId)).toEqual([]);
+    client.close();
+  });
+
+  it("ignores headers and parameters a client sets to steer the object", async () => {
+    const sessionId = await api.session();
+    const url = new URL(`/v1/sessions/${sessionId}/ws?after=0&_pk=chosen-id`, runtime.url);
+    url.protocol = "ws:";
+    const socket = new WebSocket(url, {
+      headers: {
+        authorization: "Bearer dev-token",
+        "x-edgent-tenant": "dev2",
+        "x-cf-agents-subagent-url": "/sub/x",
+      },
+    });
+    const frames: string[] = [];
+    socket.on("message", (data) => frames.push(String(data)));
+    await new Promise((resolve) => socket.once("open", resolve));
+    await api.say(sessionId, "still delivered");
+    for (let i = 0; i < 50 && !frames.some((f) => f.includes('"seq":2')); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(frames.some((f) => f.includes("still delivered"))).toBe(true);
+    socket.close();
+  });
+});
+
+describe("SSE", () => {
+  it("sends one error event for a failed request, then closes", async () => {
+    const sessionId = await api.session();
+    const busy = api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 30 a b c" });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const refused = await streamTurn(runtime.url, sessionId, { content: "x", onBusy: "reject" });
+    expect(refused.status).toBe(409);
+    await busy;
+  });
+});
