@@ -70,7 +70,12 @@ export class SessionAgent extends Agent<Env> {
     this.tickets = new TicketBook(ctx.storage.sql);
     this.live = new LiveDelivery(this.store, () => this.getConnections<LiveState>());
     const sink: TurnSink = {
-      emit: (frame) => (frame.type === "message" ? this.live.message(frame.message) : this.live.broadcast(frame)),
+      emit: (frame) => {
+        // most turns have no live client: skip the SDK's connection bookkeeping entirely
+        if (ctx.getWebSockets().length === 0) return;
+        if (frame.type === "message") this.live.message(frame.message);
+        else this.live.broadcast(frame);
+      },
     };
     this.conductor = new TurnConductor(
       this.store,

@@ -31,9 +31,12 @@ export function validate<Schema extends z.ZodType>(schema: Schema, value: unknow
 }
 
 async function readLimited(request: Request, limit: number): Promise<string> {
-  const declared = Number(request.headers.get("content-length"));
+  const length = request.headers.get("content-length");
+  const declared = length === null ? Number.NaN : Number(length);
   if (declared > limit) throw tooLarge(limit);
   if (!request.body) return "";
+  // a declared length within the limit is enforced by the runtime: read it in one native call
+  if (Number.isInteger(declared)) return decodeUtf8(new Uint8Array(await request.arrayBuffer()));
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -53,6 +56,10 @@ async function readLimited(request: Request, limit: number): Promise<string> {
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
+  return decodeUtf8(bytes);
+}
+
+function decodeUtf8(bytes: Uint8Array): string {
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {

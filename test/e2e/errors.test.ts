@@ -153,6 +153,23 @@ describe("errors: every failure has the right status and the common shape", () =
     const reply = await api.post(`/v1/sessions/${sessionId}/messages`, big);
     expect(reply.status).toBe(413);
     expect(reply.code).toBe("payload_too_large");
+    // the same body sent chunked, with no Content-Length to refuse it up front
+    const chunk = new TextEncoder().encode(big.slice(0, 10_000));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 8) return controller.close();
+        sent++;
+        controller.enqueue(chunk);
+      },
+    });
+    const streamed = await fetch(new URL(`/v1/sessions/${sessionId}/messages`, runtime.url), {
+      method: "POST",
+      headers: { authorization: "Bearer dev-token", "content-type": "application/json" },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
     await expectUntouched();
   });
 

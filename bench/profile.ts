@@ -1,0 +1,94 @@
+// `npm run profile`: samples workerd's CPU while 32 clients run builtin turns, and prints the
+// functions with the most self time and the most inclusive time. Use it before optimising.
+import WebSocket from "ws";
+import { buildBundle, startRuntime } from "../test/support/runtime.ts";
+import { runLoad } from "./load.ts";
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+const AUTH = { authorization: "Bearer dev-token", "content-type": "application/json" };
+const INSPECTOR_PORT = Number(process.env.PROFILE_INSPECTOR_PORT ?? 9229);
+
+buildBundle();
+const product = await startRuntime({ vars: { EDGENT_DEV_MODE: "true" }, inspectorPort: INSPECTOR_PORT });
+try {
+  const ids = Array.from({ length: 32 }, (_, w) => `profile-${w}-${crypto.randomUUID()}`);
+  for (const id of ids) {
+    await fetch(new URL("/v1/sessions", product.url), {
+      method: "POST",
+      headers: AUTH,
+      body: JSON.stringify({ agent: "assistant", sessionId: id }),
+    });
+  }
+  const turn = (w: number) =>
+    fetch(new URL(`/v1/sessions/${ids[w]}/messages`, product.url), {
+      method: "POST",
+      headers: AUTH,
+      body: JSON.stringify({ content: "What is the status of my order?" }),
+    });
+  await runLoad(32, 2, turn);
+
+  const targets = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json()) as Array<{
+    webSocketDebuggerUrl: string;
+    title: string;
+  }>;
+  const target = targets.find((t) => t.title.includes("edgent")) ?? targets[0];
+  if (!target) throw new Error("no inspector target");
+  const socket = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((resolve) => socket.once("open", resolve));
+  let nextId = 0;
+  const pending = new Map<number, (result: unknown) => void>();
+  socket.on("message", (data) => {
+    const message = JSON.parse(String(data)) as { id?: number; result?: unknown };
+    if (message.id !== undefined) pending.get(message.id)?.(message.result);
+  });
+  const call = <T>(method: string, params = {}) =>
+    new Promise<T>((resolve) => {
+      const id = ++nextId;
+      pending.set(id, resolve as (result: unknown) => void);
+      socket.send(JSON.stringify({ id, method, params }));
+    });
+
+  await call("Profiler.enable");
+  await call("Profiler.setSamplingInterval", { interval: 200 });
+  await call("Profiler.start");
+  const load = await runLoad(32, 5, turn);
+  const { profile } = await call<{ profile: { nodes: ProfileNode[]; samples: number[] } }>("Profiler.stop");
+  socket.close();
+
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const counts = new Map<number, number>();
+  for (const sample of profile.samples) counts.set(sample, (counts.get(sample) ?? 0) + 1);
+  const total = profile.samples.length;
+  const self = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  for (const [id, count] of counts) {
+    const frame = byId.get(id)?.callFrame;
+    const key = `${frame?.functionName || "(anonymous)"} ${frame?.url.split("/").pop()}:${frame?.lineNumber}`;
+    self.set(key, (self.get(key) ?? 0) + count);
+    const seen = new Set<string>();
+    for (let node: number | undefined = id; node !== undefined; node = parent.get(node)) {
+      const name = byId.get(node)?.callFrame.functionName || "(anonymous)";
+      if (seen.has(name)) continue;
+      seen.add(name);
+      inclusive.set(name, (inclusive.get(name) ?? 0) + count);
+    }
+  }
+  const top = (map: Map<string, number>, n: number) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, count]) => `${((100 * count) / total).toFixed(1).padStart(5)}%  ${name}`);
+  console.log(
+    `${load.perSecond.toFixed(0)} turns/s under the profiler, ${total} samples\n\nself time:\n${top(self, 25).join("\n")}`,
+  );
+  console.log(`\ninclusive time:\n${top(inclusive, 40).join("\n")}`);
+} finally {
+  await product.dispose();
+}
