@@ -9,6 +9,7 @@ import type {
   LanguageModelV4Usage,
 } from "@ai-sdk/provider";
 import { estimateTokens, truncateToTokens } from "../context/tokens";
+import { CENTRAL_MARK, cascadeReply, failIfDue } from "./builtin-cascade";
 
 /** Instructions that start with this marker ask the builtin model for a summary. */
 export const COMPACTION_MARKER = "[edgent:compact]";
@@ -21,6 +22,8 @@ export const COMPACTION_MARKER = "[edgent:compact]";
  * - `/tool NAME {json}`: calls tool NAME with that JSON, then replies with the result
  * - `/history`: replies with a JSON array of the user-message texts in its context
  * - `/slow MS TEXT`: replies with TEXT, streamed word by word MS milliseconds apart
+ * - `/escalate REASON`, `/confidence X TEXT`, `/fail N TEXT`, `/fail-central N TEXT`: see
+ *   builtin-cascade.ts. A model named `central` marks its replies with "[central] ".
  */
 export class BuiltinModel implements LanguageModelV4 {
   readonly specificationVersion = "v4";
@@ -32,10 +35,11 @@ export class BuiltinModel implements LanguageModelV4 {
 
   async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
     options.abortSignal?.throwIfAborted();
-    const slow = slowDirective(options);
+    const slow = slowDirective(options, this.modelId === "central");
     if (slow) await sleep(slow.ms * slow.words.length, options.abortSignal);
     const callId = ++this.calls;
-    const content = respond(options, callId);
+    const central = this.modelId === "central";
+    const { content, confidence } = respond(options, callId, central);
     const outputText = content.map((part) => (part.type === "text" ? part.text : JSON.stringify(part))).join("");
     const hasToolCall = content.some((part) => part.type === "tool-call");
     return {
@@ -43,11 +47,12 @@ export class BuiltinModel implements LanguageModelV4 {
       finishReason: hasToolCall ? { unified: "tool-calls", raw: "tool_calls" } : { unified: "stop", raw: "stop" },
       usage: usage(promptTokens(options), estimateTokens(outputText)),
       warnings: [],
+      ...(confidence === undefined ? {} : { providerMetadata: { edgent: { confidence } } }),
     };
   }
 
   async doStream(options: LanguageModelV4CallOptions): Promise<LanguageModelV4StreamResult> {
-    const slow = slowDirective(options);
+    const slow = slowDirective(options, this.modelId === "central");
     if (slow) return { stream: slowStream(slow, promptTokens(options), options.abortSignal) };
     const result = await this.doGenerate(options);
     const parts: LanguageModelV4StreamPart[] = [{ type: "stream-start", warnings: [] }];
@@ -71,12 +76,18 @@ export class BuiltinModel implements LanguageModelV4 {
   }
 }
 
-function respond(options: LanguageModelV4CallOptions, callId: number): LanguageModelV4Content[] {
+function respond(
+  options: LanguageModelV4CallOptions,
+  callId: number,
+  central: boolean,
+): { content: LanguageModelV4Content[]; confidence?: number } {
+  const mark = (text: string) => (central ? `${CENTRAL_MARK}${text}` : text);
   const { prompt } = options;
   const system = prompt.find((message) => message.role === "system");
   if (system?.content.startsWith(COMPACTION_MARKER)) {
-    return [{ type: "text", text: summarize(userTexts(prompt).at(-1) ?? "", options.maxOutputTokens) }];
+    return { content: [{ type: "text", text: summarize(userTexts(prompt).at(-1) ?? "", options.maxOutputTokens) }] };
   }
+  const text = failIfDue(options, userTexts(prompt).at(-1) ?? "", central);
 
   const last = prompt.at(-1);
   if (last?.role === "tool") {
@@ -91,34 +102,45 @@ function respond(options: LanguageModelV4CallOptions, callId: number): LanguageM
       const value = output.type === "text" || output.type === "json" ? output.value : output;
       return [`Tool ${part.toolName} returned: ${JSON.stringify(value)}`];
     });
-    return [{ type: "text", text: lines.join("\n") }];
+    return { content: [{ type: "text", text: mark(lines.join("\n")) }] };
   }
 
-  const text = userTexts(prompt).at(-1) ?? "";
-  const tool = /^\/tool\s+(\S+)\s*([\s\S]*)$/.exec(text.trim());
+  const cascade = cascadeReply(text, central);
+  if (cascade.kind === "escalate") {
+    const input = JSON.stringify({ reason: cascade.reason });
+    return { content: [{ type: "tool-call", toolCallId: `builtin-call-${callId}`, toolName: "escalate", input }] };
+  }
+  if (cascade.kind === "answer")
+    return { content: [{ type: "text", text: mark(cascade.text) }], confidence: cascade.confidence };
+  const directive = cascade.text;
+  const tool = /^\/tool\s+(\S+)\s*([\s\S]*)$/.exec(directive.trim());
   if (tool) {
-    return [
-      {
-        type: "tool-call",
-        toolCallId: `builtin-call-${callId}`,
-        toolName: tool[1] as string,
-        // passed through unparsed, so malformed JSON exercises the runtime's tool-error path
-        input: tool[2]?.trim() || "{}",
-      },
-    ];
+    return {
+      content: [
+        {
+          type: "tool-call",
+          toolCallId: `builtin-call-${callId}`,
+          toolName: tool[1] as string,
+          // passed through unparsed, so malformed JSON exercises the runtime's tool-error path
+          input: tool[2]?.trim() || "{}",
+        },
+      ],
+    };
   }
-  const slow = /^\/slow\s+\d{1,5}\s+([\s\S]+)$/.exec(text.trim());
-  if (slow) return [{ type: "text", text: slow[1] as string }];
-  if (text.trim() === "/history") {
-    return [{ type: "text", text: JSON.stringify(userTexts(prompt)) }];
-  }
-  return [{ type: "text", text }];
+  const slow = /^\/slow\s+\d{1,5}\s+([\s\S]+)$/.exec(directive.trim());
+  if (slow) return { content: [{ type: "text", text: mark(slow[1] as string) }] };
+  if (directive.trim() === "/history")
+    return { content: [{ type: "text", text: mark(JSON.stringify(userTexts(prompt))) }] };
+  return { content: [{ type: "text", text: mark(directive) }] };
 }
 
 /** A `/slow MS TEXT` request in the newest user message, unless a tool result follows it. */
-function slowDirective(options: LanguageModelV4CallOptions): { ms: number; words: string[] } | null {
+function slowDirective(options: LanguageModelV4CallOptions, central: boolean): { ms: number; words: string[] } | null {
   if (options.prompt.at(-1)?.role !== "user") return null;
-  const match = /^\/slow\s+(\d{1,5})\s+([\s\S]+)$/.exec((userTexts(options.prompt).at(-1) ?? "").trim());
+  let text = (userTexts(options.prompt).at(-1) ?? "").trim();
+  // the central model answers what the local model escalated
+  if (central) text = text.replace(/^\/escalate\s+/, "");
+  const match = /^\/slow\s+(\d{1,5})\s+([\s\S]+)$/.exec(text);
   if (!match) return null;
   // keep each word's trailing space so the deltas join back into the exact text
   return { ms: Number(match[1]), words: (match[2] as string).match(/\S+\s*/g) ?? [] };
