@@ -11,7 +11,8 @@ import type { OnBusy } from "../shared/contracts/on-busy";
 import type { SessionCreated, SessionInfo } from "../shared/contracts/session";
 import { type CancelOutcome, type SendOutcome, TurnConductor, type TurnRequest } from "./session/conductor";
 import { LiveDelivery, type LiveState, send } from "./session/live";
-import { SessionStore } from "./session/store";
+import { TurnLedger } from "./session/ledger";
+import { SessionStore, toUsage } from "./session/store";
 import { TicketBook } from "./session/tickets";
 import type { TurnSink } from "./session/turn";
 
@@ -54,6 +55,7 @@ const MAX_FRAME_BYTES = 1024 * 1024;
  */
 export class SessionAgent extends Agent<Env> {
   private readonly store: SessionStore;
+  private readonly ledger: TurnLedger;
   private readonly tickets: TicketBook;
   private readonly live: LiveDelivery;
   private readonly conductor: TurnConductor;
@@ -66,7 +68,8 @@ export class SessionAgent extends Agent<Env> {
     this.observability = undefined;
     this.store = new SessionStore(ctx.storage);
     this.store.migrate();
-    this.store.failAbandonedTurns();
+    this.ledger = new TurnLedger(ctx.storage.sql, this.store);
+    this.ledger.failAbandoned();
     this.tickets = new TicketBook(ctx.storage.sql);
     this.live = new LiveDelivery(this.store, () => this.getConnections<LiveState>());
     const sink: TurnSink = {
@@ -80,13 +83,11 @@ export class SessionAgent extends Agent<Env> {
     this.conductor = new TurnConductor(
       this.store,
       ctx.storage.sql,
-      {
-        env,
-        maxRetries: boundedInt(env.EDGENT_MODEL_MAX_RETRIES, 0, 10, 2),
-        timeoutMs: boundedInt(env.EDGENT_MODEL_TIMEOUT_MS, 1_000, 900_000, 60_000),
-      },
+      { env },
       sink,
       () => ctx.getWebSockets().length > 0,
+      this.ledger,
+      (promise) => ctx.waitUntil(promise),
     );
     // pings are answered by the runtime itself, without waking a hibernating object
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
@@ -114,7 +115,8 @@ export class SessionAgent extends Agent<Env> {
       agent: meta.agent,
       createdAt: meta.createdAt,
       messageCount: meta.lastSeq,
-      usage: meta.usage,
+      usage: toUsage(meta.usage),
+      escalations: meta.escalations,
     };
   }
 
@@ -336,10 +338,4 @@ function parseFrame(
       message: `${issue?.path.join(".") || "frame"}: ${issue?.message ?? "invalid"}`,
     },
   };
-}
-
-/** A whole-number setting within bounds, or its default. */
-function boundedInt(raw: string | undefined, min: number, max: number, fallback: number): number {
-  const value = Number(raw);
-  return raw && Number.isInteger(value) && value >= min && value <= max ? value : fallback;
 }

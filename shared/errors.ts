@@ -6,11 +6,14 @@ export const ERROR_STATUS = {
   not_found: 404, // unknown route, session or agent (also another tenant's session)
   method_not_allowed: 405, // the route exists, the method does not
   conflict: 409, // session id taken by another agent, idempotency key reused
+  budget_exhausted: 429, // the tenant's central model budget for the period is spent
+  gateway_saturated: 429, // the tenant's central model gateway is at its concurrency limit
   payload_too_large: 413, // body over the size limit
   unsupported_media_type: 415, // body that is not JSON
   model_error: 502, // the model provider failed after retries
   model_unavailable: 503, // the model provider is unreachable, overloaded or rate limited
   model_misconfigured: 503, // the model name or its provider settings are not usable
+  central_unavailable: 503, // the central model's circuit breaker is open
   session_unavailable: 503, // the session's object is restarting or overloaded: retry
   internal: 500, // a bug: never for bad input
 } as const;
@@ -20,19 +23,22 @@ export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
 
 /** The wire shape of every error body. */
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; turnId?: string };
+  error: { code: ErrorCode; message: string; turnId?: string; retryAfterMs?: number };
 }
 
 /** Base error of the runtime: a typed code that maps to an HTTP status at the router's edge. */
 export class EdgentError<Code extends ErrorCode = ErrorCode> extends Error {
   override readonly name = "EdgentError";
   readonly code: Code;
-  readonly details: { turnId?: string };
+  readonly details: { turnId?: string; retryAfterMs?: number };
 
-  constructor(code: Code, message: string, options: { cause?: unknown; turnId?: string } = {}) {
+  constructor(code: Code, message: string, options: { cause?: unknown; turnId?: string; retryAfterMs?: number } = {}) {
     super(message, { cause: options.cause });
     this.code = code;
-    this.details = options.turnId ? { turnId: options.turnId } : {};
+    this.details = {
+      ...(options.turnId ? { turnId: options.turnId } : {}),
+      ...(options.retryAfterMs !== undefined ? { retryAfterMs: options.retryAfterMs } : {}),
+    };
   }
 
   get status(): (typeof ERROR_STATUS)[Code] {
@@ -49,9 +55,11 @@ export interface Failure {
   code: ErrorCode;
   message: string;
   turnId?: string;
+  /** when to try again, sent as Retry-After */
+  retryAfterMs?: number;
 }
 
 /** Rebuilds an EdgentError from a failure that crossed an RPC boundary. */
 export function fromFailure(failure: Failure): EdgentError {
-  return new EdgentError(failure.code, failure.message, { turnId: failure.turnId });
+  return new EdgentError(failure.code, failure.message, { turnId: failure.turnId, retryAfterMs: failure.retryAfterMs });
 }

@@ -6,6 +6,7 @@ import { requestLog } from "./middleware/request-log";
 import { agentRoutes } from "./routes/agents";
 import { liveRoutes, liveUpgrade } from "./routes/live";
 import { sessionRoutes } from "./routes/sessions";
+import { usageRoutes } from "./routes/usage";
 
 /** The router: authenticates, validates and hands each request to its session's object. */
 export const app = new Hono<RouterEnv>()
@@ -15,6 +16,7 @@ export const app = new Hono<RouterEnv>()
   .route("/v1/sessions", liveUpgrade)
   .use("/v1/*", requireTenant)
   .route("/v1/agents", agentRoutes)
+  .route("/v1/usage", usageRoutes)
   .route("/v1/sessions", liveRoutes)
   .route("/v1/sessions", sessionRoutes)
   .notFound(notFound)

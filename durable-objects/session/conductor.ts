@@ -3,8 +3,15 @@ import type { OnBusy } from "../../shared/contracts/on-busy";
 import type { ServerFrame } from "../../shared/contracts/frames";
 import type { TurnResponse } from "../../shared/contracts/message";
 import type { Failure } from "../../shared/errors";
-import { chooseModel, type ModelVars } from "../../shared/models/choose";
+import type { GatewayEvent, UsageReport } from "../../shared/contracts/gateway";
+import { chooseCentralModel, chooseMaxSteps, chooseModel, type ModelVars } from "../../shared/models/choose";
+import { ModelCatalog } from "../../shared/models/pricing";
 import { type ModelEnv, resolveModel } from "../../shared/models/resolve";
+import { withRetries } from "../../shared/models/retry";
+import { type ModelSettingsEnv, modelSettings } from "../../shared/models/settings";
+import { gatewayFor } from "../model-gateway";
+import { gatewayModel } from "./gateway-model";
+import type { TurnLedger } from "./ledger";
 import { TurnQueue } from "../../shared/turn-queue";
 import { SessionFacts } from "./facts";
 import { IdempotencyRecords } from "./idempotency";
@@ -39,11 +46,13 @@ export interface Submission {
 
 export type CancelOutcome = { status: "cancelled" | "not_running" | "not_found" };
 
-/** Settings a turn reads from the environment. */
+/** What the conductor reads from the environment. */
 export interface TurnSettings {
-  env: ModelEnv & ModelVars;
-  maxRetries: number;
-  timeoutMs: number;
+  env: ModelEnv & ModelVars & ModelSettingsEnv & { EDGENT_MODEL_SPECS?: string };
+}
+
+function misconfigured(message: string): SendOutcome {
+  return { status: "failed", failure: { code: "model_misconfigured", message } };
 }
 
 /**
@@ -61,6 +70,7 @@ export class TurnConductor {
 
   private readonly records: IdempotencyRecords;
   private readonly facts: SessionFacts;
+  private readonly catalog: ModelCatalog;
 
   constructor(
     private readonly store: SessionStore,
@@ -69,9 +79,12 @@ export class TurnConductor {
     private readonly live: TurnSink,
     /** whether any live client is connected, and so wants deltas */
     private readonly watched: () => boolean,
+    private readonly ledger: TurnLedger,
+    private readonly waitUntil: (promise: Promise<unknown>) => void,
   ) {
     this.records = new IdempotencyRecords(sql);
     this.facts = new SessionFacts(sql);
+    this.catalog = new ModelCatalog(settings.env.EDGENT_MODEL_SPECS);
   }
 
   /** Turns queued or running. */
@@ -132,7 +145,7 @@ export class TurnConductor {
       await done;
       return { status: "cancelled" };
     }
-    return { status: this.store.turnExists(turnId) ? "not_running" : "not_found" };
+    return { status: this.ledger.exists(turnId) ? "not_running" : "not_found" };
   }
 
   /** Runs after every turn queued so far. */
@@ -142,15 +155,16 @@ export class TurnConductor {
 
   private async turn(meta: SessionMeta, request: TurnRequest, own: TurnSink | undefined): Promise<SendOutcome> {
     const turnId = crypto.randomUUID();
+    const { env } = this.settings;
     const agent = findAgent(meta.agent);
-    const choice = agent
-      ? chooseModel(agent, this.settings.env)
-      : { ok: false as const, error: `agent '${meta.agent}' is no longer deployed` };
-    const resolved = choice.ok ? resolveModel(choice.name, this.settings.env) : choice;
-    if (!agent || !choice.ok || !resolved.ok) {
-      const message = "error" in resolved ? resolved.error : "model configuration error";
-      return { status: "failed", failure: { code: "model_misconfigured", message } };
-    }
+    if (!agent) return misconfigured(`agent '${meta.agent}' is no longer deployed`);
+    const localChoice = chooseModel(agent, env);
+    const centralChoice = chooseCentralModel(agent, env);
+    if (!localChoice.ok) return misconfigured(localChoice.error);
+    if (!centralChoice.ok) return misconfigured(centralChoice.error);
+    const localModel = resolveModel(localChoice.name, env);
+    if (!localModel.ok) return misconfigured(localModel.error);
+    const settings = modelSettings(env);
     if (this.toolbox?.agent !== agent) this.toolbox = new Toolbox(agent);
     const controller = new AbortController();
     const live = this.live;
@@ -162,28 +176,47 @@ export class TurnConductor {
           },
         }
       : live;
+    const gateway = gatewayFor(env as Env, meta.tenant);
+    const events: GatewayEvent[] = [];
+    const reports: UsageReport[] = [];
     const done = runTurn({
       store: this.store,
+      ledger: this.ledger,
       memory: this.facts,
       meta,
       agent,
       toolbox: this.toolbox,
-      model: resolved.model,
-      modelName: choice.name,
+      settings,
+      catalog: this.catalog,
+      local: {
+        name: localChoice.name,
+        model: withRetries(localModel.model, {
+          maxRetries: settings.maxRetries,
+          baseDelayMs: settings.retryBaseMs,
+          timeoutMs: settings.timeoutMs,
+        }),
+      },
+      central: {
+        name: centralChoice.name,
+        model: gatewayModel(gateway, centralChoice.name, agent.name, events),
+        events,
+      },
+      maxSteps: chooseMaxSteps(agent, env),
       turnId,
       content: request.content,
       clientId: request.clientId,
-      maxRetries: this.settings.maxRetries,
-      timeoutMs: this.settings.timeoutMs,
       sink,
       stream: own !== undefined || this.watched(),
       cancel: controller.signal,
+      reports,
     });
     this.running = { turnId, controller, done };
     try {
       return await done;
     } finally {
       this.running = null;
+      // the tenant's totals include local calls too; reporting must not hold up the reply
+      if (reports.length > 0) this.waitUntil(gateway.report(reports).catch(() => undefined));
     }
   }
 

@@ -5,7 +5,9 @@ import { truncateToTokens } from "../../shared/context/tokens";
 import { planWindow } from "../../shared/context/window";
 import { log } from "../../shared/log";
 import { COMPACTION_MARKER } from "../../shared/models/builtin";
+import type { ModelCatalog } from "../../shared/models/pricing";
 import { toModelMessages } from "./messages";
+import type { TurnLedger } from "./ledger";
 import type { ContextRow, SessionMeta, SessionStore } from "./store";
 
 /** What a turn hands its model: instructions with the rolling summary, and recent messages. */
@@ -18,14 +20,15 @@ export interface TurnContext {
 /** What building a context needs. */
 export interface ContextOptions {
   store: SessionStore;
+  ledger: TurnLedger;
   meta: SessionMeta;
   instructions: string;
   plan: BudgetPlan;
+  /** the agent's local model, already wrapped with retries */
   model: LanguageModelV4;
   modelName: string;
+  catalog: ModelCatalog;
   turnId: string;
-  maxRetries: number;
-  timeoutMs: number;
   /** seq of this turn's user message: it is given to the model whole, never cut */
   currentSeq: number;
 }
@@ -107,15 +110,18 @@ async function compact(options: ContextOptions, throughSeq: number): Promise<str
     instructions: COMPACTION_INSTRUCTIONS,
     prompt: `Previous summary:\n${meta.summary || "(none)"}\n\nNew messages:\n${lines.join("\n")}`,
     maxOutputTokens: plan.summary,
-    maxRetries: options.maxRetries,
-    timeout: { stepMs: options.timeoutMs },
+    maxRetries: 0,
   });
-  store.recordModelCall({
+  const inputTokens = result.usage.inputTokens ?? 0;
+  const outputTokens = result.usage.outputTokens ?? 0;
+  options.ledger.recordCall({
     turnId: options.turnId,
     purpose: "compaction",
     model: options.modelName,
-    inputTokens: result.usage.inputTokens ?? 0,
-    outputTokens: result.usage.outputTokens ?? 0,
+    tier: "local",
+    inputTokens,
+    outputTokens,
+    costNanos: options.catalog.costNanos(options.modelName, inputTokens, outputTokens),
     latencyMs: Date.now() - started,
     finishReason: result.finishReason,
   });

@@ -74,4 +74,11 @@ CREATE TABLE IF NOT EXISTS edgent_facts (
 export const ADDED_COLUMNS: ReadonlyArray<readonly [table: string, column: string, definition: string]> = [
   ["edgent_messages", "cancelled", "INTEGER"],
   ["edgent_session", "on_busy", "TEXT"],
+  ["edgent_session", "cost_nanos", "INTEGER NOT NULL DEFAULT 0"],
+  ["edgent_session", "escalations", "INTEGER NOT NULL DEFAULT 0"],
+  ["edgent_model_calls", "tier", "TEXT NOT NULL DEFAULT 'local'"],
+  ["edgent_model_calls", "cost_nanos", "INTEGER NOT NULL DEFAULT 0"],
+  ["edgent_turns", "cost_nanos", "INTEGER NOT NULL DEFAULT 0"],
+  ["edgent_turns", "answered_by", "TEXT"],
+  ["edgent_turns", "escalation", "TEXT"],
 ];

@@ -1,6 +1,7 @@
 import type { OnBusy } from "../../shared/contracts/on-busy";
 import type { Message, MessagePage, MessageRole, ToolCall } from "../../shared/contracts/message";
 import type { Usage } from "../../shared/contracts/session";
+import { nanosToUsd } from "../../shared/models/pricing";
 import { estimateMessageTokens } from "../../shared/context/tokens";
 import { ContextTail } from "./context-tail";
 import { ADDED_COLUMNS, SESSION_SCHEMA } from "./schema";
@@ -12,7 +13,8 @@ export interface SessionMeta {
   agent: string;
   createdAt: string;
   lastSeq: number;
-  usage: Usage;
+  usage: UsageNanos;
+  escalations: number;
   summary: string;
   summaryThroughSeq: number;
   onBusy: OnBusy;
@@ -35,27 +37,43 @@ export interface ContextRow extends Message {
   tokens: number;
 }
 
-/** One model call, recorded for usage accounting. */
-export interface ModelCallRecord {
-  turnId: string;
-  purpose: "turn" | "compaction";
-  model: string;
+/** Token, call and cost counters; cost in nano-USD so sums are exact. */
+export interface UsageNanos {
   inputTokens: number;
   outputTokens: number;
-  latencyMs: number;
-  finishReason?: string;
+  modelCalls: number;
+  costNanos: number;
+}
+
+export const NO_USAGE: UsageNanos = { inputTokens: 0, outputTokens: 0, modelCalls: 0, costNanos: 0 };
+
+export function addUsage(a: UsageNanos, b: UsageNanos): UsageNanos {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    modelCalls: a.modelCalls + b.modelCalls,
+    costNanos: a.costNanos + b.costNanos,
+  };
+}
+
+/** Counters as the API shows them. */
+export function toUsage(usage: UsageNanos): Usage {
+  return {
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    modelCalls: usage.modelCalls,
+    costUsd: nanosToUsd(usage.costNanos),
+  };
 }
 
 type Row = Record<string, SqlStorageValue>;
 
-/** A session's memory in the Durable Object's SQLite: messages, turns, usage, facts. */
+/** A session's memory in the Durable Object's SQLite: its identity, counters and messages. */
 export class SessionStore {
   // the object is the only writer of its storage, so the session row can live in memory
   private cached: SessionMeta | null | undefined;
   // undefined until first read; null when too large to hold in memory
   private tail: ContextTail | null | undefined;
-  // usage of turns in progress; written to their row once, when they end
-  private readonly running = new Map<string, Usage>();
 
   private readonly sql: SqlStorage;
 
@@ -102,7 +120,9 @@ export class SessionStore {
         inputTokens: Number(row.input_tokens),
         outputTokens: Number(row.output_tokens),
         modelCalls: Number(row.model_calls),
+        costNanos: Number(row.cost_nanos ?? 0),
       },
+      escalations: Number(row.escalations ?? 0),
       summary: String(row.summary),
       summaryThroughSeq: Number(row.summary_through_seq),
       onBusy: (row.on_busy as OnBusy | null) ?? "enqueue",
@@ -184,111 +204,29 @@ export class SessionStore {
     for (const row of cursor) yield { ...rowToMessage(row), tokens: Number(row.tokens) };
   }
 
-  startTurn(turnId: string, model: string): void {
+  /** Adds a model call's usage to the session's totals. */
+  addUsage(usage: UsageNanos): void {
     this.sql.exec(
-      "INSERT INTO edgent_turns (id, status, model, started_at) VALUES (?, 'running', ?, ?)",
-      turnId,
-      model,
-      new Date().toISOString(),
-    );
-  }
-
-  /** Marks a turn completed and returns its usage. */
-  finishTurn(turnId: string, steps: number): Usage {
-    return this.endTurn(turnId, "completed", steps);
-  }
-
-  /** Marks a turn failed and returns its usage; its messages stay in history but leave the model's context. */
-  failTurn(turnId: string, steps: number, code: string, message: string): Usage {
-    const usage = this.endTurn(turnId, "failed", steps, code, message);
-    this.sql.exec("UPDATE edgent_messages SET in_context = 0 WHERE turn_id = ?", turnId);
-    this.tail?.dropTurn(turnId);
-    return usage;
-  }
-
-  /** Records how a turn ended and returns its usage. */
-  endTurn(
-    turnId: string,
-    status: "completed" | "failed" | "cancelled",
-    steps: number,
-    code: string | null = null,
-    message: string | null = null,
-  ): Usage {
-    const usage = this.running.get(turnId) ?? { inputTokens: 0, outputTokens: 0, modelCalls: 0 };
-    this.running.delete(turnId);
-    this.sql.exec(
-      `UPDATE edgent_turns SET status = ?, steps = ?, input_tokens = ?, output_tokens = ?, model_calls = ?,
-       error_code = ?, error_message = ?, finished_at = ? WHERE id = ?`,
-      status,
-      steps,
+      `UPDATE edgent_session SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,
+       model_calls = model_calls + ?, cost_nanos = cost_nanos + ? WHERE id = 1`,
       usage.inputTokens,
       usage.outputTokens,
       usage.modelCalls,
-      code,
-      message,
-      new Date().toISOString(),
-      turnId,
+      usage.costNanos,
     );
-    return usage;
+    if (this.cached) this.cached.usage = addUsage(this.cached.usage, usage);
   }
 
-  turnExists(turnId: string): boolean {
-    return this.sql.exec("SELECT 1 FROM edgent_turns WHERE id = ?", turnId).toArray().length > 0;
+  /** Counts a turn that escalated to the central model. */
+  countEscalation(): void {
+    this.sql.exec("UPDATE edgent_session SET escalations = escalations + 1 WHERE id = 1");
+    if (this.cached) this.cached.escalations++;
   }
 
-  /** Fails turns left running by an object that was evicted or crashed mid-turn. */
-  failAbandonedTurns(): number {
-    const abandoned = this.sql
-      .exec<Row>(
-        `SELECT t.id, COUNT(c.id) AS calls, COALESCE(SUM(c.input_tokens), 0) AS input_tokens,
-         COALESCE(SUM(c.output_tokens), 0) AS output_tokens
-         FROM edgent_turns t LEFT JOIN edgent_model_calls c ON c.turn_id = t.id
-         WHERE t.status = 'running' GROUP BY t.id`,
-      )
-      .toArray();
-    for (const row of abandoned) {
-      const turnId = String(row.id);
-      this.running.set(turnId, {
-        inputTokens: Number(row.input_tokens),
-        outputTokens: Number(row.output_tokens),
-        modelCalls: Number(row.calls),
-      });
-      this.failTurn(turnId, 0, "internal", "the turn was interrupted by a restart");
-    }
-    return abandoned.length;
-  }
-
-  /** Records a model call and adds it to the turn's and the session's totals. */
-  recordModelCall(call: ModelCallRecord): void {
-    this.sql.exec(
-      `INSERT INTO edgent_model_calls (turn_id, purpose, model, input_tokens, output_tokens, latency_ms, finish_reason, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      call.turnId,
-      call.purpose,
-      call.model,
-      call.inputTokens,
-      call.outputTokens,
-      call.latencyMs,
-      call.finishReason ?? null,
-      new Date().toISOString(),
-    );
-    const turn = this.running.get(call.turnId) ?? { inputTokens: 0, outputTokens: 0, modelCalls: 0 };
-    this.running.set(call.turnId, {
-      inputTokens: turn.inputTokens + call.inputTokens,
-      outputTokens: turn.outputTokens + call.outputTokens,
-      modelCalls: turn.modelCalls + 1,
-    });
-    this.sql.exec(
-      `UPDATE edgent_session SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,
-       model_calls = model_calls + 1 WHERE id = 1`,
-      call.inputTokens,
-      call.outputTokens,
-    );
-    if (this.cached) {
-      this.cached.usage.inputTokens += call.inputTokens;
-      this.cached.usage.outputTokens += call.outputTokens;
-      this.cached.usage.modelCalls += 1;
-    }
+  /** Takes a failed turn's messages out of the model's context; they stay in history. */
+  excludeTurn(turnId: string): void {
+    this.sql.exec("UPDATE edgent_messages SET in_context = 0 WHERE turn_id = ?", turnId);
+    this.tail?.dropTurn(turnId);
   }
 
   setSummary(summary: string, throughSeq: number): void {

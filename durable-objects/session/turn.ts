@@ -1,17 +1,19 @@
 import type { LanguageModelV4 } from "@ai-sdk/provider";
-import { generateText, type StepResult, stepCountIs, streamText, type ToolSet } from "ai";
 import { z } from "zod";
 import type { AgentDefinition, FactMemory } from "../../shared/agents/define";
 import type { ServerFrame, TurnStatus } from "../../shared/contracts/frames";
+import type { GatewayEvent, UsageReport } from "../../shared/contracts/gateway";
 import type { Message, TurnResponse } from "../../shared/contracts/message";
-import type { Usage } from "../../shared/contracts/session";
 import { planBudget } from "../../shared/context/budget";
 import type { Failure } from "../../shared/errors";
 import { log } from "../../shared/log";
-import { classifyModelFailure } from "../../shared/models/failure";
+import type { ModelCatalog } from "../../shared/models/pricing";
+import type { ModelSettings } from "../../shared/models/settings";
+import { runCascade } from "./cascade";
 import { buildContext } from "./context";
+import type { TurnLedger } from "./ledger";
 import { fromStepMessages } from "./messages";
-import type { NewMessage, SessionMeta, SessionStore } from "./store";
+import { type NewMessage, type SessionMeta, type SessionStore, toUsage, type UsageNanos } from "./store";
 import type { Toolbox } from "./toolbox";
 
 /** Where a turn reports what happens as it happens: deltas, stored messages, status. */
@@ -22,39 +24,42 @@ export interface TurnSink {
 /** Everything a turn needs from its session. */
 export interface TurnOptions {
   store: SessionStore;
+  ledger: TurnLedger;
   /** the session's facts, for the remember/recall tools */
   memory: FactMemory;
   meta: SessionMeta;
   agent: AgentDefinition;
   toolbox: Toolbox;
-  model: LanguageModelV4;
-  modelName: string;
+  settings: ModelSettings;
+  catalog: ModelCatalog;
+  local: { name: string; model: LanguageModelV4 };
+  central: { name: string; model: LanguageModelV4; events: GatewayEvent[] };
+  maxSteps: number;
   turnId: string;
   content: string;
   clientId?: string;
-  maxRetries: number;
-  /** longest a single model call may take */
-  timeoutMs: number;
   sink: TurnSink;
   /** stream the model's output as deltas (someone is watching), or make one call per step */
   stream: boolean;
   /** aborted to cancel the turn */
   cancel: AbortSignal;
+  /** usage of local calls, collected for the tenant's totals */
+  reports: UsageReport[];
 }
 
 /** How a turn ended. */
 export type TurnOutcome = { status: "completed"; response: TurnResponse } | { status: "failed"; failure: Failure };
 
 /**
- * Runs one turn: stores the user message, builds a bounded context, streams model calls and
- * tools up to the agent's step limit, and stores every step as it finishes. A provider
- * failure marks the turn failed; a cancel stores what was produced, marked cancelled. What
- * was stored stays stored either way.
+ * Runs one turn: stores the user message, builds a bounded context, runs the model cascade
+ * (local, escalating to central when it is not enough), and stores every step as it ends.
+ * A provider failure marks the turn failed; a cancel stores what was produced, marked
+ * cancelled. What was stored stays stored either way.
  */
 export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
-  const { store, meta, agent, turnId, sink } = options;
+  const { store, ledger, meta, agent, turnId, sink } = options;
   const started = Date.now();
-  store.startTurn(turnId, options.modelName);
+  ledger.start(turnId, options.local.name);
   const appended: Message[] = [];
   const keep = (message: NewMessage): Message => {
     const stored = store.append(message);
@@ -62,17 +67,13 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
     sink.emit({ type: "message", message: stored });
     return stored;
   };
+  const client = options.clientId ? { clientId: options.clientId } : {};
   keep({ turnId, role: "user", content: options.content });
-  sink.emit({ type: "turn", turnId, status: "started", ...(options.clientId ? { clientId: options.clientId } : {}) });
+  sink.emit({ type: "turn", turnId, status: "started", ...client });
   let steps = 0;
   let compacted = false;
-  let stepStarted = Date.now();
-  let storeError: unknown;
-  let streamError: unknown;
-  let partial = "";
-  let lastStepCalledTools = false;
 
-  const end = (status: Exclude<TurnStatus, "started">, usage: Usage, errorCode?: string) => {
+  const end = (status: Exclude<TurnStatus, "started">, usage: UsageNanos, model: string, errorCode?: string) => {
     log({
       event: "turn",
       tenant: meta.tenant,
@@ -81,31 +82,32 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
       turnId,
       status,
       durationMs: Date.now() - started,
-      model: options.modelName,
+      model,
       steps,
       compacted,
-      ...usage,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      modelCalls: usage.modelCalls,
       ...(errorCode ? { errorCode } : {}),
     });
-    sink.emit({ type: "turn", turnId, status, ...(options.clientId ? { clientId: options.clientId } : {}) });
-    return usage;
+    sink.emit({ type: "turn", turnId, status, ...client });
+    return toUsage(usage);
   };
 
   try {
     const context = await buildContext({
       store,
+      ledger,
       meta,
       instructions: agent.instructions,
       plan: planBudget(agent.contextBudget, fixedContextText(agent)),
-      model: options.model,
-      modelName: options.modelName,
+      model: options.local.model,
+      modelName: options.local.name,
+      catalog: options.catalog,
       turnId,
-      maxRetries: options.maxRetries,
-      timeoutMs: options.timeoutMs,
       currentSeq: (appended[0] as Message).seq,
     });
     compacted = context.compacted;
-    stepStarted = Date.now();
     const toolContext = {
       tenant: meta.tenant,
       sessionId: meta.sessionId,
@@ -113,86 +115,78 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
       memory: options.memory,
       now: () => new Date(),
     };
-    // the SDK swallows errors thrown by step callbacks: catch them here and stop the turn
-    const stop = new AbortController();
-    const call = {
-      model: options.model,
-      instructions: context.instructions,
-      messages: context.messages,
-      tools: options.toolbox.tools,
-      stopWhen: stepCountIs(agent.maxSteps),
-      maxRetries: options.maxRetries,
-      timeout: { stepMs: options.timeoutMs },
-      abortSignal: AbortSignal.any([stop.signal, options.cancel]),
-      onStepFinish(step: StepResult<ToolSet>) {
-        steps++;
-        partial = "";
-        lastStepCalledTools = step.toolCalls.length > 0;
-        try {
-          store.recordModelCall({
-            turnId,
-            purpose: "turn",
-            model: options.modelName,
-            inputTokens: step.usage.inputTokens ?? 0,
-            outputTokens: step.usage.outputTokens ?? 0,
-            latencyMs: Date.now() - stepStarted,
-            finishReason: step.finishReason,
-          });
-          for (const message of fromStepMessages(turnId, step.response.messages)) keep(message);
-        } catch (error) {
-          storeError ??= error;
-          stop.abort();
-        }
-        stepStarted = Date.now();
-      },
-    };
-    await options.toolbox.during(toolContext, async () => {
-      if (!options.stream) {
-        // nobody is watching deltas: the non-streaming call costs half the CPU in workerd
-        await generateText(call).catch((error: unknown) => {
-          if (!options.cancel.aborted && !stop.signal.aborted) streamError ??= error;
-        });
-        return;
-      }
-      for await (const part of streamText(call).fullStream) {
-        if (part.type === "text-delta" && part.text) {
-          partial += part.text;
-          sink.emit({ type: "delta", turnId, text: part.text });
-        } else if (part.type === "error") {
-          streamError ??= part.error;
-        } else if (part.type === "abort" && !options.cancel.aborted && !stop.signal.aborted) {
-          // the SDK ends a stream whose step ran out of time with an abort, not an error
-          streamError ??= new DOMException(part.reason ?? "the model call timed out", "TimeoutError");
-        }
-      }
-    });
-    if (storeError) throw storeError;
-    if (options.cancel.aborted) {
+    const result = await options.toolbox.during(toolContext, () =>
+      runCascade({
+        agent,
+        settings: options.settings,
+        local: { ...options.local, contextWindow: options.catalog.spec(options.local.name).contextWindow },
+        central: options.central,
+        instructions: context.instructions,
+        messages: context.messages,
+        tools: options.toolbox.tools,
+        maxSteps: options.maxSteps,
+        stream: options.stream,
+        cancel: options.cancel,
+        turnId,
+        catalog: options.catalog,
+        ledger,
+        sink,
+        persist: (messages) => {
+          for (const message of messages) keep(message);
+        },
+        reports: options.reports,
+        agentName: agent.name,
+      }),
+    );
+    steps = result.steps;
+    if (result.status === "failed") throw new TurnFailed(result.failure);
+    if (result.status === "cancelled") {
       // what the model had produced when it was stopped is kept, marked cancelled
-      const reply = keep({ turnId, role: "assistant", content: partial, cancelled: true });
-      const usage = end("cancelled", store.endTurn(turnId, "cancelled", steps));
-      return { status: "completed", response: { turnId, status: "cancelled", reply, messages: appended, usage } };
+      const reply = keep({ turnId, role: "assistant", content: result.partial, cancelled: true });
+      const usage = end("cancelled", ledger.end(turnId, { status: "cancelled", steps }), options.local.name);
+      const answeredBy = { model: options.local.name, tier: "local" as const };
+      return {
+        status: "completed",
+        response: { turnId, status: "cancelled", reply, messages: appended, usage, answeredBy },
+      };
     }
-    if (streamError) throw streamError;
-
+    if (result.status === "answered") for (const message of fromStepMessages(turnId, result.final)) keep(message);
     let reply = appended.at(-1) as Message;
-    if (reply.role !== "assistant" || lastStepCalledTools) {
-      // the model was still calling tools when the step limit ran out
+    if (result.status === "step_limit" || reply.role !== "assistant") {
       reply = keep({
         turnId,
         role: "assistant",
-        content: `(stopped after ${agent.maxSteps} steps without a final answer)`,
+        content: `(stopped after ${options.maxSteps} steps without a final answer)`,
       });
     }
-    const usage = end("completed", store.finishTurn(turnId, steps));
-    return { status: "completed", response: { turnId, status: "completed", reply, messages: appended, usage } };
+    const { answeredBy } = result;
+    if (answeredBy.escalation) store.countEscalation();
+    const recorded = ledger.end(turnId, {
+      status: "completed",
+      steps,
+      answeredBy: answeredBy.model,
+      ...(answeredBy.escalation ? { escalation: JSON.stringify(answeredBy.escalation) } : {}),
+    });
+    const usage = end("completed", recorded, answeredBy.model);
+    return {
+      status: "completed",
+      response: { turnId, status: "completed", reply, messages: appended, usage, answeredBy },
+    };
   } catch (error) {
-    const failure: Failure = storeError
-      ? { code: "internal", message: "the turn's messages could not be stored", turnId }
-      : classifyModelFailure(error, options.modelName, turnId);
-    end("failed", store.failTurn(turnId, steps, failure.code, failure.message), failure.code);
+    const failure: Failure =
+      error instanceof TurnFailed
+        ? error.failure
+        : { code: "internal", message: "the turn could not be completed", turnId };
+    end("failed", ledger.end(turnId, { status: "failed", steps, error: failure }), options.local.name, failure.code);
     sink.emit({ type: "error", error: failure });
     return { status: "failed", failure };
+  }
+}
+
+/** Carries a turn's failure to the one place that records it. */
+class TurnFailed extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.message);
   }
 }
 

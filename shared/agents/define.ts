@@ -47,17 +47,54 @@ export interface AgentConfig {
   instructions: string;
   // biome-ignore lint/suspicious/noExplicitAny: a tool's own argument type is checked by defineTool
   tools?: Record<string, AgentTool<any>>;
-  /** `provider:model`; falls back to EDGENT_DEFAULT_MODEL, then the builtin model */
+  /** `provider:model` of the local tier; falls back to EDGENT_DEFAULT_MODEL, then the builtin model */
   model?: string;
+  /** `provider:model` of the central tier; falls back to EDGENT_DEFAULT_CENTRAL_MODEL */
+  central?: string;
+  /** which signals escalate a turn from the local to the central model (all on by default) */
+  escalation?: Partial<EscalationPolicy>;
+  /** the final answer must be JSON matching this schema; checked after one repair attempt */
+  outputSchema?: z.ZodType;
   /** tokens of context given to the model per call (default 8,000) */
   contextBudget?: number;
   /** model calls per turn before the turn stops (default 8) */
   maxSteps?: number;
 }
 
+/** When a turn leaves the local model for the central one. */
+export interface EscalationPolicy {
+  /** offer the local model an `escalate` tool */
+  tool: boolean;
+  /** escalate when the local model's self-reported confidence is below `confidenceThreshold` */
+  confidence: boolean;
+  confidenceThreshold: number;
+  /** escalate when the answer fails `outputSchema` after one repair attempt */
+  outputSchema: boolean;
+  /** escalate when the local model errors or times out after retries, or its breaker is open */
+  errors: boolean;
+  /** escalate when the context is larger than the local model's window */
+  context: boolean;
+  /** escalate when the local model hits the step limit without finishing */
+  stepLimit: boolean;
+}
+
+export const DEFAULT_ESCALATION: EscalationPolicy = {
+  tool: true,
+  confidence: true,
+  confidenceThreshold: 0.5,
+  outputSchema: true,
+  errors: true,
+  context: true,
+  stepLimit: true,
+};
+
 /** An agent definition with its defaults filled in. */
-export interface AgentDefinition extends Required<Omit<AgentConfig, "model">> {
+export interface AgentDefinition
+  extends Required<Omit<AgentConfig, "model" | "central" | "escalation" | "outputSchema">> {
   model?: string;
+  central?: string;
+  escalation: EscalationPolicy;
+  outputSchema?: z.ZodType;
 }
 
 const AGENT_NAME = /^[a-z][a-z0-9-]{0,63}$/;
@@ -72,6 +109,7 @@ export function defineAgent(config: AgentConfig): AgentDefinition {
   return {
     ...config,
     tools: config.tools ?? {},
+    escalation: { ...DEFAULT_ESCALATION, ...config.escalation },
     contextBudget: config.contextBudget ?? DEFAULT_CONTEXT_BUDGET,
     maxSteps: config.maxSteps ?? 8,
   };

@@ -56,6 +56,19 @@ export const turnResponseSchema = z.object({
   reply: messageSchema,
   messages: z.array(messageSchema),
   usage: usageSchema,
+  /** which model answered, and why the turn escalated if it did */
+  answeredBy: z.object({
+    model: z.string(),
+    tier: z.enum(["local", "central"]),
+    escalation: z
+      .object({
+        signal: z.enum(["tool", "confidence", "output_schema", "error", "context", "step_limit"]),
+        reason: z.string(),
+        /** the central model was not reached: the local answer (if any) was returned */
+        refused: z.string().optional(),
+      })
+      .optional(),
+  }),
 });
 export type TurnResponse = z.infer<typeof turnResponseSchema>;
 

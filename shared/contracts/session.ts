@@ -25,6 +25,8 @@ export const usageSchema = z.object({
   inputTokens: z.number().int().nonnegative(),
   outputTokens: z.number().int().nonnegative(),
   modelCalls: z.number().int().nonnegative(),
+  /** priced from the model catalog (EDGENT_MODEL_SPECS) */
+  costUsd: z.number().nonnegative(),
 });
 export type Usage = z.infer<typeof usageSchema>;
 
@@ -40,8 +42,10 @@ export type SessionCreated = z.infer<typeof sessionCreatedSchema>;
 export const sessionInfoSchema = sessionCreatedSchema.extend({
   messageCount: z.number().int().nonnegative(),
   usage: usageSchema,
+  /** turns that escalated to the central model */
+  escalations: z.number().int().nonnegative(),
 });
 export type SessionInfo = z.infer<typeof sessionInfoSchema>;
 
 /** An empty usage record. */
-export const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, modelCalls: 0 };
+export const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, modelCalls: 0, costUsd: 0 };

@@ -10,6 +10,7 @@ import type {
 } from "@ai-sdk/provider";
 import { estimateTokens, truncateToTokens } from "../context/tokens";
 import { CENTRAL_MARK, cascadeReply, failIfDue } from "./builtin-cascade";
+import { streamFromResult } from "./stream";
 
 /** Instructions that start with this marker ask the builtin model for a summary. */
 export const COMPACTION_MARKER = "[edgent:compact]";
@@ -54,25 +55,7 @@ export class BuiltinModel implements LanguageModelV4 {
   async doStream(options: LanguageModelV4CallOptions): Promise<LanguageModelV4StreamResult> {
     const slow = slowDirective(options, this.modelId === "central");
     if (slow) return { stream: slowStream(slow, promptTokens(options), options.abortSignal) };
-    const result = await this.doGenerate(options);
-    const parts: LanguageModelV4StreamPart[] = [{ type: "stream-start", warnings: [] }];
-    result.content.forEach((part, index) => {
-      if (part.type === "text") {
-        const id = `text-${index}`;
-        parts.push({ type: "text-start", id }, { type: "text-delta", id, delta: part.text }, { type: "text-end", id });
-      } else if (part.type === "tool-call") {
-        parts.push(part);
-      }
-    });
-    parts.push({ type: "finish", finishReason: result.finishReason, usage: result.usage });
-    return {
-      stream: new ReadableStream({
-        start(controller) {
-          for (const part of parts) controller.enqueue(part);
-          controller.close();
-        },
-      }),
-    };
+    return streamFromResult(await this.doGenerate(options));
   }
 }
 

@@ -6,6 +6,9 @@ import { BuiltinModel } from "./builtin";
 /** The model every agent uses unless configured otherwise: offline and deterministic. */
 export const DEFAULT_MODEL = "builtin:echo";
 
+/** The central model unless configured otherwise: the builtin one, which marks its replies. */
+export const DEFAULT_CENTRAL_MODEL = "builtin:central";
+
 /** Settings and bindings the model providers read. */
 export interface ModelEnv {
   /** Workers AI binding, present when `[ai]` is configured in wrangler.toml */

@@ -75,6 +75,7 @@ describe("HTTP API over a real local server", () => {
     expect(turn.usage.modelCalls).toBe(1);
     expect(turn.usage.inputTokens).toBeGreaterThan(0);
 
+    expect(turn.usage.costUsd).toBeGreaterThan(0);
     const info = await api.get(`/v1/sessions/${sessionId}`);
     expect(info.json).toEqual({
       sessionId,
@@ -82,6 +83,7 @@ describe("HTTP API over a real local server", () => {
       createdAt: expect.any(String),
       messageCount: 2,
       usage: turn.usage,
+      escalations: 0,
     });
   });
 

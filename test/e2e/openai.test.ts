@@ -16,6 +16,8 @@ beforeAll(async () => {
     vars: {
       EDGENT_DEV_MODE: "true",
       EDGENT_AGENT_MODELS: JSON.stringify({ assistant: "openai:test-model" }),
+      // these suites test one tier's failures; escalation has its own suite
+      EDGENT_ESCALATION: "off",
       OPENAI_BASE_URL: openai.baseURL,
       OPENAI_API_KEY: "sk-loopback-test",
       EDGENT_MODEL_MAX_RETRIES: "1",
@@ -44,7 +46,8 @@ describe("the openai provider against a loopback OpenAI-compatible server", () =
     expect(turn.messages.map((m) => m.role)).toEqual(["user", "assistant", "tool", "assistant"]);
     expect(JSON.parse(turn.messages[2]?.content ?? "{}")).toEqual({ expression: "6*7", value: 42 });
     // usage is what the provider reported, not an estimate
-    expect(turn.usage).toEqual({ inputTokens: 270, outputTokens: 15, modelCalls: 2 });
+    // an unlisted model is unpriced
+    expect(turn.usage).toEqual({ inputTokens: 270, outputTokens: 15, modelCalls: 2, costUsd: 0 });
 
     const [first, second] = openai.requests.slice(before);
     expect(first?.url).toBe("/v1/chat/completions");
@@ -151,6 +154,8 @@ describe("an unreachable provider", () => {
       vars: {
         EDGENT_DEV_MODE: "true",
         EDGENT_AGENT_MODELS: JSON.stringify({ assistant: "openai:test-model" }),
+        // these suites test one tier's failures; escalation has its own suite
+        EDGENT_ESCALATION: "off",
         OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
         EDGENT_MODEL_MAX_RETRIES: "0",
       },

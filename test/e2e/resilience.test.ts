@@ -64,6 +64,8 @@ describe("with a misbehaving OpenAI-compatible provider", () => {
       vars: {
         EDGENT_DEV_MODE: "true",
         EDGENT_AGENT_MODELS: JSON.stringify({ assistant: "openai:test-model" }),
+        // these suites test one tier's failures; escalation has its own suite
+        EDGENT_ESCALATION: "off",
         OPENAI_BASE_URL: openai.baseURL,
         EDGENT_MODEL_MAX_RETRIES: "0",
         EDGENT_MODEL_TIMEOUT_MS: "1000",

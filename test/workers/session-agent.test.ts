@@ -2,6 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { SessionAgent, SessionRpc } from "../../durable-objects/session-agent";
+import { TurnLedger } from "../../durable-objects/session/ledger";
 import { SessionStore } from "../../durable-objects/session/store";
 
 const TENANT = "dev";
@@ -49,11 +50,11 @@ describe("SessionAgent (inside workerd)", () => {
     const info = await rpc.info({ tenant: TENANT, sessionId });
     await runInDurableObject(stub, (_instance, state) => {
       const sum = state.storage.sql
-        .exec<{ i: number; o: number; n: number }>(
-          "SELECT SUM(input_tokens) AS i, SUM(output_tokens) AS o, COUNT(*) AS n FROM edgent_model_calls",
+        .exec<{ i: number; o: number; n: number; c: number }>(
+          "SELECT SUM(input_tokens) AS i, SUM(output_tokens) AS o, COUNT(*) AS n, SUM(cost_nanos) AS c FROM edgent_model_calls",
         )
         .one();
-      expect(info?.usage).toEqual({ inputTokens: sum.i, outputTokens: sum.o, modelCalls: sum.n });
+      expect(info?.usage).toEqual({ inputTokens: sum.i, outputTokens: sum.o, modelCalls: sum.n, costUsd: sum.c / 1e9 });
       expect(sum.n).toBe(3);
     });
   });
@@ -62,10 +63,11 @@ describe("SessionAgent (inside workerd)", () => {
     const { sessionId, stub, rpc } = await created();
     await runInDurableObject(stub, (_instance, state) => {
       const store = new SessionStore(state.storage);
-      store.startTurn("interrupted-turn", "builtin:echo");
+      const ledger = new TurnLedger(state.storage.sql, store);
+      ledger.start("interrupted-turn", "builtin:echo");
       store.append({ turnId: "interrupted-turn", role: "user", content: "lost in a crash" });
       // what the constructor of a freshly started object does
-      expect(store.failAbandonedTurns()).toBe(1);
+      expect(ledger.failAbandoned()).toBe(1);
       const turn = state.storage.sql
         .exec<{ status: string }>("SELECT status FROM edgent_turns WHERE id = 'interrupted-turn'")
         .one();

@@ -24,6 +24,8 @@ export const onError: ErrorHandler<RouterEnv> = (error, c) => {
 /** Answers with an error body and remembers its code for the request log. */
 export function respondWith(c: Context<RouterEnv>, error: EdgentError): Response {
   c.set("errorCode", error.code);
+  const retryAfterMs = error.details.retryAfterMs;
+  if (retryAfterMs !== undefined) c.header("Retry-After", String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
   return c.json(error.toBody(), error.status);
 }
 

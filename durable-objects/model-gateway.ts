@@ -1,0 +1,266 @@
+import type { LanguageModelV4GenerateResult } from "@ai-sdk/provider";
+import { DurableObject } from "cloudflare:workers";
+import type {
+  GatewayCallOptions,
+  GatewayEvent,
+  GatewayOutcome,
+  UsageLine,
+  UsageReport,
+} from "../shared/contracts/gateway";
+import { type BreakerSnapshot, CircuitBreaker } from "../shared/models/breaker";
+import { classifyModelFailure } from "../shared/models/failure";
+import { ModelCatalog, nanosToUsd } from "../shared/models/pricing";
+import { resolveModel } from "../shared/models/resolve";
+import { withRetries } from "../shared/models/retry";
+import { Semaphore } from "../shared/models/semaphore";
+import { budgetPeriod, type ModelSettings, modelSettings } from "../shared/models/settings";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS edgent_budget (period TEXT PRIMARY KEY, tokens INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS edgent_breakers (model TEXT PRIMARY KEY, state TEXT NOT NULL, failures INTEGER NOT NULL, opened_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS edgent_usage (
+  model TEXT NOT NULL, agent TEXT NOT NULL, tier TEXT NOT NULL,
+  calls INTEGER NOT NULL, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cost_nanos INTEGER NOT NULL,
+  PRIMARY KEY (model, agent, tier)
+);
+`;
+
+/** What a session asks the gateway to do. */
+export interface GatewayRequest {
+  model: string;
+  agent: string;
+  options: GatewayCallOptions;
+}
+
+/**
+ * One per tenant, shared by all its sessions: every central model call goes through here.
+ * It enforces a concurrency limit (callers queue briefly, then get 429 with Retry-After), a
+ * token budget per period, and a circuit breaker per model whose state every session sees;
+ * it retries transient failures with jittered backoff, falls back to a configured model,
+ * and keeps the tenant's usage per model and agent.
+ */
+export class ModelGateway extends DurableObject<Env> {
+  private readonly settings: ModelSettings;
+  private readonly catalog: ModelCatalog;
+  private readonly slots: Semaphore;
+  private readonly breakers = new Map<string, CircuitBreaker>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.settings = modelSettings(env);
+    this.catalog = new ModelCatalog(env.EDGENT_MODEL_SPECS);
+    this.slots = new Semaphore(this.settings.gatewayConcurrency);
+    ctx.storage.sql.exec(SCHEMA);
+  }
+
+  /** Makes a central model call within the tenant's limits. */
+  async generate(request: GatewayRequest): Promise<GatewayOutcome> {
+    const events: GatewayEvent[] = [];
+    const period = budgetPeriod(this.settings.budgetPeriod, Date.now());
+    const spent = this.spent(period.key);
+    if (spent >= this.settings.centralBudgetTokens) {
+      events.push({
+        name: "budget_refused",
+        data: { spent, budget: this.settings.centralBudgetTokens, period: period.key },
+      });
+      return {
+        ok: false,
+        code: "budget_exhausted",
+        message: `the tenant's central model budget of ${this.settings.centralBudgetTokens} tokens for ${period.key} is spent`,
+        retryAfterMs: period.endsAt - Date.now(),
+        events,
+      };
+    }
+    const slot = await this.slots.acquire(this.settings.gatewayMaxWaitMs);
+    if (!slot.ok) {
+      events.push({
+        name: "saturated",
+        data: { waitedMs: slot.waitedMs, concurrency: this.settings.gatewayConcurrency },
+      });
+      return {
+        ok: false,
+        code: "saturated",
+        message: `the central model gateway is at its limit of ${this.settings.gatewayConcurrency} concurrent calls`,
+        retryAfterMs: 1_000,
+        events,
+      };
+    }
+    try {
+      const candidates = [
+        request.model,
+        ...(this.settings.fallbacks[request.model] ? [this.settings.fallbacks[request.model] as string] : []),
+      ];
+      let last: GatewayOutcome | undefined;
+      for (const [index, model] of candidates.entries()) {
+        if (index > 0) events.push({ name: "fallback", data: { from: candidates[index - 1] as string, to: model } });
+        last = await this.call(model, request, events);
+        if (last.ok) return last;
+      }
+      return last as GatewayOutcome;
+    } finally {
+      slot.release();
+    }
+  }
+
+  /** Adds usage the tenant's sessions made outside the gateway (their local calls). */
+  async report(lines: UsageReport[]): Promise<void> {
+    for (const line of lines)
+      this.addUsage(line.model, line.agent, line.tier, line.inputTokens, line.outputTokens, line.costNanos);
+  }
+
+  /** The tenant's usage per model and agent, and its central budget. */
+  async usage(): Promise<{
+    lines: UsageLine[];
+    budget: { period: string; spentTokens: number; budgetTokens: number };
+  }> {
+    const lines = this.ctx.storage.sql
+      .exec<Record<string, string | number>>("SELECT * FROM edgent_usage ORDER BY model, agent, tier")
+      .toArray()
+      .map((row) => ({
+        model: String(row.model),
+        agent: String(row.agent),
+        tier: row.tier === "central" ? ("central" as const) : ("local" as const),
+        calls: Number(row.calls),
+        inputTokens: Number(row.input_tokens),
+        outputTokens: Number(row.output_tokens),
+        costUsd: nanosToUsd(Number(row.cost_nanos)),
+      }));
+    const period = budgetPeriod(this.settings.budgetPeriod, Date.now());
+    return {
+      lines,
+      budget: {
+        period: period.key,
+        spentTokens: this.spent(period.key),
+        budgetTokens: this.settings.centralBudgetTokens,
+      },
+    };
+  }
+
+  private async call(model: string, request: GatewayRequest, events: GatewayEvent[]): Promise<GatewayOutcome> {
+    const breaker = this.breaker(model);
+    const decision = this.track(model, breaker, events, () => breaker.request(Date.now()));
+    if (!decision.allowed) {
+      return {
+        ok: false,
+        code: "breaker_open",
+        message: `the circuit for '${model}' is open`,
+        retryAfterMs: decision.retryAfterMs,
+        events,
+      };
+    }
+    const resolved = resolveModel(model, this.env);
+    if (!resolved.ok) {
+      this.track(model, breaker, events, () => breaker.success());
+      return { ok: false, code: "model_error", message: resolved.error, events };
+    }
+    const retrying = withRetries(resolved.model, {
+      maxRetries: this.settings.maxRetries,
+      baseDelayMs: this.settings.retryBaseMs,
+      timeoutMs: this.settings.timeoutMs,
+    });
+    const started = Date.now();
+    let result: LanguageModelV4GenerateResult;
+    try {
+      result = await retrying.doGenerate(request.options);
+    } catch (error) {
+      this.track(model, breaker, events, () => breaker.failure(Date.now()));
+      const failure = classifyModelFailure(error, model, "");
+      return {
+        ok: false,
+        code: failure.code === "model_unavailable" ? "model_unavailable" : "model_error",
+        message: failure.message,
+        events,
+      };
+    }
+    this.track(model, breaker, events, () => breaker.success());
+    const inputTokens = result.usage.inputTokens.total ?? 0;
+    const outputTokens = result.usage.outputTokens.total ?? 0;
+    const key = budgetPeriod(this.settings.budgetPeriod, Date.now()).key;
+    this.ctx.storage.sql.exec(
+      "INSERT INTO edgent_budget (period, tokens) VALUES (?, ?) ON CONFLICT (period) DO UPDATE SET tokens = tokens + excluded.tokens",
+      key,
+      inputTokens + outputTokens,
+    );
+    this.addUsage(
+      model,
+      request.agent,
+      "central",
+      inputTokens,
+      outputTokens,
+      this.catalog.costNanos(model, inputTokens, outputTokens),
+    );
+    // raw provider bodies are not needed by the caller and can be large
+    const { request: _request, response, ...rest } = result;
+    const slim = response
+      ? { ...rest, response: { id: response.id, modelId: response.modelId, timestamp: response.timestamp } }
+      : rest;
+    return { ok: true, result: slim, model, latencyMs: Date.now() - started, events };
+  }
+
+  /** Runs a breaker operation, reporting a state change to this call and storing the new state. */
+  private track<T>(model: string, breaker: CircuitBreaker, events: GatewayEvent[], operation: () => T): T {
+    const from = breaker.state;
+    const result = operation();
+    const { state, failures, openedAt } = breaker.toJSON();
+    if (state !== from) events.push({ name: "breaker", data: { model, from, to: state } });
+    this.ctx.storage.sql.exec(
+      "INSERT OR REPLACE INTO edgent_breakers (model, state, failures, opened_at) VALUES (?, ?, ?, ?)",
+      model,
+      state,
+      failures,
+      openedAt,
+    );
+    return result;
+  }
+
+  private breaker(model: string): CircuitBreaker {
+    let breaker = this.breakers.get(model);
+    if (!breaker) {
+      const row = this.ctx.storage.sql
+        .exec<{ state: string; failures: number; opened_at: number }>(
+          "SELECT * FROM edgent_breakers WHERE model = ?",
+          model,
+        )
+        .toArray()[0];
+      const snapshot: BreakerSnapshot | undefined = row
+        ? { state: row.state as BreakerSnapshot["state"], failures: row.failures, openedAt: row.opened_at }
+        : undefined;
+      breaker = new CircuitBreaker(
+        { failureThreshold: this.settings.breakerFailures, cooldownMs: this.settings.breakerCooldownMs },
+        snapshot,
+      );
+      this.breakers.set(model, breaker);
+    }
+    return breaker;
+  }
+
+  private spent(period: string): number {
+    return (
+      this.ctx.storage.sql
+        .exec<{ tokens: number }>("SELECT tokens FROM edgent_budget WHERE period = ?", period)
+        .toArray()[0]?.tokens ?? 0
+    );
+  }
+
+  private addUsage(model: string, agent: string, tier: string, input: number, output: number, costNanos: number): void {
+    this.ctx.storage.sql.exec(
+      `INSERT INTO edgent_usage (model, agent, tier, calls, input_tokens, output_tokens, cost_nanos) VALUES (?, ?, ?, 1, ?, ?, ?)
+       ON CONFLICT (model, agent, tier) DO UPDATE SET calls = calls + 1, input_tokens = input_tokens + excluded.input_tokens,
+       output_tokens = output_tokens + excluded.output_tokens, cost_nanos = cost_nanos + excluded.cost_nanos`,
+      model,
+      agent,
+      tier,
+      input,
+      output,
+      costNanos,
+    );
+  }
+}
+
+/** The gateway's RPC surface as sessions and the router call it (results are plain data). */
+export type GatewayRpc = Pick<ModelGateway, "generate" | "report" | "usage">;
+
+/** The tenant's gateway. */
+export function gatewayFor(env: Env, tenant: string): GatewayRpc {
+  return env.GATEWAYS.getByName(tenant) as unknown as GatewayRpc;
+}

@@ -1,0 +1,181 @@
+import type { LanguageModelV4 } from "@ai-sdk/provider";
+import {
+  generateText,
+  hasToolCall,
+  type ModelMessage,
+  type StepResult,
+  stepCountIs,
+  streamText,
+  type ToolSet,
+  tool,
+} from "ai";
+import { z } from "zod";
+import type { UsageReport } from "../../shared/contracts/gateway";
+import type { ModelCatalog } from "../../shared/models/pricing";
+import type { TurnLedger } from "./ledger";
+import { fromStepMessages } from "./messages";
+import type { NewMessage } from "./store";
+import type { TurnSink } from "./turn";
+
+/** The tool a local model calls to hand the turn to the central model. */
+export const escalateTool = tool({
+  description:
+    "Hand this request to a larger, more capable model when you cannot answer it well (missing knowledge, complex reasoning, low confidence). Say why.",
+  inputSchema: z.object({ reason: z.string().min(1).max(500).describe("why a larger model should answer") }),
+  execute: async () => ({ escalated: true }),
+});
+
+/** One tier's run of a turn's model loop. */
+export interface AttemptOptions {
+  tier: "local" | "central";
+  model: LanguageModelV4;
+  modelName: string;
+  purpose: "turn" | "repair";
+  instructions: string;
+  messages: ModelMessage[];
+  tools: ToolSet;
+  maxSteps: number;
+  stream: boolean;
+  cancel: AbortSignal;
+  turnId: string;
+  catalog: ModelCatalog;
+  ledger: TurnLedger;
+  sink: TurnSink;
+  /** stores and reports a tool step's messages as soon as the step ends */
+  persist(messages: NewMessage[]): void;
+  /** usage of local calls, for the tenant's totals */
+  reports: UsageReport[];
+  agentName: string;
+}
+
+/** How an attempt ended. `carried` holds its tool steps, for a model that takes over. */
+export type AttemptResult = { steps: number } & (
+  | { status: "answered"; text: string; final: ModelMessage[]; confidence?: number; carried: ModelMessage[] }
+  | { status: "escalate"; reason: string; carried: ModelMessage[] }
+  | { status: "step_limit"; carried: ModelMessage[] }
+  | { status: "cancelled"; partial: string }
+  | { status: "failed"; error: unknown; storeError: boolean }
+);
+
+/**
+ * Runs the model loop on one tier: streams when someone watches, stores each tool step as it
+ * ends, and holds the final answer back so the cascade can judge it before it is stored.
+ */
+export async function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
+  const carried: ModelMessage[] = [];
+  let steps = 0;
+  let final: { text: string; messages: ModelMessage[]; confidence?: number } | undefined;
+  let escalateReason: string | undefined;
+  let partial = "";
+  let storeError: unknown;
+  let callError: unknown;
+  let stepStarted = Date.now();
+  // the SDK swallows errors thrown by step callbacks: catch them here and stop the attempt
+  const stop = new AbortController();
+
+  const onStepFinish = (step: StepResult<ToolSet>) => {
+    steps++;
+    partial = "";
+    try {
+      const inputTokens = step.usage.inputTokens ?? 0;
+      const outputTokens = step.usage.outputTokens ?? 0;
+      const costNanos = options.catalog.costNanos(options.modelName, inputTokens, outputTokens);
+      options.ledger.recordCall({
+        turnId: options.turnId,
+        purpose: options.purpose,
+        model: options.modelName,
+        tier: options.tier,
+        inputTokens,
+        outputTokens,
+        costNanos,
+        latencyMs: Date.now() - stepStarted,
+        finishReason: step.finishReason,
+      });
+      if (options.tier === "local") {
+        options.reports.push({
+          model: options.modelName,
+          agent: options.agentName,
+          tier: "local",
+          inputTokens,
+          outputTokens,
+          costNanos,
+        });
+      }
+      if (step.toolCalls.length > 0) {
+        options.persist(fromStepMessages(options.turnId, step.response.messages));
+        const escalation = step.toolCalls.find((call) => call.toolName === "escalate");
+        if (escalation) escalateReason = String((escalation.input as { reason?: unknown }).reason ?? "");
+        else carried.push(...step.response.messages);
+      } else {
+        const metadata = step.providerMetadata?.edgent as { confidence?: unknown } | undefined;
+        const stated = readConfidence(step.text);
+        final = {
+          text: stated.text,
+          messages:
+            stated.confidence === undefined ? step.response.messages : withText(step.response.messages, stated.text),
+          confidence: typeof metadata?.confidence === "number" ? metadata.confidence : stated.confidence,
+        };
+      }
+    } catch (error) {
+      storeError ??= error;
+      stop.abort();
+    }
+    stepStarted = Date.now();
+  };
+
+  const call = {
+    model: options.model,
+    instructions: options.instructions,
+    messages: options.messages,
+    tools: options.tools,
+    stopWhen: [stepCountIs(options.maxSteps), hasToolCall("escalate")],
+    // retries (with jitter) happen in the model wrapper or the gateway, not here
+    maxRetries: 0,
+    abortSignal: AbortSignal.any([stop.signal, options.cancel]),
+    providerOptions: { edgent: { turnId: options.turnId } },
+    onStepFinish,
+  };
+  const interrupted = () => options.cancel.aborted || stop.signal.aborted;
+  if (!options.stream) {
+    // nobody is watching deltas: the non-streaming call costs half the CPU in workerd
+    await generateText(call).catch((error: unknown) => {
+      if (!interrupted()) callError ??= error;
+    });
+  } else {
+    for await (const part of streamText(call).fullStream) {
+      if (part.type === "text-delta" && part.text) {
+        partial += part.text;
+        options.sink.emit({ type: "delta", turnId: options.turnId, text: part.text });
+      } else if (part.type === "error") {
+        callError ??= part.error;
+      } else if (part.type === "abort" && !interrupted()) {
+        callError ??= new DOMException(part.reason ?? "the model call timed out", "TimeoutError");
+      }
+    }
+  }
+
+  if (storeError) return { steps, status: "failed", error: storeError, storeError: true };
+  if (options.cancel.aborted) return { steps, status: "cancelled", partial };
+  if (callError) return { steps, status: "failed", error: callError, storeError: false };
+  if (escalateReason !== undefined)
+    return { steps, status: "escalate", reason: escalateReason || "no reason given", carried };
+  if (!final) return { steps, status: "step_limit", carried };
+  return { steps, status: "answered", ...final, final: final.messages, carried };
+}
+
+/** Reads a trailing `[confidence: 0.42]` that a model was asked to add, and removes it. */
+export function readConfidence(text: string): { text: string; confidence?: number } {
+  const match = /\s*\[confidence:\s*([01](?:\.\d+)?)\]\s*$/i.exec(text);
+  if (!match) return { text };
+  return { text: text.slice(0, match.index), confidence: Number(match[1]) };
+}
+
+/** The step's assistant message with its text replaced (the confidence tag removed). */
+function withText(messages: ModelMessage[], text: string): ModelMessage[] {
+  return messages.map((message) => {
+    if (message.role !== "assistant") return message;
+    if (typeof message.content === "string") return { ...message, content: text };
+    const rest = message.content.filter((part) => part.type !== "text");
+    return { ...message, content: [{ type: "text" as const, text }, ...rest] };
+  });
+}

@@ -1,0 +1,128 @@
+import { addUsage, NO_USAGE, type SessionStore, type UsageNanos } from "./store";
+
+/** One model call, recorded for usage accounting. */
+export interface ModelCallRecord {
+  turnId: string;
+  purpose: "turn" | "compaction" | "repair";
+  model: string;
+  tier: "local" | "central";
+  inputTokens: number;
+  outputTokens: number;
+  costNanos: number;
+  latencyMs: number;
+  finishReason?: string;
+}
+
+/** How a turn ended, as recorded. */
+export interface TurnEnd {
+  status: "completed" | "failed" | "cancelled";
+  steps: number;
+  answeredBy?: string;
+  escalation?: string;
+  error?: { code: string; message: string };
+}
+
+type Row = Record<string, SqlStorageValue>;
+
+/**
+ * A session's turns and model calls: every call with its tier, tokens, latency and cost.
+ * A turn's totals are kept in memory while it runs and written once, when it ends.
+ */
+export class TurnLedger {
+  private readonly running = new Map<string, UsageNanos>();
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly store: SessionStore,
+  ) {}
+
+  start(turnId: string, model: string): void {
+    this.sql.exec(
+      "INSERT INTO edgent_turns (id, status, model, started_at) VALUES (?, 'running', ?, ?)",
+      turnId,
+      model,
+      new Date().toISOString(),
+    );
+  }
+
+  /** Records a model call and adds it to the turn's and the session's totals. */
+  recordCall(call: ModelCallRecord): void {
+    this.sql.exec(
+      `INSERT INTO edgent_model_calls (turn_id, purpose, model, tier, input_tokens, output_tokens, cost_nanos, latency_ms, finish_reason, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      call.turnId,
+      call.purpose,
+      call.model,
+      call.tier,
+      call.inputTokens,
+      call.outputTokens,
+      call.costNanos,
+      call.latencyMs,
+      call.finishReason ?? null,
+      new Date().toISOString(),
+    );
+    const usage = {
+      inputTokens: call.inputTokens,
+      outputTokens: call.outputTokens,
+      modelCalls: 1,
+      costNanos: call.costNanos,
+    };
+    this.running.set(call.turnId, addUsage(this.running.get(call.turnId) ?? NO_USAGE, usage));
+    this.store.addUsage(usage);
+  }
+
+  /** Records how a turn ended and returns its usage. A failed turn's messages leave the model's context. */
+  end(turnId: string, end: TurnEnd): UsageNanos {
+    const usage = this.running.get(turnId) ?? NO_USAGE;
+    this.running.delete(turnId);
+    this.sql.exec(
+      `UPDATE edgent_turns SET status = ?, steps = ?, input_tokens = ?, output_tokens = ?, model_calls = ?, cost_nanos = ?,
+       answered_by = ?, escalation = ?, error_code = ?, error_message = ?, finished_at = ? WHERE id = ?`,
+      end.status,
+      end.steps,
+      usage.inputTokens,
+      usage.outputTokens,
+      usage.modelCalls,
+      usage.costNanos,
+      end.answeredBy ?? null,
+      end.escalation ?? null,
+      end.error?.code ?? null,
+      end.error?.message ?? null,
+      new Date().toISOString(),
+      turnId,
+    );
+    if (end.status === "failed") this.store.excludeTurn(turnId);
+    return usage;
+  }
+
+  exists(turnId: string): boolean {
+    return this.sql.exec("SELECT 1 FROM edgent_turns WHERE id = ?", turnId).toArray().length > 0;
+  }
+
+  /** Fails turns left running by an object that was evicted or crashed mid-turn. */
+  failAbandoned(): number {
+    const abandoned = this.sql
+      .exec<Row>(
+        `SELECT t.id, COUNT(c.id) AS calls, COALESCE(SUM(c.input_tokens), 0) AS input_tokens,
+         COALESCE(SUM(c.output_tokens), 0) AS output_tokens, COALESCE(SUM(c.cost_nanos), 0) AS cost_nanos
+         FROM edgent_turns t LEFT JOIN edgent_model_calls c ON c.turn_id = t.id
+         WHERE t.status = 'running' GROUP BY t.id`,
+      )
+      .toArray();
+    for (const row of abandoned) {
+      const turnId = String(row.id);
+      this.running.set(turnId, {
+        inputTokens: Number(row.input_tokens),
+        outputTokens: Number(row.output_tokens),
+        modelCalls: Number(row.calls),
+        costNanos: Number(row.cost_nanos),
+      });
+      this.end(turnId, {
+        status: "failed",
+        steps: 0,
+        error: { code: "internal", message: "the turn was interrupted by a restart" },
+      });
+    }
+    return abandoned.length;
+  }
+}

@@ -1,0 +1,40 @@
+import type { LanguageModelV4CallOptions, LanguageModelV4GenerateResult } from "@ai-sdk/provider";
+
+/** A model call as it crosses to the tenant's gateway: everything but the abort signal. */
+export type GatewayCallOptions = Omit<LanguageModelV4CallOptions, "abortSignal" | "headers">;
+
+/** Something the gateway did that a turn should report as an event. */
+export type GatewayEvent =
+  | { name: "breaker"; data: { model: string; from: string; to: string } }
+  | { name: "budget_refused"; data: { spent: number; budget: number; period: string } }
+  | { name: "saturated"; data: { waitedMs: number; concurrency: number } }
+  | { name: "fallback"; data: { from: string; to: string } };
+
+/** Why the gateway did not return an answer. */
+export type GatewayRefusal = "budget_exhausted" | "saturated" | "breaker_open" | "model_error" | "model_unavailable";
+
+/** What a central call through the gateway came to. */
+export type GatewayOutcome =
+  | { ok: true; result: LanguageModelV4GenerateResult; model: string; latencyMs: number; events: GatewayEvent[] }
+  | { ok: false; code: GatewayRefusal; message: string; retryAfterMs?: number; events: GatewayEvent[] };
+
+/** One line of a tenant's usage, per model and agent. */
+export interface UsageLine {
+  model: string;
+  agent: string;
+  tier: "local" | "central";
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+/** Usage of a local call, reported by a session so the tenant's totals include it. */
+export interface UsageReport {
+  model: string;
+  agent: string;
+  tier: "local" | "central";
+  inputTokens: number;
+  outputTokens: number;
+  costNanos: number;
+}
