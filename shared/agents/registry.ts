@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { type AgentDefinition, defineAgent } from "./define";
 import { calculator, currentTime, recall, remember } from "./tools";
 
@@ -26,9 +27,20 @@ export const analyst = defineAgent({
   tools: { calculator, remember, recall },
 });
 
+/** An agent for programs: it answers with JSON that matches a schema, or escalates until it does. */
+export const extractor = defineAgent({
+  name: "extractor",
+  description: 'Answers with a JSON object {"answer": string, "sources"?: string[]} for programs to consume.',
+  instructions: [
+    'Reply with only a JSON object of the form {"answer": "...", "sources": ["..."]}; "sources" is optional.',
+    "No prose, no code fences.",
+  ].join("\n"),
+  outputSchema: z.object({ answer: z.string().min(1), sources: z.array(z.string()).optional() }),
+});
+
 /** Every agent this deployment serves, by name. */
 export const AGENTS: ReadonlyMap<string, AgentDefinition> = new Map(
-  [assistant, analyst].map((agent) => [agent.name, agent]),
+  [assistant, analyst, extractor].map((agent) => [agent.name, agent]),
 );
 
 /** Looks an agent up by name. */

@@ -70,7 +70,9 @@ function respond(
   if (system?.content.startsWith(COMPACTION_MARKER)) {
     return { content: [{ type: "text", text: summarize(userTexts(prompt).at(-1) ?? "", options.maxOutputTokens) }] };
   }
-  const text = failIfDue(options, userTexts(prompt).at(-1) ?? "", central);
+  const asked = userTexts(prompt).at(-1) ?? "";
+  // the central model answers what the local model escalated
+  const text = failIfDue(options, central ? asked.replace(/^\s*\/escalate\s+(?=\/)/, "") : asked, central);
 
   const last = prompt.at(-1);
   if (last?.role === "tool") {

@@ -29,6 +29,7 @@ describe("HTTP API over a real local server", () => {
           tools: ["current_time", "calculator", "remember", "recall"],
         },
         { name: "analyst", description: expect.any(String), tools: ["calculator", "remember", "recall"] },
+        { name: "extractor", description: expect.any(String), tools: [] },
       ],
     });
   });

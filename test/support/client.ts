@@ -79,7 +79,7 @@ export interface TurnBody {
   turnId: string;
   reply: WireMessage;
   messages: WireMessage[];
-  usage: { inputTokens: number; outputTokens: number; modelCalls: number };
+  usage: { inputTokens: number; outputTokens: number; modelCalls: number; costUsd: number };
 }
 
 function safeJson(text: string): unknown {
