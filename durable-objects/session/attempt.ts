@@ -103,7 +103,11 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptResult
       }
       if (step.toolCalls.length > 0) {
         options.persist(fromStepMessages(options.turnId, step.response.messages));
-        const escalation = step.toolCalls.find((call) => call.toolName === "escalate");
+        // only an offered escalate tool escalates; a model calling it otherwise gets a tool error
+        const escalation =
+          "escalate" in options.tools
+            ? step.toolCalls.find((call) => call.toolName === "escalate" && !call.invalid)
+            : undefined;
         if (escalation) escalateReason = String((escalation.input as { reason?: unknown }).reason ?? "");
         else carried.push(...step.response.messages);
       } else {
@@ -128,7 +132,10 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptResult
     instructions: options.instructions,
     messages: options.messages,
     tools: options.tools,
-    stopWhen: [stepCountIs(options.maxSteps), hasToolCall("escalate")],
+    stopWhen:
+      "escalate" in options.tools
+        ? [stepCountIs(options.maxSteps), hasToolCall("escalate")]
+        : stepCountIs(options.maxSteps),
     // retries (with jitter) happen in the model wrapper or the gateway, not here
     maxRetries: 0,
     abortSignal: AbortSignal.any([stop.signal, options.cancel]),
