@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { buildBundle, startRuntime } from "../test/support/runtime.ts";
 import { type LatencyStats, runLoad, stats } from "./load.ts";
+import { cascadeFigures } from "./cascade.ts";
 import { fanOut, streamTimings, wsRoundTrips } from "./realtime.ts";
 
 const CONCURRENCY = 32;
@@ -103,6 +104,8 @@ try {
   const ws = await wsRoundTrips(product.url, baseline.url, 200);
   const stream = await streamTimings(product.url, 30);
   const fan = await fanOut(product.url, 50, 100);
+  console.log("escalation: local-only vs escalated turns, gateway vs direct central calls ...");
+  const cascade = await cascadeFigures(100);
 
   const results = {
     date: new Date().toISOString(),
@@ -141,6 +144,21 @@ try {
         delivered: fan.delivered,
       },
     },
+    escalation: {
+      localOnly: {
+        p50: cascade.local.latency.p50,
+        p99: cascade.local.latency.p99,
+        costPerTurnUsd: cascade.local.costPerTurnUsd,
+      },
+      escalated: {
+        p50: cascade.escalated.latency.p50,
+        p99: cascade.escalated.latency.p99,
+        costPerTurnUsd: cascade.escalated.costPerTurnUsd,
+      },
+      centralViaGateway: { p50: cascade.viaGateway.latency.p50, costPerTurnUsd: cascade.viaGateway.costPerTurnUsd },
+      centralDirect: { p50: cascade.direct.latency.p50, costPerTurnUsd: cascade.direct.costPerTurnUsd },
+      gatewayOverheadMsP50: cascade.gatewayOverheadMs,
+    },
     targets: {
       throughputRatioAtLeast: 0.5,
       p50RatioAtMost: 1.3,
@@ -169,6 +187,9 @@ try {
 | turn ÷ echo round trip                       | ${fmt(ws.turn.p50 / ws.echo.p50, 2)} |
 | streamed turn (/slow 10 words × 10 ms): first delta / done p50 | ${fmt(stream.firstDelta.p50, 1)} ms / ${fmt(stream.done.p50, 1)} ms |
 | fan-out to 50 clients of one session         | ${fmt(fan.messagesPerSecond, 0)} stored messages/s delivered (${fmt(fan.framesPerSecond, 0)} frames/s, ${fan.delivered} messages) |
+| local-only turn p50 / cost per turn          | ${fmt(cascade.local.latency.p50, 2)} ms / $${cascade.local.costPerTurnUsd.toFixed(8)} |
+| escalated turn (/escalate) p50 / cost        | ${fmt(cascade.escalated.latency.p50, 2)} ms / $${cascade.escalated.costPerTurnUsd.toFixed(8)} |
+| central call via gateway p50 / direct p50    | ${fmt(cascade.viaGateway.latency.p50, 2)} ms / ${fmt(cascade.direct.latency.p50, 2)} ms (gateway overhead ${fmt(cascade.gatewayOverheadMs, 2)} ms per call) |
 `);
   console.log("wrote bench/results.json");
 } finally {

@@ -104,8 +104,9 @@ export class ModelGateway extends DurableObject<Env> {
 
   /** Adds usage the tenant's sessions made outside the gateway (their local calls). */
   async report(lines: UsageReport[]): Promise<void> {
-    for (const line of lines)
-      this.addUsage(line.model, line.agent, line.tier, line.inputTokens, line.outputTokens, line.costNanos);
+    for (const line of lines) {
+      this.addUsage(line.model, line.agent, line.tier, line.inputTokens, line.outputTokens, line.costNanos, line.calls);
+    }
   }
 
   /** The tenant's usage per model and agent, and its central budget. */
@@ -242,14 +243,23 @@ export class ModelGateway extends DurableObject<Env> {
     );
   }
 
-  private addUsage(model: string, agent: string, tier: string, input: number, output: number, costNanos: number): void {
+  private addUsage(
+    model: string,
+    agent: string,
+    tier: string,
+    input: number,
+    output: number,
+    costNanos: number,
+    calls = 1,
+  ): void {
     this.ctx.storage.sql.exec(
-      `INSERT INTO edgent_usage (model, agent, tier, calls, input_tokens, output_tokens, cost_nanos) VALUES (?, ?, ?, 1, ?, ?, ?)
-       ON CONFLICT (model, agent, tier) DO UPDATE SET calls = calls + 1, input_tokens = input_tokens + excluded.input_tokens,
+      `INSERT INTO edgent_usage (model, agent, tier, calls, input_tokens, output_tokens, cost_nanos) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (model, agent, tier) DO UPDATE SET calls = calls + excluded.calls, input_tokens = input_tokens + excluded.input_tokens,
        output_tokens = output_tokens + excluded.output_tokens, cost_nanos = cost_nanos + excluded.cost_nanos`,
       model,
       agent,
       tier,
+      calls,
       input,
       output,
       costNanos,

@@ -13,6 +13,7 @@ import { type CancelOutcome, type SendOutcome, TurnConductor, type TurnRequest }
 import { LiveDelivery, type LiveState, send } from "./session/live";
 import { TurnLedger } from "./session/ledger";
 import { SessionStore, toUsage } from "./session/store";
+import { gatewayFor } from "./model-gateway";
 import { TicketBook } from "./session/tickets";
 import type { TurnSink } from "./session/turn";
 
@@ -61,6 +62,7 @@ export class SessionAgent extends Agent<Env> {
   private readonly conductor: TurnConductor;
   // set once erase() has wiped storage; the runtime resets the object a moment later
   private erased = false;
+  private reportScheduled = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -87,7 +89,7 @@ export class SessionAgent extends Agent<Env> {
       sink,
       () => ctx.getWebSockets().length > 0,
       this.ledger,
-      (promise) => ctx.waitUntil(promise),
+      () => this.scheduleUsageReport(),
     );
     // pings are answered by the runtime itself, without waking a hibernating object
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
@@ -260,6 +262,27 @@ export class SessionAgent extends Agent<Env> {
         return;
       }
     }
+  }
+
+  /** Sends the session's unreported local model usage to the tenant's gateway (scheduled). */
+  async reportUsage(): Promise<void> {
+    this.reportScheduled = false;
+    const meta = this.store.meta();
+    if (!meta || this.erased) return;
+    const { reports, throughId } = this.ledger.unreportedLocal(meta.agent);
+    if (reports.length === 0) return;
+    await gatewayFor(this.env, meta.tenant).report(reports);
+    this.ledger.markReported(throughId);
+  }
+
+  /** At most one report per window: the tenant's totals lag by seconds, turns pay nothing. */
+  private scheduleUsageReport(): void {
+    if (this.reportScheduled) return;
+    this.reportScheduled = true;
+    const seconds = Number(this.env.EDGENT_USAGE_REPORT_SECONDS) || 5;
+    this.schedule(seconds, "reportUsage", undefined, { idempotent: true }).catch(() => {
+      this.reportScheduled = false;
+    });
   }
 
   /** The SDK's own protocol frames (identity, state, MCP) are not part of Edgent's protocol. */

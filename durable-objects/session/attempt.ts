@@ -2,6 +2,8 @@ import type { LanguageModelV4 } from "@ai-sdk/provider";
 import {
   generateText,
   hasToolCall,
+  type JSONSchema7,
+  jsonSchema,
   type ModelMessage,
   type StepResult,
   stepCountIs,
@@ -10,7 +12,6 @@ import {
   tool,
 } from "ai";
 import { z } from "zod";
-import type { UsageReport } from "../../shared/contracts/gateway";
 import type { ModelCatalog } from "../../shared/models/pricing";
 import type { TurnLedger } from "./ledger";
 import { fromStepMessages } from "./messages";
@@ -21,7 +22,12 @@ import type { TurnSink } from "./turn";
 export const escalateTool = tool({
   description:
     "Hand this request to a larger, more capable model when you cannot answer it well (missing knowledge, complex reasoning, low confidence). Say why.",
-  inputSchema: z.object({ reason: z.string().min(1).max(500).describe("why a larger model should answer") }),
+  // a fixed JSON Schema: a zod schema here would be converted again on every model call
+  inputSchema: jsonSchema<{ reason: string }>(
+    z.toJSONSchema(
+      z.object({ reason: z.string().min(1).max(500).describe("why a larger model should answer") }),
+    ) as JSONSchema7,
+  ),
   execute: async () => ({ escalated: true }),
 });
 
@@ -43,9 +49,6 @@ export interface AttemptOptions {
   sink: TurnSink;
   /** stores and reports a tool step's messages as soon as the step ends */
   persist(messages: NewMessage[]): void;
-  /** usage of local calls, for the tenant's totals */
-  reports: UsageReport[];
-  agentName: string;
 }
 
 /** How an attempt ended. `carried` holds its tool steps, for a model that takes over. */
@@ -91,16 +94,6 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptResult
         latencyMs: Date.now() - stepStarted,
         finishReason: step.finishReason,
       });
-      if (options.tier === "local") {
-        options.reports.push({
-          model: options.modelName,
-          agent: options.agentName,
-          tier: "local",
-          inputTokens,
-          outputTokens,
-          costNanos,
-        });
-      }
       if (step.toolCalls.length > 0) {
         options.persist(fromStepMessages(options.turnId, step.response.messages));
         // only an offered escalate tool escalates; a model calling it otherwise gets a tool error

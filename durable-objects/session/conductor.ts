@@ -3,7 +3,7 @@ import type { OnBusy } from "../../shared/contracts/on-busy";
 import type { ServerFrame } from "../../shared/contracts/frames";
 import type { TurnResponse } from "../../shared/contracts/message";
 import type { Failure } from "../../shared/errors";
-import type { GatewayEvent, UsageReport } from "../../shared/contracts/gateway";
+import type { GatewayEvent } from "../../shared/contracts/gateway";
 import { chooseCentralModel, chooseMaxSteps, chooseModel, type ModelVars } from "../../shared/models/choose";
 import { ModelCatalog } from "../../shared/models/pricing";
 import { type ModelEnv, resolveModel } from "../../shared/models/resolve";
@@ -80,7 +80,8 @@ export class TurnConductor {
     /** whether any live client is connected, and so wants deltas */
     private readonly watched: () => boolean,
     private readonly ledger: TurnLedger,
-    private readonly waitUntil: (promise: Promise<unknown>) => void,
+    /** called after each turn: the session schedules a report of its local usage to the gateway */
+    private readonly usageRecorded: () => void,
   ) {
     this.records = new IdempotencyRecords(sql);
     this.facts = new SessionFacts(sql);
@@ -178,7 +179,6 @@ export class TurnConductor {
       : live;
     const gateway = gatewayFor(env as Env, meta.tenant);
     const events: GatewayEvent[] = [];
-    const reports: UsageReport[] = [];
     const done = runTurn({
       store: this.store,
       ledger: this.ledger,
@@ -208,15 +208,14 @@ export class TurnConductor {
       sink,
       stream: own !== undefined || this.watched(),
       cancel: controller.signal,
-      reports,
     });
     this.running = { turnId, controller, done };
     try {
       return await done;
     } finally {
       this.running = null;
-      // the tenant's totals include local calls too; reporting must not hold up the reply
-      if (reports.length > 0) this.waitUntil(gateway.report(reports).catch(() => undefined));
+      // the tenant's totals include local calls too: they are reported in batches, not per turn
+      this.usageRecorded();
     }
   }
 

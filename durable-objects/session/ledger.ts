@@ -1,3 +1,4 @@
+import type { UsageReport } from "../../shared/contracts/gateway";
 import { addUsage, NO_USAGE, type SessionStore, type UsageNanos } from "./store";
 
 /** One model call, recorded for usage accounting. */
@@ -93,6 +94,35 @@ export class TurnLedger {
     );
     if (end.status === "failed") this.store.excludeTurn(turnId);
     return usage;
+  }
+
+  /** Local model usage not yet reported to the tenant's gateway, and the last call it covers. */
+  unreportedLocal(agent: string): { reports: UsageReport[]; throughId: number } {
+    const through =
+      this.sql.exec<{ through_id: number }>("SELECT through_id FROM edgent_reporting WHERE id = 1").toArray()[0]
+        ?.through_id ?? 0;
+    const rows = this.sql
+      .exec<Row>(
+        `SELECT model, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, SUM(cost_nanos) AS cost_nanos,
+         COUNT(*) AS calls, MAX(id) AS last_id FROM edgent_model_calls WHERE id > ? AND tier = 'local' GROUP BY model`,
+        through,
+      )
+      .toArray();
+    const reports = rows.map((row) => ({
+      model: String(row.model),
+      agent,
+      tier: "local" as const,
+      calls: Number(row.calls),
+      inputTokens: Number(row.input_tokens),
+      outputTokens: Number(row.output_tokens),
+      costNanos: Number(row.cost_nanos),
+    }));
+    return { reports, throughId: Math.max(through, ...rows.map((row) => Number(row.last_id))) };
+  }
+
+  /** Remembers that usage up to this call reached the gateway. */
+  markReported(throughId: number): void {
+    this.sql.exec("INSERT OR REPLACE INTO edgent_reporting (id, through_id) VALUES (1, ?)", throughId);
   }
 
   exists(turnId: string): boolean {

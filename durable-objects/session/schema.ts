@@ -59,6 +59,10 @@ CREATE TABLE IF NOT EXISTS edgent_idempotency (
   created_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS edgent_idempotency_created ON edgent_idempotency (created_at);
+CREATE TABLE IF NOT EXISTS edgent_reporting (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  through_id INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS edgent_tickets (
   hash TEXT PRIMARY KEY,
   expires_at INTEGER NOT NULL

@@ -2,7 +2,7 @@ import type { LanguageModelV4 } from "@ai-sdk/provider";
 import { z } from "zod";
 import type { AgentDefinition, FactMemory } from "../../shared/agents/define";
 import type { ServerFrame, TurnStatus } from "../../shared/contracts/frames";
-import type { GatewayEvent, UsageReport } from "../../shared/contracts/gateway";
+import type { GatewayEvent } from "../../shared/contracts/gateway";
 import type { Message, TurnResponse } from "../../shared/contracts/message";
 import { planBudget } from "../../shared/context/budget";
 import type { Failure } from "../../shared/errors";
@@ -43,8 +43,6 @@ export interface TurnOptions {
   stream: boolean;
   /** aborted to cancel the turn */
   cancel: AbortSignal;
-  /** usage of local calls, collected for the tenant's totals */
-  reports: UsageReport[];
 }
 
 /** How a turn ended. */
@@ -134,8 +132,6 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
         persist: (messages) => {
           for (const message of messages) keep(message);
         },
-        reports: options.reports,
-        agentName: agent.name,
       }),
     );
     steps = result.steps;

@@ -34,6 +34,7 @@ export interface UsageReport {
   model: string;
   agent: string;
   tier: "local" | "central";
+  calls: number;
   inputTokens: number;
   outputTokens: number;
   costNanos: number;

@@ -11,7 +11,12 @@ type Answered = TurnBody & {
   };
 };
 
-const FAST_RETRIES = { EDGENT_DEV_MODE: "true", EDGENT_RETRY_BASE_MS: "5", EDGENT_MODEL_MAX_RETRIES: "1" };
+const FAST_RETRIES = {
+  EDGENT_DEV_MODE: "true",
+  EDGENT_RETRY_BASE_MS: "5",
+  EDGENT_MODEL_MAX_RETRIES: "1",
+  EDGENT_USAGE_REPORT_SECONDS: "1",
+};
 
 async function withRuntime(vars: Record<string, string>): Promise<{ runtime: Runtime; api: Client }> {
   const runtime = await startRuntime({ vars: { ...FAST_RETRIES, ...vars } });
@@ -111,8 +116,8 @@ describe("escalation signals", () => {
     expect(perSession.reduce((sum, value) => sum + value, 0)).toBeCloseTo(cost, 12);
     // local usage reaches the tenant's totals after the reply: wait for it
     let totals = { costUsd: 0 };
-    for (let i = 0; i < 50 && Math.abs(totals.costUsd - cost) > 1e-12; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 40));
+    for (let i = 0; i < 100 && Math.abs(totals.costUsd - cost) > 1e-12; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
       totals = ((await client.get("/v1/usage")).json as { totals: { costUsd: number } }).totals;
     }
     expect(totals.costUsd).toBeCloseTo(cost, 12);
