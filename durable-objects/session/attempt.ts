@@ -133,6 +133,8 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptResult
     maxRetries: 0,
     abortSignal: AbortSignal.any([stop.signal, options.cancel]),
     providerOptions: { edgent: { turnId: options.turnId } },
+    // Edgent logs its own turns; the SDK's telemetry spans cost a tenth of a turn's CPU
+    telemetry: { isEnabled: false },
     onStepFinish,
   };
   const interrupted = () => options.cancel.aborted || stop.signal.aborted;

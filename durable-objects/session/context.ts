@@ -111,6 +111,7 @@ async function compact(options: ContextOptions, throughSeq: number): Promise<str
     prompt: `Previous summary:\n${meta.summary || "(none)"}\n\nNew messages:\n${lines.join("\n")}`,
     maxOutputTokens: plan.summary,
     maxRetries: 0,
+    telemetry: { isEnabled: false },
   });
   const inputTokens = result.usage.inputTokens ?? 0;
   const outputTokens = result.usage.outputTokens ?? 0;
