@@ -1,23 +1,25 @@
 import type { LanguageModelV4GenerateResult } from "@ai-sdk/provider";
+import { RetryError } from "ai";
 import { DurableObject } from "cloudflare:workers";
 import type {
   GatewayCallOptions,
   GatewayEvent,
   GatewayOutcome,
+  UsageBatch,
   UsageLine,
-  UsageReport,
 } from "../shared/contracts/gateway";
 import { type BreakerSnapshot, CircuitBreaker } from "../shared/models/breaker";
 import { classifyModelFailure } from "../shared/models/failure";
 import { ModelCatalog, nanosToUsd } from "../shared/models/pricing";
 import { resolveModel } from "../shared/models/resolve";
-import { withRetries } from "../shared/models/retry";
+import { isTransient, withRetries } from "../shared/models/retry";
 import { Semaphore } from "../shared/models/semaphore";
 import { budgetPeriod, type ModelSettings, modelSettings } from "../shared/models/settings";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS edgent_budget (period TEXT PRIMARY KEY, tokens INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS edgent_breakers (model TEXT PRIMARY KEY, state TEXT NOT NULL, failures INTEGER NOT NULL, opened_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS edgent_reports (session TEXT PRIMARY KEY, through_id INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS edgent_usage (
   model TEXT NOT NULL, agent TEXT NOT NULL, tier TEXT NOT NULL,
   calls INTEGER NOT NULL, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cost_nanos INTEGER NOT NULL,
@@ -30,6 +32,8 @@ export interface GatewayRequest {
   model: string;
   agent: string;
   options: GatewayCallOptions;
+  /** lets a session that stopped waiting (a cancel) ask for the call's usage later */
+  callId?: string;
 }
 
 /**
@@ -44,6 +48,10 @@ export class ModelGateway extends DurableObject<Env> {
   private readonly catalog: ModelCatalog;
   private readonly slots: Semaphore;
   private readonly breakers = new Map<string, CircuitBreaker>();
+  // tokens held by central calls in flight
+  private reserved = 0;
+  // usage of recent calls, for sessions that stopped waiting for them
+  private readonly late = new Map<string, { model: string; inputTokens: number; outputTokens: number }>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -56,21 +64,7 @@ export class ModelGateway extends DurableObject<Env> {
   /** Makes a central model call within the tenant's limits. */
   async generate(request: GatewayRequest): Promise<GatewayOutcome> {
     const events: GatewayEvent[] = [];
-    const period = budgetPeriod(this.settings.budgetPeriod, Date.now());
-    const spent = this.spent(period.key);
-    if (spent >= this.settings.centralBudgetTokens) {
-      events.push({
-        name: "budget_refused",
-        data: { spent, budget: this.settings.centralBudgetTokens, period: period.key },
-      });
-      return {
-        ok: false,
-        code: "budget_exhausted",
-        message: `the tenant's central model budget of ${this.settings.centralBudgetTokens} tokens for ${period.key} is spent`,
-        retryAfterMs: period.endsAt - Date.now(),
-        events,
-      };
-    }
+    if (this.catalog.error) return { ok: false, code: "misconfigured", message: this.catalog.error, events };
     const slot = await this.slots.acquire(this.settings.gatewayMaxWaitMs);
     if (!slot.ok) {
       events.push({
@@ -85,11 +79,30 @@ export class ModelGateway extends DurableObject<Env> {
         events,
       };
     }
+    // calls in flight hold an estimate of their tokens, so concurrent calls cannot overspend
+    // the budget by more than one call's error in that estimate
+    const estimate = estimateCallTokens(request.options);
+    let held = 0;
     try {
-      const candidates = [
-        request.model,
-        ...(this.settings.fallbacks[request.model] ? [this.settings.fallbacks[request.model] as string] : []),
-      ];
+      const period = budgetPeriod(this.settings.budgetPeriod, Date.now());
+      const spent = this.spent(period.key);
+      if (spent + this.reserved >= this.settings.centralBudgetTokens) {
+        events.push({
+          name: "budget_refused",
+          data: { spent, budget: this.settings.centralBudgetTokens, period: period.key },
+        });
+        return {
+          ok: false,
+          code: "budget_exhausted",
+          message: `the tenant's central model budget of ${this.settings.centralBudgetTokens} tokens for ${period.key} is spent`,
+          retryAfterMs: period.endsAt - Date.now(),
+          events,
+        };
+      }
+      this.reserved += estimate;
+      held = estimate;
+      const fallback = this.settings.fallbacks[request.model];
+      const candidates = fallback ? [request.model, fallback] : [request.model];
       let last: GatewayOutcome | undefined;
       for (const [index, model] of candidates.entries()) {
         if (index > 0) events.push({ name: "fallback", data: { from: candidates[index - 1] as string, to: model } });
@@ -98,15 +111,33 @@ export class ModelGateway extends DurableObject<Env> {
       }
       return last as GatewayOutcome;
     } finally {
+      this.reserved -= held;
       slot.release();
     }
   }
 
-  /** Adds usage the tenant's sessions made outside the gateway (their local calls). */
-  async report(lines: UsageReport[]): Promise<void> {
-    for (const line of lines) {
+  /** Adds usage the tenant's sessions made outside the gateway (their local calls); a batch counts once. */
+  async report(batch: UsageBatch): Promise<void> {
+    const sql = this.ctx.storage.sql;
+    const seen = sql
+      .exec<{ through_id: number }>("SELECT through_id FROM edgent_reports WHERE session = ?", batch.sessionId)
+      .toArray()[0];
+    if (seen && seen.through_id >= batch.throughId) return;
+    for (const line of batch.lines) {
       this.addUsage(line.model, line.agent, line.tier, line.inputTokens, line.outputTokens, line.costNanos, line.calls);
     }
+    sql.exec(
+      "INSERT OR REPLACE INTO edgent_reports (session, through_id) VALUES (?, ?)",
+      batch.sessionId,
+      batch.throughId,
+    );
+  }
+
+  /** Usage of a call a session stopped waiting for (it was cancelled): the session records it later. */
+  async lateUsage(callId: string): Promise<{ model: string; inputTokens: number; outputTokens: number } | null> {
+    const late = this.late.get(callId) ?? null;
+    this.late.delete(callId);
+    return late;
   }
 
   /** The tenant's usage per model and agent, and its central budget. */
@@ -151,8 +182,8 @@ export class ModelGateway extends DurableObject<Env> {
     }
     const resolved = resolveModel(model, this.env);
     if (!resolved.ok) {
-      this.track(model, breaker, events, () => breaker.success());
-      return { ok: false, code: "model_error", message: resolved.error, events };
+      breaker.release();
+      return { ok: false, code: "misconfigured", message: resolved.error, events };
     }
     const retrying = withRetries(resolved.model, {
       maxRetries: this.settings.maxRetries,
@@ -164,7 +195,10 @@ export class ModelGateway extends DurableObject<Env> {
     try {
       result = await retrying.doGenerate(request.options);
     } catch (error) {
-      this.track(model, breaker, events, () => breaker.failure(Date.now()));
+      // a bad request says nothing about the model's health: only transient failures trip the breaker
+      const last = RetryError.isInstance(error) ? error.lastError : error;
+      if (isTransient(last)) this.track(model, breaker, events, () => breaker.failure(Date.now()));
+      else breaker.release();
       const failure = classifyModelFailure(error, model, "");
       return {
         ok: false,
@@ -192,9 +226,16 @@ export class ModelGateway extends DurableObject<Env> {
     );
     // raw provider bodies are not needed by the caller and can be large
     const { request: _request, response, ...rest } = result;
+    // the session records the call under the model that answered (a fallback, perhaps)
+    const providerMetadata = { ...rest.providerMetadata, edgent: { ...rest.providerMetadata?.edgent, model } };
     const slim = response
-      ? { ...rest, response: { id: response.id, modelId: response.modelId, timestamp: response.timestamp } }
-      : rest;
+      ? {
+          ...rest,
+          providerMetadata,
+          response: { id: response.id, modelId: response.modelId, timestamp: response.timestamp },
+        }
+      : { ...rest, providerMetadata };
+    if (request.callId) this.rememberLate(request.callId, { model, inputTokens, outputTokens });
     return { ok: true, result: slim, model, latencyMs: Date.now() - started, events };
   }
 
@@ -235,6 +276,11 @@ export class ModelGateway extends DurableObject<Env> {
     return breaker;
   }
 
+  private rememberLate(callId: string, usage: { model: string; inputTokens: number; outputTokens: number }): void {
+    if (this.late.size >= 1_000) this.late.delete(this.late.keys().next().value as string);
+    this.late.set(callId, usage);
+  }
+
   private spent(period: string): number {
     return (
       this.ctx.storage.sql
@@ -268,7 +314,12 @@ export class ModelGateway extends DurableObject<Env> {
 }
 
 /** The gateway's RPC surface as sessions and the router call it (results are plain data). */
-export type GatewayRpc = Pick<ModelGateway, "generate" | "report" | "usage">;
+export type GatewayRpc = Pick<ModelGateway, "generate" | "report" | "usage" | "lateUsage">;
+
+/** A generous guess at a call's tokens: its prompt plus the most it may answer. */
+function estimateCallTokens(options: GatewayCallOptions): number {
+  return Math.ceil(JSON.stringify(options.prompt).length / 4) + (options.maxOutputTokens ?? 1_000);
+}
 
 /** The tenant's gateway. */
 export function gatewayFor(env: Env, tenant: string): GatewayRpc {

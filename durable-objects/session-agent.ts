@@ -266,13 +266,21 @@ export class SessionAgent extends Agent<Env> {
 
   /** Sends the session's unreported local model usage to the tenant's gateway (scheduled). */
   async reportUsage(): Promise<void> {
-    this.reportScheduled = false;
-    const meta = this.store.meta();
-    if (!meta || this.erased) return;
-    const { reports, throughId } = this.ledger.unreportedLocal(meta.agent);
-    if (reports.length === 0) return;
-    await gatewayFor(this.env, meta.tenant).report(reports);
-    this.ledger.markReported(throughId);
+    try {
+      const meta = this.store.meta();
+      if (!meta || this.erased) return;
+      const { reports, throughId } = this.ledger.unreportedLocal(meta.agent);
+      if (reports.length === 0) return;
+      // the gateway ignores a batch it has seen, so a re-send after a crash counts once
+      await gatewayFor(this.env, meta.tenant).report({ sessionId: meta.sessionId, throughId, lines: reports });
+      this.ledger.markReported(throughId);
+    } finally {
+      // turns that ended while this ran are picked up by the next report
+      this.reportScheduled = false;
+      const meta = this.store.meta();
+      if (meta && !this.erased && this.ledger.unreportedLocal(meta.agent).reports.length > 0)
+        this.scheduleUsageReport();
+    }
   }
 
   /** At most one report per window: the tenant's totals lag by seconds, turns pay nothing. */

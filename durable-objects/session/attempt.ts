@@ -53,11 +53,18 @@ export interface AttemptOptions {
 
 /** How an attempt ended. `carried` holds its tool steps, for a model that takes over. */
 export type AttemptResult = { steps: number } & (
-  | { status: "answered"; text: string; final: ModelMessage[]; confidence?: number; carried: ModelMessage[] }
+  | {
+      status: "answered";
+      text: string;
+      final: ModelMessage[];
+      confidence?: number;
+      carried: ModelMessage[];
+      model: string;
+    }
   | { status: "escalate"; reason: string; carried: ModelMessage[] }
   | { status: "step_limit"; carried: ModelMessage[] }
   | { status: "cancelled"; partial: string }
-  | { status: "failed"; error: unknown; storeError: boolean }
+  | { status: "failed"; error: unknown; storeError: boolean; carried: ModelMessage[] }
 );
 
 /**
@@ -68,6 +75,8 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptResult
   const carried: ModelMessage[] = [];
   let steps = 0;
   let final: { text: string; messages: ModelMessage[]; confidence?: number } | undefined;
+  // a gateway may answer with a fallback model: calls are recorded under the model that answered
+  let answeredModel = options.modelName;
   let escalateReason: string | undefined;
   let partial = "";
   let storeError: unknown;
@@ -82,11 +91,13 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptResult
     try {
       const inputTokens = step.usage.inputTokens ?? 0;
       const outputTokens = step.usage.outputTokens ?? 0;
-      const costNanos = options.catalog.costNanos(options.modelName, inputTokens, outputTokens);
+      const served = (step.providerMetadata?.edgent as { model?: unknown } | undefined)?.model;
+      if (typeof served === "string") answeredModel = served;
+      const costNanos = options.catalog.costNanos(answeredModel, inputTokens, outputTokens);
       options.ledger.recordCall({
         turnId: options.turnId,
         purpose: options.purpose,
-        model: options.modelName,
+        model: answeredModel,
         tier: options.tier,
         inputTokens,
         outputTokens,
@@ -144,25 +155,29 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptResult
       if (!interrupted()) callError ??= error;
     });
   } else {
-    for await (const part of streamText(call).fullStream) {
-      if (part.type === "text-delta" && part.text) {
-        partial += part.text;
-        options.sink.emit({ type: "delta", turnId: options.turnId, text: part.text });
-      } else if (part.type === "error") {
-        callError ??= part.error;
-      } else if (part.type === "abort" && !interrupted()) {
-        callError ??= new DOMException(part.reason ?? "the model call timed out", "TimeoutError");
+    try {
+      for await (const part of streamText(call).fullStream) {
+        if (part.type === "text-delta" && part.text) {
+          partial += part.text;
+          options.sink.emit({ type: "delta", turnId: options.turnId, text: part.text });
+        } else if (part.type === "error") {
+          callError ??= part.error;
+        } else if (part.type === "abort" && !interrupted()) {
+          callError ??= new DOMException(part.reason ?? "the model call timed out", "TimeoutError");
+        }
       }
+    } catch (error) {
+      if (!interrupted()) callError ??= error;
     }
   }
 
-  if (storeError) return { steps, status: "failed", error: storeError, storeError: true };
+  if (storeError) return { steps, status: "failed", error: storeError, storeError: true, carried };
   if (options.cancel.aborted) return { steps, status: "cancelled", partial };
-  if (callError) return { steps, status: "failed", error: callError, storeError: false };
+  if (callError) return { steps, status: "failed", error: callError, storeError: false, carried };
   if (escalateReason !== undefined)
     return { steps, status: "escalate", reason: escalateReason || "no reason given", carried };
   if (!final) return { steps, status: "step_limit", carried };
-  return { steps, status: "answered", ...final, final: final.messages, carried };
+  return { steps, status: "answered", ...final, final: final.messages, carried, model: answeredModel };
 }
 
 /** Reads a trailing `[confidence: 0.42]` that a model was asked to add, and removes it. */

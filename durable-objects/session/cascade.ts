@@ -1,11 +1,12 @@
 import type { LanguageModelV4 } from "@ai-sdk/provider";
-import type { ModelMessage, ToolSet } from "ai";
+import { type ModelMessage, RetryError, type ToolSet } from "ai";
 import type { AgentDefinition } from "../../shared/agents/define";
 import type { GatewayEvent } from "../../shared/contracts/gateway";
 import { estimateTokens } from "../../shared/context/tokens";
 import type { Failure } from "../../shared/errors";
 import { CircuitBreaker } from "../../shared/models/breaker";
 import { classifyModelFailure } from "../../shared/models/failure";
+import { isTransient } from "../../shared/models/retry";
 import type { ModelSettings } from "../../shared/models/settings";
 import { type AttemptOptions, type AttemptResult, escalateTool, runAttempt } from "./attempt";
 import { GatewayRefusedError } from "./gateway-model";
@@ -33,7 +34,7 @@ export interface CascadeOptions extends Omit<AttemptOptions, "tier" | "model" | 
 export type CascadeResult =
   | { status: "answered"; final: ModelMessage[]; answeredBy: AnsweredBy; steps: number }
   | { status: "step_limit"; answeredBy: AnsweredBy; steps: number }
-  | { status: "cancelled"; partial: string; steps: number }
+  | { status: "cancelled"; partial: string; answeredBy: AnsweredBy; steps: number }
   | { status: "failed"; failure: Failure; steps: number };
 
 const CONFIDENCE_NOTE =
@@ -62,13 +63,12 @@ export async function runCascade(options: CascadeOptions): Promise<CascadeResult
   const contextTokens =
     estimateTokens(options.instructions) + options.messages.reduce((sum, m) => sum + messageTokens(m), 0);
   const breaker = localBreaker(options.local.name, settings);
-  const breakerDecision = on && policy.errors ? breaker.request(Date.now()) : { allowed: true as const };
   if (on && policy.context && contextTokens > options.local.contextWindow) {
     escalation = {
       signal: "context",
       reason: `the context (~${contextTokens} tokens) exceeds the local model's window of ${options.local.contextWindow}`,
     };
-  } else if (!breakerDecision.allowed) {
+  } else if (on && policy.errors && !breaker.request(Date.now()).allowed) {
     escalation = { signal: "error", reason: `the local model '${options.local.name}' has an open circuit breaker` };
   } else {
     const attempt = await runAttempt({
@@ -81,14 +81,18 @@ export async function runCascade(options: CascadeOptions): Promise<CascadeResult
       tools: on && policy.tool ? { ...options.tools, escalate: escalateTool } : options.tools,
     });
     steps += attempt.steps;
-    if (attempt.status === "failed" && !attempt.storeError) breaker.failure(Date.now());
+    if (attempt.status === "cancelled" || (attempt.status === "failed" && !isTransient(lastError(attempt.error)))) {
+      // a cancel or a bad request says nothing about the model's health
+      breaker.release();
+    } else if (attempt.status === "failed") breaker.failure(Date.now());
     else breaker.success();
     switch (attempt.status) {
       case "cancelled":
-        return { status: "cancelled", partial: attempt.partial, steps };
+        return { status: "cancelled", partial: attempt.partial, answeredBy: local, steps };
       case "failed": {
         const failure = failureOf(attempt.error, attempt.storeError, options.local.name, options.turnId);
         if (attempt.storeError || !(on && policy.errors)) return { status: "failed", failure, steps };
+        carried = attempt.carried;
         escalation = { signal: "error", reason: failure.message };
         break;
       }
@@ -160,9 +164,10 @@ export async function runCascade(options: CascadeOptions): Promise<CascadeResult
   const centralTier = { model: options.central.name, tier: "central" as const, escalation };
   switch (central.status) {
     case "answered":
-      return { status: "answered", final: central.final, answeredBy: centralTier, steps };
+      // a fallback may have answered for the central model
+      return { status: "answered", final: central.final, answeredBy: { ...centralTier, model: central.model }, steps };
     case "cancelled":
-      return { status: "cancelled", partial: central.partial, steps };
+      return { status: "cancelled", partial: central.partial, answeredBy: centralTier, steps };
     case "step_limit":
     case "escalate":
       return { status: "step_limit", answeredBy: centralTier, steps };
@@ -229,7 +234,9 @@ function failureOf(error: unknown, storeError: boolean, model: string, turnId: s
           ? "gateway_saturated"
           : error.code === "breaker_open"
             ? "central_unavailable"
-            : error.code;
+            : error.code === "misconfigured"
+              ? "model_misconfigured"
+              : error.code;
     return {
       code,
       message: error.message,
@@ -238,6 +245,10 @@ function failureOf(error: unknown, storeError: boolean, model: string, turnId: s
     };
   }
   return classifyModelFailure(error, model, turnId);
+}
+
+function lastError(error: unknown): unknown {
+  return RetryError.isInstance(error) ? error.lastError : error;
 }
 
 function localBreaker(model: string, settings: ModelSettings): CircuitBreaker {

@@ -165,6 +165,7 @@ export class TurnConductor {
     if (!centralChoice.ok) return misconfigured(centralChoice.error);
     const localModel = resolveModel(localChoice.name, env);
     if (!localModel.ok) return misconfigured(localModel.error);
+    if (this.catalog.error) return misconfigured(this.catalog.error);
     const settings = modelSettings(env);
     if (this.toolbox?.agent !== agent) this.toolbox = new Toolbox(agent);
     const controller = new AbortController();
@@ -198,7 +199,19 @@ export class TurnConductor {
       },
       central: {
         name: centralChoice.name,
-        model: gatewayModel(gateway, centralChoice.name, agent.name, events),
+        model: gatewayModel(gateway, centralChoice.name, agent.name, events, (usage) =>
+          // a cancelled turn's central call still cost tokens: it counts in the session's totals
+          this.ledger.recordCall({
+            turnId,
+            purpose: "turn",
+            model: usage.model,
+            tier: "central",
+            inputTokens: usage.inputTokens,
+            outputTokens: usage.outputTokens,
+            costNanos: this.catalog.costNanos(usage.model, usage.inputTokens, usage.outputTokens),
+            latencyMs: 0,
+          }),
+        ),
         events,
       },
       maxSteps: chooseMaxSteps(agent, env),

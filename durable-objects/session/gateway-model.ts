@@ -26,14 +26,30 @@ export function gatewayModel(
   model: string,
   agent: string,
   events: GatewayEvent[],
+  /** usage of a call the turn stopped waiting for, once the gateway has it */
+  onLateUsage: (usage: { model: string; inputTokens: number; outputTokens: number }) => void,
 ): LanguageModelV4 {
   const generate = async (options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> => {
     const { abortSignal, headers: _headers, ...rest } = options;
     abortSignal?.throwIfAborted();
-    const call = gateway.generate({ model, agent, options: rest });
-    // an RPC cannot be cancelled, but the turn need not wait for it
+    const callId = crypto.randomUUID();
+    const call = gateway.generate({ model, agent, options: rest, callId }).catch((error: unknown) => {
+      // the tenant's gateway itself failed or was reset: worth a retry later, not a broken model
+      throw new GatewayRefusedError("model_unavailable", `the model gateway did not answer (${String(error)})`, 1_000);
+    });
+    // an RPC cannot be cancelled, but the turn need not wait for it; its cost is still counted
     const aborted = new Promise<never>((_, reject) =>
-      abortSignal?.addEventListener("abort", () => reject(abortSignal.reason), { once: true }),
+      abortSignal?.addEventListener(
+        "abort",
+        () => {
+          call
+            .then(() => gateway.lateUsage(callId))
+            .then((usage) => usage && onLateUsage(usage))
+            .catch(() => undefined);
+          reject(abortSignal.reason);
+        },
+        { once: true },
+      ),
     );
     const outcome = await Promise.race([call, aborted]);
     events.push(...outcome.events);

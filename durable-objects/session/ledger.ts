@@ -31,6 +31,7 @@ type Row = Record<string, SqlStorageValue>;
  */
 export class TurnLedger {
   private readonly running = new Map<string, UsageNanos>();
+  private readonly active = new Set<string>();
 
   constructor(
     private readonly sql: SqlStorage,
@@ -38,6 +39,7 @@ export class TurnLedger {
   ) {}
 
   start(turnId: string, model: string): void {
+    this.active.add(turnId);
     this.sql.exec(
       "INSERT INTO edgent_turns (id, status, model, started_at) VALUES (?, 'running', ?, ?)",
       turnId,
@@ -76,6 +78,7 @@ export class TurnLedger {
   end(turnId: string, end: TurnEnd): UsageNanos {
     const usage = this.running.get(turnId) ?? NO_USAGE;
     this.running.delete(turnId);
+    this.active.delete(turnId);
     this.sql.exec(
       `UPDATE edgent_turns SET status = ?, steps = ?, input_tokens = ?, output_tokens = ?, model_calls = ?, cost_nanos = ?,
        answered_by = ?, escalation = ?, error_code = ?, error_message = ?, finished_at = ? WHERE id = ?`,
@@ -141,6 +144,7 @@ export class TurnLedger {
       .toArray();
     for (const row of abandoned) {
       const turnId = String(row.id);
+      this.active.add(turnId);
       this.running.set(turnId, {
         inputTokens: Number(row.input_tokens),
         outputTokens: Number(row.output_tokens),

@@ -139,8 +139,13 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
     if (result.status === "cancelled") {
       // what the model had produced when it was stopped is kept, marked cancelled
       const reply = keep({ turnId, role: "assistant", content: result.partial, cancelled: true });
-      const usage = end("cancelled", ledger.end(turnId, { status: "cancelled", steps }), options.local.name);
-      const answeredBy = { model: options.local.name, tier: "local" as const };
+      const { answeredBy } = result;
+      if (answeredBy.tier === "central") store.countEscalation();
+      const usage = end(
+        "cancelled",
+        ledger.end(turnId, { status: "cancelled", steps, answeredBy: answeredBy.model }),
+        answeredBy.model,
+      );
       return {
         status: "completed",
         response: { turnId, status: "cancelled", reply, messages: appended, usage, answeredBy },
@@ -156,7 +161,8 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
       });
     }
     const { answeredBy } = result;
-    if (answeredBy.escalation) store.countEscalation();
+    // a refused escalation is recorded on the turn, but only turns the central model took count
+    if (answeredBy.tier === "central") store.countEscalation();
     const recorded = ledger.end(turnId, {
       status: "completed",
       steps,

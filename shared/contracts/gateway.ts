@@ -11,7 +11,13 @@ export type GatewayEvent =
   | { name: "fallback"; data: { from: string; to: string } };
 
 /** Why the gateway did not return an answer. */
-export type GatewayRefusal = "budget_exhausted" | "saturated" | "breaker_open" | "model_error" | "model_unavailable";
+export type GatewayRefusal =
+  | "budget_exhausted"
+  | "saturated"
+  | "breaker_open"
+  | "model_error"
+  | "model_unavailable"
+  | "misconfigured";
 
 /** What a central call through the gateway came to. */
 export type GatewayOutcome =
@@ -27,6 +33,14 @@ export interface UsageLine {
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
+}
+
+/** Usage of a session's local calls up to `throughId`, so a re-sent report counts once. */
+export interface UsageBatch {
+  sessionId: string;
+  /** the session's last model call this batch covers */
+  throughId: number;
+  lines: UsageReport[];
 }
 
 /** Usage of a local call, reported by a session so the tenant's totals include it. */

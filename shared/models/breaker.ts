@@ -67,6 +67,11 @@ export class CircuitBreaker {
     if (this.snapshot.state !== "closed") this.move("closed");
   }
 
+  /** Ends a call that did not test the model (cancelled, refused, misconfigured): no verdict. */
+  release(): void {
+    this.trialInFlight = false;
+  }
+
   /** Reports a call that failed. */
   failure(now: number): void {
     this.trialInFlight = false;

@@ -26,30 +26,14 @@ const UNKNOWN: ModelSpec = { inputPerMillion: 0, outputPerMillion: 0, contextWin
 /** Looks models up in the defaults merged with the configured overrides. */
 export class ModelCatalog {
   private readonly specs: Record<string, ModelSpec>;
+  /** why the configured overrides were rejected; the defaults apply meanwhile */
+  readonly error: string | undefined;
 
   constructor(overridesJson?: string) {
     this.specs = { ...DEFAULT_MODEL_SPECS };
-    if (!overridesJson?.trim()) return;
-    let overrides: unknown;
-    try {
-      overrides = JSON.parse(overridesJson);
-    } catch {
-      throw new Error("EDGENT_MODEL_SPECS is not valid JSON");
-    }
-    if (typeof overrides !== "object" || overrides === null || Array.isArray(overrides)) {
-      throw new Error("EDGENT_MODEL_SPECS must be a JSON object of model name to spec");
-    }
-    for (const [name, spec] of Object.entries(overrides as Record<string, Partial<ModelSpec>>)) {
-      const merged = { ...(this.specs[name] ?? UNKNOWN), ...spec };
-      if (
-        ![merged.inputPerMillion, merged.outputPerMillion, merged.contextWindow].every(
-          (n) => Number.isFinite(n) && n >= 0,
-        )
-      ) {
-        throw new Error(`EDGENT_MODEL_SPECS has an invalid spec for '${name}'`);
-      }
-      this.specs[name] = merged;
-    }
+    const parsed = parseOverrides(overridesJson);
+    if ("error" in parsed) this.error = parsed.error;
+    else Object.assign(this.specs, parsed.specs);
   }
 
   spec(model: string): ModelSpec {
@@ -61,6 +45,32 @@ export class ModelCatalog {
     const spec = this.spec(model);
     return Math.round(inputTokens * spec.inputPerMillion * 1000 + outputTokens * spec.outputPerMillion * 1000);
   }
+}
+
+function parseOverrides(json: string | undefined): { specs: Record<string, ModelSpec> } | { error: string } {
+  if (!json?.trim()) return { specs: {} };
+  let overrides: unknown;
+  try {
+    overrides = JSON.parse(json);
+  } catch {
+    return { error: "EDGENT_MODEL_SPECS is not valid JSON" };
+  }
+  if (typeof overrides !== "object" || overrides === null || Array.isArray(overrides)) {
+    return { error: "EDGENT_MODEL_SPECS must be a JSON object of model name to spec" };
+  }
+  const specs: Record<string, ModelSpec> = {};
+  for (const [name, spec] of Object.entries(overrides as Record<string, Partial<ModelSpec>>)) {
+    const merged = { ...(DEFAULT_MODEL_SPECS[name] ?? UNKNOWN), ...spec };
+    if (
+      ![merged.inputPerMillion, merged.outputPerMillion, merged.contextWindow].every(
+        (n) => Number.isFinite(n) && n >= 0,
+      )
+    ) {
+      return { error: `EDGENT_MODEL_SPECS has an invalid spec for '${name}'` };
+    }
+    specs[name] = merged;
+  }
+  return { specs };
 }
 
 /** Nano-USD as USD. */

@@ -34,17 +34,23 @@ export function withRetries(model: LanguageModelV4, options: RetryOptions): Lang
   ) => {
     const errors: unknown[] = [];
     for (let tries = 0; ; tries++) {
-      const timeout = AbortSignal.timeout(options.timeoutMs);
-      const signal = callOptions.abortSignal ? AbortSignal.any([callOptions.abortSignal, timeout]) : timeout;
+      // the timeout covers the call until it answers: a stream, once started, may run longer
+      const timeout = new AbortController();
+      const timer = setTimeout(
+        () => timeout.abort(new DOMException(`no answer within ${options.timeoutMs} ms`, "TimeoutError")),
+        options.timeoutMs,
+      );
+      const signal = callOptions.abortSignal
+        ? AbortSignal.any([callOptions.abortSignal, timeout.signal])
+        : timeout.signal;
       try {
         return await call({ ...callOptions, abortSignal: signal });
       } catch (error) {
         if (callOptions.abortSignal?.aborted) throw error;
-        const failure = timeout.aborted
-          ? new DOMException(`no answer within ${options.timeoutMs} ms`, "TimeoutError")
-          : error;
+        const failure = timeout.signal.aborted ? timeout.signal.reason : error;
         errors.push(failure);
-        if (!isTransient(failure) || tries >= options.maxRetries) {
+        const wait = delayMs(options, tries, failure);
+        if (!isTransient(failure) || tries >= options.maxRetries || wait === null) {
           if (errors.length === 1) throw failure;
           throw new RetryError({
             message: `Failed after ${errors.length} attempts: ${failure instanceof Error ? failure.message : String(failure)}`,
@@ -52,7 +58,9 @@ export function withRetries(model: LanguageModelV4, options: RetryOptions): Lang
             errors,
           });
         }
-        await sleep(delayMs(options, tries, failure), callOptions.abortSignal);
+        await sleep(wait, callOptions.abortSignal);
+      } finally {
+        clearTimeout(timer);
       }
     }
   };
@@ -73,13 +81,16 @@ export function isTransient(error: unknown): boolean {
   return error instanceof Error && error.name === "TimeoutError";
 }
 
-function delayMs(options: RetryOptions, tries: number, error: unknown): number {
-  const backoff = options.baseDelayMs * 2 ** tries * (0.5 + (options.random ?? Math.random)());
+/** How long to wait before the next attempt, or null when the provider asks for longer than we wait. */
+function delayMs(options: RetryOptions, tries: number, error: unknown): number | null {
+  const random = options.random ?? Math.random;
+  const backoff = options.baseDelayMs * 2 ** tries * (0.5 + random());
   const header = APICallError.isInstance(error) ? error.responseHeaders : undefined;
   const retryAfterMs = Number(header?.["retry-after-ms"] ?? Number(header?.["retry-after"]) * 1000);
-  return Number.isFinite(retryAfterMs) && retryAfterMs >= 0 && retryAfterMs <= MAX_RETRY_AFTER_MS
-    ? Math.max(retryAfterMs, backoff / 4)
-    : backoff;
+  if (!Number.isFinite(retryAfterMs) || retryAfterMs < 0) return backoff;
+  if (retryAfterMs > MAX_RETRY_AFTER_MS) return null;
+  // jitter on top of the provider's wish too, so callers do not come back in step
+  return Math.max(retryAfterMs, backoff / 4) * (1 + 0.1 * random());
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Client, type TurnBody } from "../support/client.ts";
+import { streamTurn } from "../support/live-client.ts";
+import { type Runtime, startRuntime } from "../support/runtime.ts";
+
+type Answered = TurnBody & {
+  answeredBy: { model: string; tier: string; escalation?: { signal: string; refused?: string } };
+};
+
+async function withRuntime(vars: Record<string, string>): Promise<{ runtime: Runtime; api: Client }> {
+  const runtime = await startRuntime({
+    vars: { EDGENT_DEV_MODE: "true", EDGENT_RETRY_BASE_MS: "5", EDGENT_MODEL_MAX_RETRIES: "0", ...vars },
+  });
+  return { runtime, api: new Client(runtime.url) };
+}
+
+describe("escalation edge cases", () => {
+  it("lets a streamed answer run past the model timeout once it has started", async () => {
+    const { runtime, api } = await withRuntime({ EDGENT_MODEL_TIMEOUT_MS: "1000" });
+    try {
+      const sessionId = await api.session();
+      const { events } = await streamTurn(runtime.url, sessionId, { content: "/slow 250 a b c d e f g" });
+      const done = events.at(-1)?.frame as { type: string; body?: Answered } | undefined;
+      expect(done?.type).toBe("done");
+      expect(done?.body?.reply.content).toBe("a b c d e f g");
+    } finally {
+      await runtime.dispose();
+    }
+  });
+
+  it("does not leave the local breaker half-open when a context escalation skips the local model", async () => {
+    const { runtime, api } = await withRuntime({
+      EDGENT_BREAKER_FAILURES: "1",
+      EDGENT_BREAKER_COOLDOWN_MS: "100",
+      EDGENT_MODEL_SPECS: JSON.stringify({ "builtin:echo": { contextWindow: 400 } }),
+    });
+    try {
+      const sessionId = await api.session();
+      expect(((await api.say(await api.session(), "/fail 1 x")) as Answered).answeredBy.escalation?.signal).toBe(
+        "error",
+      );
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(
+        ((await api.say(sessionId, `long ${"words ".repeat(400)}`)) as Answered).answeredBy.escalation?.signal,
+      ).toBe("context");
+      // the breaker's trial was never taken: the next small turn may use the local model again
+      const next = (await api.say(await api.session(), "small again")) as Answered;
+      expect(next.answeredBy).toEqual({ model: "builtin:echo", tier: "local" });
+    } finally {
+      await runtime.dispose();
+    }
+  });
+
+  it("keeps concurrent escalations within one call of the budget", async () => {
+    const { runtime, api } = await withRuntime({ EDGENT_CENTRAL_BUDGET_TOKENS: "100" });
+    try {
+      const sessions = await Promise.all(Array.from({ length: 30 }, () => api.session()));
+      const replies = await Promise.all(
+        sessions.map((id) => api.post(`/v1/sessions/${id}/messages`, { content: "/escalate /slow 20 go" })),
+      );
+      const central = replies.filter((r) => r.status === 200 && (r.json as Answered).answeredBy.tier === "central");
+      expect(central).toHaveLength(1);
+      expect(replies.filter((r) => r.status === 429).map((r) => r.code)).toEqual(Array(29).fill("budget_exhausted"));
+    } finally {
+      await runtime.dispose();
+    }
+  });
+
+  it("records a fallback's answer under the fallback model", async () => {
+    const { runtime, api } = await withRuntime({
+      EDGENT_FALLBACK_MODELS: JSON.stringify({ "builtin:central": "builtin:echo" }),
+    });
+    try {
+      const sessionId = await api.session();
+      const answered = (await api.say(sessionId, "/escalate /fail-central 9 fall back")) as Answered;
+      expect(answered.answeredBy).toMatchObject({ model: "builtin:echo", tier: "central" });
+      let byModel: Array<{ name: string }> = [];
+      for (let i = 0; i < 20 && !byModel.some((m) => m.name === "builtin:echo"); i++) {
+        byModel = ((await api.get("/v1/usage")).json as { byModel: Array<{ name: string }> }).byModel;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(byModel.map((m) => m.name)).not.toContain("builtin:central");
+    } finally {
+      await runtime.dispose();
+    }
+  });
+
+  it("answers 503 model_misconfigured, not 500, for a broken model catalog", async () => {
+    const { runtime, api } = await withRuntime({ EDGENT_MODEL_SPECS: "{not json" });
+    try {
+      const sessionId = await api.session();
+      const reply = await api.post(`/v1/sessions/${sessionId}/messages`, { content: "hi" });
+      expect(reply.status).toBe(503);
+      expect(reply.code).toBe("model_misconfigured");
+      expect((await api.get("/v1/usage")).status).toBe(200);
+    } finally {
+      await runtime.dispose();
+    }
+  });
+});
