@@ -1,25 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, type TurnBody, type WireMessage } from "../support/client.ts";
-import { type Runtime, startRuntime } from "../support/runtime.ts";
+import { describe, expect, it } from "vitest";
+import type { TurnBody, WireMessage } from "../support/client.ts";
+import { useRuntime } from "../support/fixture.ts";
 
-let runtime: Runtime;
-let api: Client;
-
-beforeAll(async () => {
-  runtime = await startRuntime({ vars: { EDGENT_DEV_MODE: "true" } });
-  api = new Client(runtime.url);
-});
-afterAll(() => runtime?.dispose());
+const suite = useRuntime();
 
 describe("HTTP API over a real local server", () => {
   it("answers health checks without auth", async () => {
-    const reply = await api.withToken(null).get("/healthz");
+    const reply = await suite.api.withToken(null).get("/healthz");
     expect(reply.status).toBe(200);
     expect(reply.json).toEqual({ ok: true });
   });
 
   it("lists the agents with their tools", async () => {
-    const reply = await api.get("/v1/agents");
+    const reply = await suite.api.get("/v1/agents");
     expect(reply.status).toBe(200);
     expect(reply.json).toEqual({
       agents: [
@@ -36,31 +29,31 @@ describe("HTTP API over a real local server", () => {
 
   it("creates a session with a chosen id, and is idempotent for the same agent", async () => {
     const sessionId = `chosen-${crypto.randomUUID()}`;
-    const created = await api.post("/v1/sessions", { agent: "assistant", sessionId });
+    const created = await suite.api.post("/v1/sessions", { agent: "assistant", sessionId });
     expect(created.status).toBe(201);
     expect(created.json).toEqual({ sessionId, agent: "assistant", createdAt: expect.any(String) });
-    const again = await api.post("/v1/sessions", { agent: "assistant", sessionId });
+    const again = await suite.api.post("/v1/sessions", { agent: "assistant", sessionId });
     expect(again.status).toBe(200);
     expect(again.json).toEqual(created.json);
   });
 
   it("creates a session with a generated id", async () => {
-    const created = await api.post("/v1/sessions", { agent: "assistant" });
+    const created = await suite.api.post("/v1/sessions", { agent: "assistant" });
     expect(created.status).toBe(201);
     const { sessionId } = created.json as { sessionId: string };
     expect(sessionId).toMatch(/^[A-Za-z0-9_-]{1,128}$/);
-    expect((await api.get(`/v1/sessions/${sessionId}`)).status).toBe(200);
+    expect((await suite.api.get(`/v1/sessions/${sessionId}`)).status).toBe(200);
   });
 
   it("refuses an unknown agent with 404", async () => {
-    const reply = await api.post("/v1/sessions", { agent: "nobody" });
+    const reply = await suite.api.post("/v1/sessions", { agent: "nobody" });
     expect(reply.status).toBe(404);
     expect(reply.json).toEqual({ error: { code: "not_found", message: "agent 'nobody' not found" } });
   });
 
   it("runs a plain-text turn and returns every message it appended", async () => {
-    const sessionId = await api.session();
-    const reply = await api.post(`/v1/sessions/${sessionId}/messages`, { content: "hello there" });
+    const sessionId = await suite.api.session();
+    const reply = await suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "hello there" });
     expect(reply.status).toBe(200);
     const turn = reply.json as TurnBody;
     expect(turn.reply.role).toBe("assistant");
@@ -77,7 +70,7 @@ describe("HTTP API over a real local server", () => {
     expect(turn.usage.inputTokens).toBeGreaterThan(0);
 
     expect(turn.usage.costUsd).toBeGreaterThan(0);
-    const info = await api.get(`/v1/sessions/${sessionId}`);
+    const info = await suite.api.get(`/v1/sessions/${sessionId}`);
     expect(info.json).toEqual({
       sessionId,
       agent: "assistant",
@@ -89,8 +82,8 @@ describe("HTTP API over a real local server", () => {
   });
 
   it("calls a tool, stores the call and its result, and replies with the result", async () => {
-    const sessionId = await api.session();
-    const turn = await api.say(sessionId, '/tool calculator {"expression":"(2 + 3) * 4"}');
+    const sessionId = await suite.api.session();
+    const turn = await suite.api.say(sessionId, '/tool calculator {"expression":"(2 + 3) * 4"}');
     const [user, call, result, answer] = turn.messages as [WireMessage, WireMessage, WireMessage, WireMessage];
     expect(turn.messages).toHaveLength(4);
     expect(user.role).toBe("user");
@@ -110,18 +103,18 @@ describe("HTTP API over a real local server", () => {
   });
 
   it("remembers facts in the session's memory and recalls them in a later turn", async () => {
-    const sessionId = await api.session();
-    await api.say(sessionId, '/tool remember {"key":"favourite colour","value":"teal"}');
-    const turn = await api.say(sessionId, '/tool recall {"query":"colour"}');
+    const sessionId = await suite.api.session();
+    await suite.api.say(sessionId, '/tool remember {"key":"favourite colour","value":"teal"}');
+    const turn = await suite.api.say(sessionId, '/tool recall {"query":"colour"}');
     expect(turn.reply.content).toContain('"key":"favourite colour","value":"teal"');
-    const other = await api.session();
-    const empty = await api.say(other, "/tool recall {}");
+    const other = await suite.api.session();
+    const empty = await suite.api.say(other, "/tool recall {}");
     expect(empty.reply.content).toContain('{"facts":[]}');
   });
 
   it("tells the time in a requested time zone", async () => {
-    const sessionId = await api.session();
-    const turn = await api.say(sessionId, '/tool current_time {"timeZone":"Asia/Tokyo"}');
+    const sessionId = await suite.api.session();
+    const turn = await suite.api.say(sessionId, '/tool current_time {"timeZone":"Asia/Tokyo"}');
     const result = JSON.parse(turn.messages[2]?.content ?? "{}") as { iso: string; timeZone: string };
     expect(result.timeZone).toBe("Asia/Tokyo");
     expect(Math.abs(Date.parse(result.iso) - Date.now())).toBeLessThan(60_000);
@@ -134,28 +127,28 @@ describe("HTTP API over a real local server", () => {
     ['/tool calculator {"expression":"1/0"}', "division by zero"],
     ['/tool current_time {"timeZone":"Mars/Olympus"}', "unknown time zone"],
   ])("turns a bad tool call (%s) into a tool error the model sees", async (content, error) => {
-    const sessionId = await api.session();
-    const turn = await api.say(sessionId, content);
+    const sessionId = await suite.api.session();
+    const turn = await suite.api.say(sessionId, content);
     const result = turn.messages.find((m) => m.role === "tool");
     expect(result?.isError).toBe(true);
     expect(result?.content).toContain(error);
     expect(turn.reply.content).toContain("failed");
     // the session keeps working afterwards
-    expect((await api.say(sessionId, "still here?")).reply.content).toContain("still here?");
+    expect((await suite.api.say(sessionId, "still here?")).reply.content).toContain("still here?");
   });
 
   it("pages through history with after and limit", async () => {
-    const sessionId = await api.session();
-    for (let i = 1; i <= 5; i++) await api.say(sessionId, `message ${i}`);
-    const first = await api.get(`/v1/sessions/${sessionId}/messages?limit=4`);
+    const sessionId = await suite.api.session();
+    for (let i = 1; i <= 5; i++) await suite.api.say(sessionId, `message ${i}`);
+    const first = await suite.api.get(`/v1/sessions/${sessionId}/messages?limit=4`);
     expect(first.status).toBe(200);
     const page = first.json as { messages: WireMessage[]; hasMore: boolean };
     expect(page.messages.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
     expect(page.hasMore).toBe(true);
-    const rest = (await api.get(`/v1/sessions/${sessionId}/messages?after=4`)).json as typeof page;
+    const rest = (await suite.api.get(`/v1/sessions/${sessionId}/messages?after=4`)).json as typeof page;
     expect(rest.messages.map((m) => m.seq)).toEqual([5, 6, 7, 8, 9, 10]);
     expect(rest.hasMore).toBe(false);
-    const all = (await api.get(`/v1/sessions/${sessionId}/messages`)).json as typeof page;
+    const all = (await suite.api.get(`/v1/sessions/${sessionId}/messages`)).json as typeof page;
     expect(all.messages.filter((m) => m.role === "user").map((m) => m.content)).toEqual([
       "message 1",
       "message 2",
@@ -166,22 +159,22 @@ describe("HTTP API over a real local server", () => {
   });
 
   it("deletes a session and erases its data", async () => {
-    const sessionId = await api.session();
-    await api.say(sessionId, '/tool remember {"key":"secret","value":"42"}');
-    const deleted = await api.delete(`/v1/sessions/${sessionId}`);
+    const sessionId = await suite.api.session();
+    await suite.api.say(sessionId, '/tool remember {"key":"secret","value":"42"}');
+    const deleted = await suite.api.delete(`/v1/sessions/${sessionId}`);
     expect(deleted.status).toBe(204);
     expect(deleted.text).toBe("");
-    expect((await api.get(`/v1/sessions/${sessionId}`)).status).toBe(404);
-    expect((await api.get(`/v1/sessions/${sessionId}/messages`)).status).toBe(404);
-    expect((await api.post(`/v1/sessions/${sessionId}/messages`, { content: "hi" })).status).toBe(404);
-    expect((await api.delete(`/v1/sessions/${sessionId}`)).status).toBe(404);
+    expect((await suite.api.get(`/v1/sessions/${sessionId}`)).status).toBe(404);
+    expect((await suite.api.get(`/v1/sessions/${sessionId}/messages`)).status).toBe(404);
+    expect((await suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "hi" })).status).toBe(404);
+    expect((await suite.api.delete(`/v1/sessions/${sessionId}`)).status).toBe(404);
     // the id can be used again, and starts empty: nothing of the old session survives
-    expect((await api.post("/v1/sessions", { agent: "assistant", sessionId })).status).toBe(201);
-    expect((await api.get(`/v1/sessions/${sessionId}`)).json).toMatchObject({
+    expect((await suite.api.post("/v1/sessions", { agent: "assistant", sessionId })).status).toBe(201);
+    expect((await suite.api.get(`/v1/sessions/${sessionId}`)).json).toMatchObject({
       messageCount: 0,
       usage: { modelCalls: 0 },
     });
-    const recall = await api.say(sessionId, "/tool recall {}");
+    const recall = await suite.api.say(sessionId, "/tool recall {}");
     expect(recall.reply.content).toContain('{"facts":[]}');
     expect(recall.messages[0]?.seq).toBe(1);
   });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Client, type TurnBody } from "../support/client.ts";
 import { streamTurn } from "../support/live-client.ts";
 import { type Runtime, startRuntime } from "../support/runtime.ts";

@@ -1,20 +1,13 @@
 import WebSocket from "ws";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, type TurnBody, type WireMessage } from "../support/client.ts";
+import { describe, expect, it } from "vitest";
+import type { TurnBody, WireMessage } from "../support/client.ts";
 import { LiveClient, streamTurn } from "../support/live-client.ts";
-import { type Runtime, startRuntime } from "../support/runtime.ts";
+import { useRuntime } from "../support/fixture.ts";
 
-let runtime: Runtime;
-let api: Client;
-
-beforeAll(async () => {
-  runtime = await startRuntime({ vars: { EDGENT_DEV_MODE: "true" } });
-  api = new Client(runtime.url);
-});
-afterAll(() => runtime?.dispose());
+const suite = useRuntime();
 
 async function history(sessionId: string): Promise<WireMessage[]> {
-  return ((await api.get(`/v1/sessions/${sessionId}/messages?limit=1000`)).json as { messages: WireMessage[] })
+  return ((await suite.api.get(`/v1/sessions/${sessionId}/messages?limit=1000`)).json as { messages: WireMessage[] })
     .messages;
 }
 
@@ -22,12 +15,12 @@ describe("idempotent retries while a turn runs", () => {
   it.each([["interrupt"], ["reject"]])(
     "answers a retry with the original response, whatever its policy (%s)",
     async (onBusy) => {
-      const sessionId = await api.session();
+      const sessionId = await suite.api.session();
       const headers = { "idempotency-key": `k-${crypto.randomUUID()}` };
       const body = { content: "/slow 30 one two three four", onBusy };
-      const original = api.post(`/v1/sessions/${sessionId}/messages`, body, headers);
+      const original = suite.api.post(`/v1/sessions/${sessionId}/messages`, body, headers);
       await new Promise((resolve) => setTimeout(resolve, 40));
-      const retry = await api.post(`/v1/sessions/${sessionId}/messages`, body, headers);
+      const retry = await suite.api.post(`/v1/sessions/${sessionId}/messages`, body, headers);
       const first = await original;
       expect(retry.status).toBe(200);
       expect(retry.json).toEqual(first.json);
@@ -37,12 +30,16 @@ describe("idempotent retries while a turn runs", () => {
   );
 
   it("replays a finished request over SSE even while another turn runs", async () => {
-    const sessionId = await api.session();
+    const sessionId = await suite.api.session();
     const headers = { "idempotency-key": `k-${crypto.randomUUID()}` };
-    const done = await api.post(`/v1/sessions/${sessionId}/messages`, { content: "once", onBusy: "reject" }, headers);
-    const busy = api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 30 a b c d" });
+    const done = await suite.api.post(
+      `/v1/sessions/${sessionId}/messages`,
+      { content: "once", onBusy: "reject" },
+      headers,
+    );
+    const busy = suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 30 a b c d" });
     await new Promise((resolve) => setTimeout(resolve, 30));
-    const response = await fetch(new URL(`/v1/sessions/${sessionId}/messages`, runtime.url), {
+    const response = await fetch(new URL(`/v1/sessions/${sessionId}/messages`, suite.runtime.url), {
       method: "POST",
       headers: {
         ...headers,
@@ -62,12 +59,15 @@ describe("idempotent retries while a turn runs", () => {
 
 describe("interrupt", () => {
   it("supersedes messages queued behind the interrupted turn", async () => {
-    const sessionId = await api.session();
-    const running = api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 40 a b c d e f g" });
+    const sessionId = await suite.api.session();
+    const running = suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 40 a b c d e f g" });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const queued = api.post(`/v1/sessions/${sessionId}/messages`, { content: "queued behind" });
+    const queued = suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "queued behind" });
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const urgent = await api.post(`/v1/sessions/${sessionId}/messages`, { content: "urgent", onBusy: "interrupt" });
+    const urgent = await suite.api.post(`/v1/sessions/${sessionId}/messages`, {
+      content: "urgent",
+      onBusy: "interrupt",
+    });
     expect(((await running).json as { status: string }).status).toBe("cancelled");
     const dropped = await queued;
     expect(dropped.status).toBe(409);
@@ -79,10 +79,10 @@ describe("interrupt", () => {
 
 describe("resume edge cases", () => {
   it("refuses a resume that arrives after live delivery began, instead of replaying out of order", async () => {
-    const sessionId = await api.session();
-    await api.say(sessionId, "first");
-    const client = await LiveClient.connect(runtime.url, sessionId, { token: "dev-token", after: 2 });
-    await api.say(sessionId, "second");
+    const sessionId = await suite.api.session();
+    await suite.api.say(sessionId, "first");
+    const client = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 2 });
+    await suite.api.say(sessionId, "second");
     await client.waitFor((f) => f.type === "message" && f.message.seq === 4);
     client.send({ type: "resume", after: 0 });
     expect(await client.waitFor((f) => f.type === "error")).toMatchObject({ error: { code: "resume_too_late" } });
@@ -91,9 +91,9 @@ describe("resume edge cases", () => {
   });
 
   it("does not silence a client whose cursor is ahead of the session", async () => {
-    const sessionId = await api.session();
-    const client = await LiveClient.connect(runtime.url, sessionId, { token: "dev-token", after: 50 });
-    await api.say(sessionId, "hello");
+    const sessionId = await suite.api.session();
+    const client = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 50 });
+    await suite.api.say(sessionId, "hello");
     await client.waitFor((f) => f.type === "message" && f.message.seq === 2);
     expect(client.messages().map((m) => m.seq)).toEqual([1, 2]);
     client.close();
@@ -102,8 +102,8 @@ describe("resume edge cases", () => {
 
 describe("WebSocket input", () => {
   it("validates frame content like the HTTP API does", async () => {
-    const sessionId = await api.session();
-    const client = await LiveClient.connect(runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const sessionId = await suite.api.session();
+    const client = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 0 });
     client.send(JSON.stringify({ type: "message", content: "a\ud800b" }));
     expect(await client.waitFor((f) => f.type === "error")).toMatchObject({ error: { code: "validation_failed" } });
     expect(await history(sessionId)).toEqual([]);
@@ -111,8 +111,8 @@ describe("WebSocket input", () => {
   });
 
   it("ignores headers and parameters a client sets to steer the object", async () => {
-    const sessionId = await api.session();
-    const url = new URL(`/v1/sessions/${sessionId}/ws?after=0&_pk=chosen-id`, runtime.url);
+    const sessionId = await suite.api.session();
+    const url = new URL(`/v1/sessions/${sessionId}/ws?after=0&_pk=chosen-id`, suite.runtime.url);
     url.protocol = "ws:";
     const socket = new WebSocket(url, {
       headers: {
@@ -124,7 +124,7 @@ describe("WebSocket input", () => {
     const frames: string[] = [];
     socket.on("message", (data) => frames.push(String(data)));
     await new Promise((resolve) => socket.once("open", resolve));
-    await api.say(sessionId, "still delivered");
+    await suite.api.say(sessionId, "still delivered");
     for (let i = 0; i < 50 && !frames.some((f) => f.includes('"seq":2')); i++)
       await new Promise((r) => setTimeout(r, 20));
     expect(frames.some((f) => f.includes("still delivered"))).toBe(true);
@@ -134,10 +134,10 @@ describe("WebSocket input", () => {
 
 describe("SSE", () => {
   it("sends one error event for a failed request, then closes", async () => {
-    const sessionId = await api.session();
-    const busy = api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 30 a b c" });
+    const sessionId = await suite.api.session();
+    const busy = suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 30 a b c" });
     await new Promise((resolve) => setTimeout(resolve, 30));
-    const refused = await streamTurn(runtime.url, sessionId, { content: "x", onBusy: "reject" });
+    const refused = await streamTurn(suite.runtime.url, sessionId, { content: "x", onBusy: "reject" });
     expect(refused.status).toBe(409);
     await busy;
   });

@@ -1,29 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ServerFrame } from "../../shared/contracts/frames";
-import { Client, type TurnBody, type WireMessage } from "../support/client.ts";
+import type { TurnBody, WireMessage } from "../support/client.ts";
 import { LiveClient, streamTurn } from "../support/live-client.ts";
-import { type Runtime, startRuntime } from "../support/runtime.ts";
+import { useRuntime } from "../support/fixture.ts";
 
-let runtime: Runtime;
-let api: Client;
-
-beforeAll(async () => {
-  runtime = await startRuntime({ vars: { EDGENT_DEV_MODE: "true" } });
-  api = new Client(runtime.url);
-});
-afterAll(() => runtime?.dispose());
+const suite = useRuntime();
 
 const deltas = (frames: ServerFrame[]) => frames.flatMap((f) => (f.type === "delta" ? [f.text] : []));
 
 async function history(sessionId: string): Promise<WireMessage[]> {
-  return ((await api.get(`/v1/sessions/${sessionId}/messages?limit=1000`)).json as { messages: WireMessage[] })
+  return ((await suite.api.get(`/v1/sessions/${sessionId}/messages?limit=1000`)).json as { messages: WireMessage[] })
     .messages;
 }
 
 describe("streaming a turn over SSE", () => {
   it("sends deltas as the model produces them, then done with the JSON response's body", async () => {
-    const sessionId = await api.session();
-    const { status, events, contentType } = await streamTurn(runtime.url, sessionId, {
+    const sessionId = await suite.api.session();
+    const { status, events, contentType } = await streamTurn(suite.runtime.url, sessionId, {
       content: "/slow 40 alpha beta gamma delta",
     });
     expect(status).toBe(200);
@@ -49,9 +42,9 @@ describe("streaming a turn over SSE", () => {
   });
 
   it("finishes and stores the turn when the client disconnects mid-stream", async () => {
-    const sessionId = await api.session();
+    const sessionId = await suite.api.session();
     await streamTurn(
-      runtime.url,
+      suite.runtime.url,
       sessionId,
       { content: "/slow 40 one two three four five six" },
       { stopAfter: (e) => e.event === "delta" },
@@ -68,7 +61,7 @@ describe("streaming a turn over SSE", () => {
   });
 
   it("refuses with a status, not a stream, when the session does not exist", async () => {
-    const { status, events } = await streamTurn(runtime.url, "no-such-session", { content: "hi" });
+    const { status, events } = await streamTurn(suite.runtime.url, "no-such-session", { content: "hi" });
     expect(status).toBe(404);
     expect(events).toEqual([]);
   });
@@ -76,10 +69,10 @@ describe("streaming a turn over SSE", () => {
 
 describe("live delivery over WebSocket", () => {
   it("delivers every stored message and the deltas to two clients on one session", async () => {
-    const sessionId = await api.session();
+    const sessionId = await suite.api.session();
     const [a, b] = await Promise.all([
-      LiveClient.connect(runtime.url, sessionId),
-      LiveClient.connect(runtime.url, sessionId),
+      LiveClient.connect(suite.runtime.url, sessionId),
+      LiveClient.connect(suite.runtime.url, sessionId),
     ]);
     for (const client of [a, b]) client.send({ type: "resume", after: 0 });
     a.send({ type: "message", content: "/slow 10 hello there", clientId: "c-1" });
@@ -101,9 +94,9 @@ describe("live delivery over WebSocket", () => {
   });
 
   it("reaches WebSocket clients with messages posted over HTTP", async () => {
-    const sessionId = await api.session();
-    const client = await LiveClient.connect(runtime.url, sessionId, { token: "dev-token", after: 0 });
-    const turn = await api.say(sessionId, "sent over HTTP");
+    const sessionId = await suite.api.session();
+    const client = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const turn = await suite.api.say(sessionId, "sent over HTTP");
     await client.turnEnded(turn.turnId);
     await client.waitFor((f) => f.type === "message" && f.message.seq === turn.reply.seq);
     expect(client.messages().map((m) => m.content)).toEqual(["sent over HTTP", "sent over HTTP"]);
@@ -111,17 +104,17 @@ describe("live delivery over WebSocket", () => {
   });
 
   it("replays every missed message once and in order after a reconnect with resume", async () => {
-    const sessionId = await api.session();
-    await api.say(sessionId, "before anything");
-    const first = await LiveClient.connect(runtime.url, sessionId);
+    const sessionId = await suite.api.session();
+    await suite.api.say(sessionId, "before anything");
+    const first = await LiveClient.connect(suite.runtime.url, sessionId);
     first.send({ type: "resume", after: 0 });
-    const running = api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 40 a b c d e f g h" });
+    const running = suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 40 a b c d e f g h" });
     await first.waitFor((f) => f.type === "delta");
     const seen = first.messages().map((m) => m.seq);
     first.socket.terminate(); // the client dies mid-turn
-    const queued = api.post(`/v1/sessions/${sessionId}/messages`, { content: "while offline" });
+    const queued = suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "while offline" });
     await new Promise((resolve) => setTimeout(resolve, 120));
-    const second = await LiveClient.connect(runtime.url, sessionId);
+    const second = await LiveClient.connect(suite.runtime.url, sessionId);
     second.send({ type: "resume", after: Math.max(...seen) });
     const [done1, done2] = (await Promise.all([running, queued])).map((r) => r.json as TurnBody);
     await second.waitFor((f) => f.type === "message" && f.message.seq === done2?.reply.seq);
@@ -134,10 +127,10 @@ describe("live delivery over WebSocket", () => {
   });
 
   it("gives a client that was offline for a whole turn all of it", async () => {
-    const sessionId = await api.session();
-    await api.say(sessionId, "one");
-    await api.say(sessionId, '/tool calculator {"expression":"6*7"}');
-    const client = await LiveClient.connect(runtime.url, sessionId);
+    const sessionId = await suite.api.session();
+    await suite.api.say(sessionId, "one");
+    await suite.api.say(sessionId, '/tool calculator {"expression":"6*7"}');
+    const client = await LiveClient.connect(suite.runtime.url, sessionId);
     client.send({ type: "resume", after: 2 });
     await client.waitFor((f) => f.type === "message" && f.message.seq === 6);
     expect(client.messages().map((m) => m.seq)).toEqual([3, 4, 5, 6]);
@@ -147,11 +140,13 @@ describe("live delivery over WebSocket", () => {
 
 describe("double-texting and cancellation", () => {
   it("interrupts a running turn: the partial reply is stored cancelled, then the new message runs", async () => {
-    const sessionId = await api.session();
-    const client = await LiveClient.connect(runtime.url, sessionId, { token: "dev-token", after: 0 });
-    const slow = api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 60 w1 w2 w3 w4 w5 w6 w7 w8 w9 w10" });
+    const sessionId = await suite.api.session();
+    const client = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const slow = suite.api.post(`/v1/sessions/${sessionId}/messages`, {
+      content: "/slow 60 w1 w2 w3 w4 w5 w6 w7 w8 w9 w10",
+    });
     await client.waitFor((f) => f.type === "delta");
-    const urgent = await api.post(`/v1/sessions/${sessionId}/messages`, {
+    const urgent = await suite.api.post(`/v1/sessions/${sessionId}/messages`, {
       content: "stop, new question",
       onBusy: "interrupt",
     });
@@ -170,10 +165,13 @@ describe("double-texting and cancellation", () => {
   });
 
   it("rejects a message while a turn runs when its policy is reject, storing nothing", async () => {
-    const sessionId = await api.session();
-    const slow = api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 30 a b c d e" });
+    const sessionId = await suite.api.session();
+    const slow = suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 30 a b c d e" });
     await new Promise((resolve) => setTimeout(resolve, 40));
-    const refused = await api.post(`/v1/sessions/${sessionId}/messages`, { content: "too soon", onBusy: "reject" });
+    const refused = await suite.api.post(`/v1/sessions/${sessionId}/messages`, {
+      content: "too soon",
+      onBusy: "reject",
+    });
     expect(refused.status).toBe(409);
     expect(refused.code).toBe("conflict");
     await slow;
@@ -182,8 +180,8 @@ describe("double-texting and cancellation", () => {
 
   it("applies a session's own policy, set at creation", async () => {
     const sessionId = `reject-${crypto.randomUUID()}`;
-    await api.post("/v1/sessions", { agent: "assistant", sessionId, onBusy: "reject" });
-    const client = await LiveClient.connect(runtime.url, sessionId, { token: "dev-token", after: 0 });
+    await suite.api.post("/v1/sessions", { agent: "assistant", sessionId, onBusy: "reject" });
+    const client = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 0 });
     client.send({ type: "message", content: "/slow 30 x y z" });
     await client.waitFor((f) => f.type === "delta");
     client.send({ type: "message", content: "again" });
@@ -195,17 +193,17 @@ describe("double-texting and cancellation", () => {
   });
 
   it("cancels a running turn through the HTTP route and through a frame", async () => {
-    const sessionId = await api.session();
-    const client = await LiveClient.connect(runtime.url, sessionId, { token: "dev-token", after: 0 });
-    const slow = api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 50 a b c d e f g h i j" });
+    const sessionId = await suite.api.session();
+    const client = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const slow = suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 50 a b c d e f g h i j" });
     const started = (await client.waitFor((f) => f.type === "turn" && f.status === "started")) as { turnId: string };
     await client.waitFor((f) => f.type === "delta");
-    const cancel = await api.post(`/v1/sessions/${sessionId}/turns/${started.turnId}/cancel`);
+    const cancel = await suite.api.post(`/v1/sessions/${sessionId}/turns/${started.turnId}/cancel`);
     expect(cancel.status).toBe(200);
     expect(cancel.json).toEqual({ turnId: started.turnId, status: "cancelled" });
     expect(((await slow).json as { status: string }).status).toBe("cancelled");
-    expect((await api.post(`/v1/sessions/${sessionId}/turns/${started.turnId}/cancel`)).status).toBe(409);
-    expect((await api.post(`/v1/sessions/${sessionId}/turns/no-such-turn/cancel`)).status).toBe(404);
+    expect((await suite.api.post(`/v1/sessions/${sessionId}/turns/${started.turnId}/cancel`)).status).toBe(409);
+    expect((await suite.api.post(`/v1/sessions/${sessionId}/turns/no-such-turn/cancel`)).status).toBe(404);
 
     client.send({ type: "message", content: "/slow 50 k l m n o p q r" });
     const second = (await client.waitFor(

@@ -1,27 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, type TurnBody, type WireMessage } from "../support/client.ts";
-import { type Runtime, startRuntime } from "../support/runtime.ts";
+import { describe, expect, it } from "vitest";
+import type { TurnBody, WireMessage } from "../support/client.ts";
+import { useRuntime } from "../support/fixture.ts";
 
-let runtime: Runtime;
-let api: Client;
-
-beforeAll(async () => {
-  runtime = await startRuntime({ vars: { EDGENT_DEV_MODE: "true" } });
-  api = new Client(runtime.url);
-});
-afterAll(() => runtime?.dispose());
+const suite = useRuntime();
 
 async function history(sessionId: string): Promise<WireMessage[]> {
-  const reply = await api.get(`/v1/sessions/${sessionId}/messages?limit=1000`);
+  const reply = await suite.api.get(`/v1/sessions/${sessionId}/messages?limit=1000`);
   return (reply.json as { messages: WireMessage[] }).messages;
 }
 
 describe("turn ordering", () => {
   it("stores 20 concurrent messages to one session, in order, without interleaving turns", async () => {
-    const sessionId = await api.session();
+    const sessionId = await suite.api.session();
     const contents = Array.from({ length: 20 }, (_, i) => `/tool calculator {"expression":"${i} + 1"}`);
     const replies = await Promise.all(
-      contents.map((content) => api.post(`/v1/sessions/${sessionId}/messages`, { content })),
+      contents.map((content) => suite.api.post(`/v1/sessions/${sessionId}/messages`, { content })),
     );
     for (const reply of replies) expect(reply.status).toBe(200);
 
@@ -48,10 +41,10 @@ describe("turn ordering", () => {
 
 describe("idempotency", () => {
   it("returns the original response for a retry with the same key and body, appending nothing", async () => {
-    const sessionId = await api.session();
+    const sessionId = await suite.api.session();
     const headers = { "idempotency-key": `key-${crypto.randomUUID()}` };
-    const first = await api.post(`/v1/sessions/${sessionId}/messages`, { content: "pay once" }, headers);
-    const retry = await api.post(`/v1/sessions/${sessionId}/messages`, { content: "pay once" }, headers);
+    const first = await suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "pay once" }, headers);
+    const retry = await suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "pay once" }, headers);
     expect(first.status).toBe(200);
     expect(retry.status).toBe(200);
     expect(retry.json).toEqual(first.json);
@@ -59,31 +52,33 @@ describe("idempotency", () => {
   });
 
   it("runs concurrent duplicates once", async () => {
-    const sessionId = await api.session();
+    const sessionId = await suite.api.session();
     const headers = { "idempotency-key": `key-${crypto.randomUUID()}` };
     const replies = await Promise.all(
-      Array.from({ length: 5 }, () => api.post(`/v1/sessions/${sessionId}/messages`, { content: "once" }, headers)),
+      Array.from({ length: 5 }, () =>
+        suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "once" }, headers),
+      ),
     );
     for (const reply of replies) expect(reply.json).toEqual(replies[0]?.json);
     expect(await history(sessionId)).toHaveLength(2);
   });
 
   it("answers 409 when a key is reused with a different body, storing nothing", async () => {
-    const sessionId = await api.session();
+    const sessionId = await suite.api.session();
     const headers = { "idempotency-key": `key-${crypto.randomUUID()}` };
-    await api.post(`/v1/sessions/${sessionId}/messages`, { content: "first" }, headers);
-    const reused = await api.post(`/v1/sessions/${sessionId}/messages`, { content: "second" }, headers);
+    await suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "first" }, headers);
+    const reused = await suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "second" }, headers);
     expect(reused.status).toBe(409);
     expect(reused.code).toBe("conflict");
     expect(await history(sessionId)).toHaveLength(2);
   });
 
   it("scopes keys to their session", async () => {
-    const a = await api.session();
-    const b = await api.session();
+    const a = await suite.api.session();
+    const b = await suite.api.session();
     const headers = { "idempotency-key": "same-key-for-both" };
-    await api.post(`/v1/sessions/${a}/messages`, { content: "to a" }, headers);
-    const other = await api.post(`/v1/sessions/${b}/messages`, { content: "to b" }, headers);
+    await suite.api.post(`/v1/sessions/${a}/messages`, { content: "to a" }, headers);
+    const other = await suite.api.post(`/v1/sessions/${b}/messages`, { content: "to b" }, headers);
     expect(other.status).toBe(200);
     expect((other.json as TurnBody).reply.content).toContain("to b");
   });
@@ -91,18 +86,18 @@ describe("idempotency", () => {
 
 describe("bounded context", () => {
   it("keeps the model's context within budget while the full history stays readable", async () => {
-    const sessionId = await api.session();
+    const sessionId = await suite.api.session();
     const filler = "lorem ipsum dolor sit amet ".repeat(8); // ~54 tokens a message
     const turns = 160;
     let compactedSeen = false;
     for (let i = 0; i < turns; i++) {
-      const turn = await api.say(sessionId, `turn ${i} ${filler}`);
+      const turn = await suite.api.say(sessionId, `turn ${i} ${filler}`);
       expect(turn.usage.inputTokens).toBeLessThanOrEqual(8_000);
       if (turn.usage.modelCalls > 1) compactedSeen = true;
     }
     expect(compactedSeen).toBe(true);
 
-    const reply = await api.say(sessionId, "/history");
+    const reply = await suite.api.say(sessionId, "/history");
     const seen = JSON.parse(reply.reply.content) as string[];
     expect(seen.at(-1)).toBe("/history");
     // older turns were folded into the summary; the newest are verbatim and in order

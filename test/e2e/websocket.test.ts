@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, type WireMessage } from "../support/client.ts";
+import { describe, expect, it } from "vitest";
+import type { WireMessage } from "../support/client.ts";
 import { LiveClient, UpgradeRefused } from "../support/live-client.ts";
-import { type Runtime, startRuntime } from "../support/runtime.ts";
+import { useRuntime } from "../support/fixture.ts";
 
-let runtime: Runtime;
-let api: Client;
-
-beforeAll(async () => {
-  runtime = await startRuntime({ vars: { EDGENT_DEV_MODE: "true", EDGENT_WS_TICKET_TTL_MS: "1500" } });
-  api = new Client(runtime.url);
-});
-afterAll(() => runtime?.dispose());
+const suite = useRuntime({ EDGENT_WS_TICKET_TTL_MS: "1500" });
 
 async function refusal(promise: Promise<LiveClient>): Promise<number> {
   try {
@@ -24,8 +17,8 @@ async function refusal(promise: Promise<LiveClient>): Promise<number> {
 
 describe("WebSocket frames", () => {
   it("answers bad frames with an error frame and keeps the connection open", async () => {
-    const sessionId = await api.session();
-    const client = await LiveClient.connect(runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const sessionId = await suite.api.session();
+    const client = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 0 });
     const cases: Array<[string, string]> = [
       ["not json", "bad_request"],
       ['{"type":"teleport"}', "validation_failed"],
@@ -43,21 +36,21 @@ describe("WebSocket frames", () => {
     client.send({ type: "message", content: "still works" });
     await client.turnEnded();
     expect(client.messages().map((m) => m.content)).toEqual(["still works", "still works"]);
-    expect((await api.get(`/v1/sessions/${sessionId}`)).json).toMatchObject({ messageCount: 2 });
+    expect((await suite.api.get(`/v1/sessions/${sessionId}`)).json).toMatchObject({ messageCount: 2 });
     client.close();
   });
 
   it("closes the socket with 1009 for a frame over 1 MiB, storing nothing", async () => {
-    const sessionId = await api.session();
-    const client = await LiveClient.connect(runtime.url, sessionId);
+    const sessionId = await suite.api.session();
+    const client = await LiveClient.connect(suite.runtime.url, sessionId);
     client.send(JSON.stringify({ type: "message", content: "x".repeat(1024 * 1024 + 10) }));
     expect((await client.closed).code).toBe(1009);
-    expect((await api.get(`/v1/sessions/${sessionId}`)).json).toMatchObject({ messageCount: 0 });
+    expect((await suite.api.get(`/v1/sessions/${sessionId}`)).json).toMatchObject({ messageCount: 0 });
   });
 
   it("answers ping with pong", async () => {
-    const sessionId = await api.session();
-    const client = await LiveClient.connect(runtime.url, sessionId);
+    const sessionId = await suite.api.session();
+    const client = await LiveClient.connect(suite.runtime.url, sessionId);
     client.send({ type: "ping" });
     expect(await client.waitFor((f) => f.type === "pong")).toEqual({ type: "pong" });
     client.close();
@@ -66,67 +59,73 @@ describe("WebSocket frames", () => {
 
 describe("WebSocket auth", () => {
   it("accepts the Authorization header and refuses a missing or wrong token", async () => {
-    const sessionId = await api.session();
-    expect(await refusal(LiveClient.connect(runtime.url, sessionId, {}))).toBe(401);
-    expect(await refusal(LiveClient.connect(runtime.url, sessionId, { token: "nope-nope-nope" }))).toBe(401);
-    expect(await refusal(LiveClient.connect(runtime.url, sessionId, { token: "dev-token" }))).toBe(101);
+    const sessionId = await suite.api.session();
+    expect(await refusal(LiveClient.connect(suite.runtime.url, sessionId, {}))).toBe(401);
+    expect(await refusal(LiveClient.connect(suite.runtime.url, sessionId, { token: "nope-nope-nope" }))).toBe(401);
+    expect(await refusal(LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token" }))).toBe(101);
   });
 
   it("refuses another tenant's session, and a session that does not exist, with 404", async () => {
-    const sessionId = await api.session();
-    expect(await refusal(LiveClient.connect(runtime.url, sessionId, { token: "dev-token-2" }))).toBe(404);
-    expect(await refusal(LiveClient.connect(runtime.url, "never-created"))).toBe(404);
+    const sessionId = await suite.api.session();
+    expect(await refusal(LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token-2" }))).toBe(404);
+    expect(await refusal(LiveClient.connect(suite.runtime.url, "never-created"))).toBe(404);
   });
 
   it("lets a browser in once with a ticket, never twice", async () => {
-    const sessionId = await api.session();
-    const issued = await api.post(`/v1/sessions/${sessionId}/ws-ticket`);
+    const sessionId = await suite.api.session();
+    const issued = await suite.api.post(`/v1/sessions/${sessionId}/ws-ticket`);
     expect(issued.status).toBe(201);
     const { ticket, expiresAt } = issued.json as { ticket: string; expiresAt: string };
     expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now());
     expect(ticket).not.toContain("dev-token");
-    const client = await LiveClient.connect(runtime.url, sessionId, { ticket });
+    const client = await LiveClient.connect(suite.runtime.url, sessionId, { ticket });
     client.send({ type: "message", content: "via ticket" });
     await client.turnEnded();
     client.close();
-    expect(await refusal(LiveClient.connect(runtime.url, sessionId, { ticket }))).toBe(401);
+    expect(await refusal(LiveClient.connect(suite.runtime.url, sessionId, { ticket }))).toBe(401);
   });
 
   it("refuses an expired ticket, a forged one, and one used for another session", async () => {
-    const sessionId = await api.session();
-    const other = await api.session();
+    const sessionId = await suite.api.session();
+    const other = await suite.api.session();
     const ticketFor = async (id: string) =>
-      ((await api.post(`/v1/sessions/${id}/ws-ticket`)).json as { ticket: string }).ticket;
+      ((await suite.api.post(`/v1/sessions/${id}/ws-ticket`)).json as { ticket: string }).ticket;
     const expired = await ticketFor(sessionId);
     await new Promise((resolve) => setTimeout(resolve, 1_700));
-    expect(await refusal(LiveClient.connect(runtime.url, sessionId, { ticket: expired }))).toBe(401);
+    expect(await refusal(LiveClient.connect(suite.runtime.url, sessionId, { ticket: expired }))).toBe(401);
     expect(
-      await refusal(LiveClient.connect(runtime.url, sessionId, { ticket: "dev.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" })),
+      await refusal(
+        LiveClient.connect(suite.runtime.url, sessionId, { ticket: "dev.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }),
+      ),
     ).toBe(401);
-    expect(await refusal(LiveClient.connect(runtime.url, sessionId, { ticket: "garbage" }))).toBe(401);
-    expect(await refusal(LiveClient.connect(runtime.url, sessionId, { ticket: await ticketFor(other) }))).toBe(401);
+    expect(await refusal(LiveClient.connect(suite.runtime.url, sessionId, { ticket: "garbage" }))).toBe(401);
+    expect(await refusal(LiveClient.connect(suite.runtime.url, sessionId, { ticket: await ticketFor(other) }))).toBe(
+      401,
+    );
     // a forged ticket for a session that does not exist gets the same answer: nothing to probe
     const forged = "eyJ0IjoiZGV2IiwicyI6Im5ldmVyIiwiZSI6OTk5OTk5OTk5OTk5OSwibiI6IkFBQUFBQUFBQUFBQUFBQUFBQUFBIn0.AAAA";
-    expect(await refusal(LiveClient.connect(runtime.url, "never", { ticket: forged }))).toBe(401);
+    expect(await refusal(LiveClient.connect(suite.runtime.url, "never", { ticket: forged }))).toBe(401);
     // a ticket is bound to its tenant and session: another tenant's ticket opens nothing here
-    const dev2Session = await api.withToken("dev-token-2").session();
+    const dev2Session = await suite.api.withToken("dev-token-2").session();
     const dev2Ticket = (
-      (await api.withToken("dev-token-2").post(`/v1/sessions/${dev2Session}/ws-ticket`)).json as { ticket: string }
+      (await suite.api.withToken("dev-token-2").post(`/v1/sessions/${dev2Session}/ws-ticket`)).json as {
+        ticket: string;
+      }
     ).ticket;
-    expect(await refusal(LiveClient.connect(runtime.url, sessionId, { ticket: dev2Ticket }))).toBe(401);
+    expect(await refusal(LiveClient.connect(suite.runtime.url, sessionId, { ticket: dev2Ticket }))).toBe(401);
   });
 
   it("refuses a plain GET on the WebSocket route", async () => {
-    const sessionId = await api.session();
-    expect((await api.get(`/v1/sessions/${sessionId}/ws`)).status).toBe(400);
+    const sessionId = await suite.api.session();
+    expect((await suite.api.get(`/v1/sessions/${sessionId}/ws`)).status).toBe(400);
   });
 });
 
 describe("many live sessions", () => {
   it("runs 100 WebSocket sessions at once with no lost or cross-delivered messages", async () => {
-    const sessions = await Promise.all(Array.from({ length: 100 }, () => api.session("assistant", "many")));
+    const sessions = await Promise.all(Array.from({ length: 100 }, () => suite.api.session("assistant", "many")));
     const clients = await Promise.all(
-      sessions.map((id) => LiveClient.connect(runtime.url, id, { token: "dev-token", after: 0 })),
+      sessions.map((id) => LiveClient.connect(suite.runtime.url, id, { token: "dev-token", after: 0 })),
     );
     const turns = 3;
     await Promise.all(
