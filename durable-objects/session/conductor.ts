@@ -8,8 +8,8 @@ import { chooseCentralModel, chooseMaxSteps, chooseModel, type ModelVars } from 
 import { ModelCatalog } from "../../shared/models/pricing";
 import { type ModelEnv, resolveModel } from "../../shared/models/resolve";
 import { withRetries } from "../../shared/models/retry";
-import { type ModelSettingsEnv, modelSettings } from "../../shared/models/settings";
-import { gatewayFor } from "../model-gateway";
+import { type ModelSettings, type ModelSettingsEnv, modelSettings } from "../../shared/models/settings";
+import { type GatewayRpc, gatewayFor } from "../model-gateway";
 import { gatewayModel } from "./gateway-model";
 import type { TurnLedger } from "./ledger";
 import { TurnQueue } from "../../shared/turn-queue";
@@ -71,6 +71,7 @@ export class TurnConductor {
   private readonly records: IdempotencyRecords;
   private readonly facts: SessionFacts;
   private readonly catalog: ModelCatalog;
+  private readonly modelSettings: ModelSettings;
 
   constructor(
     private readonly store: SessionStore,
@@ -86,6 +87,8 @@ export class TurnConductor {
     this.records = new IdempotencyRecords(sql);
     this.facts = new SessionFacts(sql);
     this.catalog = new ModelCatalog(settings.env.EDGENT_MODEL_SPECS);
+    // settings change only with a new deployment, which starts a new object
+    this.modelSettings = modelSettings(settings.env);
   }
 
   /** Turns queued or running. */
@@ -166,7 +169,7 @@ export class TurnConductor {
     const localModel = resolveModel(localChoice.name, env);
     if (!localModel.ok) return misconfigured(localModel.error);
     if (this.catalog.error) return misconfigured(this.catalog.error);
-    const settings = modelSettings(env);
+    const settings = this.modelSettings;
     if (this.toolbox?.agent !== agent) this.toolbox = new Toolbox(agent);
     const controller = new AbortController();
     const live = this.live;
@@ -178,7 +181,12 @@ export class TurnConductor {
           },
         }
       : live;
-    const gateway = gatewayFor(env as Env, meta.tenant);
+    // most turns never escalate: the gateway's stub is made on first use
+    let gateway: GatewayRpc | undefined;
+    const tenantGateway = () => {
+      gateway ??= gatewayFor(env as Env, meta.tenant);
+      return gateway;
+    };
     const events: GatewayEvent[] = [];
     const done = runTurn({
       store: this.store,
@@ -199,7 +207,7 @@ export class TurnConductor {
       },
       central: {
         name: centralChoice.name,
-        model: gatewayModel(gateway, centralChoice.name, agent.name, events, (usage) =>
+        model: gatewayModel(tenantGateway, centralChoice.name, agent.name, events, (usage) =>
           // a cancelled turn's central call still cost tokens: it counts in the session's totals
           this.ledger.recordCall({
             turnId,

@@ -22,7 +22,7 @@ export class GatewayRefusedError extends Error {
  * collected for the turn to report.
  */
 export function gatewayModel(
-  gateway: GatewayRpc,
+  gateway: () => GatewayRpc,
   model: string,
   agent: string,
   events: GatewayEvent[],
@@ -33,17 +33,23 @@ export function gatewayModel(
     const { abortSignal, headers: _headers, ...rest } = options;
     abortSignal?.throwIfAborted();
     const callId = crypto.randomUUID();
-    const call = gateway.generate({ model, agent, options: rest, callId }).catch((error: unknown) => {
-      // the tenant's gateway itself failed or was reset: worth a retry later, not a broken model
-      throw new GatewayRefusedError("model_unavailable", `the model gateway did not answer (${String(error)})`, 1_000);
-    });
+    const call = gateway()
+      .generate({ model, agent, options: rest, callId })
+      .catch((error: unknown) => {
+        // the tenant's gateway itself failed or was reset: worth a retry later, not a broken model
+        throw new GatewayRefusedError(
+          "model_unavailable",
+          `the model gateway did not answer (${String(error)})`,
+          1_000,
+        );
+      });
     // an RPC cannot be cancelled, but the turn need not wait for it; its cost is still counted
     const aborted = new Promise<never>((_, reject) =>
       abortSignal?.addEventListener(
         "abort",
         () => {
           call
-            .then(() => gateway.lateUsage(callId))
+            .then(() => gateway().lateUsage(callId))
             .then((usage) => usage && onLateUsage(usage))
             .catch(() => undefined);
           reject(abortSignal.reason);

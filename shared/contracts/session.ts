@@ -46,6 +46,3 @@ export const sessionInfoSchema = sessionCreatedSchema.extend({
   escalations: z.number().int().nonnegative(),
 });
 export type SessionInfo = z.infer<typeof sessionInfoSchema>;
-
-/** An empty usage record. */
-export const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, modelCalls: 0, costUsd: 0 };
