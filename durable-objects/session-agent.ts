@@ -1,23 +1,31 @@
 import { Agent, type Connection, type ConnectionContext } from "agents";
-import {
-  type ClientFrame,
-  clientFrameSchema,
-  PING_FRAME,
-  PONG_FRAME,
-  type ServerFrame,
-} from "../shared/contracts/frames";
+import { PING_FRAME, PONG_FRAME } from "../shared/contracts/frames";
 import type { MessagePage } from "../shared/contracts/message";
 import type { OnBusy } from "../shared/contracts/on-busy";
 import type { SessionCreated, SessionInfo } from "../shared/contracts/session";
-import { type CancelOutcome, type SendOutcome, TurnConductor, type TurnRequest } from "./session/conductor";
-import { LiveDelivery, type LiveState, send } from "./session/live";
-import { TurnLedger } from "./session/ledger";
-import { SessionStore, toUsage } from "./session/store";
+import type { TaskMessage, TaskReport, TaskView } from "../shared/contracts/task";
+import { type DelegationSettings, delegationSettings } from "../shared/delegation/settings";
+import { log } from "../shared/log";
 import { gatewayFor } from "./model-gateway";
+import { parseFrame, refusalError } from "./session/client-frames";
+import { type CancelOutcome, type SendOutcome, TurnConductor, type TurnRequest } from "./session/conductor";
+import { TaskCoordinator } from "./session/delegation";
+import { TurnLedger } from "./session/ledger";
+import { LiveDelivery, type LiveState, send } from "./session/live";
+import { type StreamOutcome, streamTurn } from "./session/sse";
+import { SessionStore, toUsage } from "./session/store";
+import { directTransport, queueTransport } from "./session/task-client";
+import { TaskRunner, type TaskRunOutcome } from "./session/task-runner";
+import { toView } from "./session/tasks";
 import { TicketBook } from "./session/tickets";
 import type { TurnSink } from "./session/turn";
 
 export type { CancelOutcome, SendOutcome } from "./session/conductor";
+export type { StreamOutcome } from "./session/sse";
+export type { TaskRunOutcome } from "./session/task-runner";
+
+/** A task as GET /v1/sessions/:id/tasks/:taskId shows it, before the sub-agent's messages are added. */
+export type TaskRecord = TaskView & { depth: number; traceId: string };
 
 /** Who is asking: the router has authenticated the tenant; the object checks it owns the session. */
 export interface SessionCaller {
@@ -33,11 +41,6 @@ export type CreateOutcome =
   | { status: "conflict"; agent: string }
   /** the object is being reset after an erase: the caller should retry */
   | { status: "retry" };
-
-/** A streamed turn: SSE bytes, or why it could not start. */
-export type StreamOutcome =
-  | { status: "streaming"; stream: ReadableStream<Uint8Array> }
-  | Exclude<SendOutcome, { status: "completed" | "failed" }>;
 
 /** Headers the router sets on a WebSocket upgrade it has authenticated. */
 export const LIVE_HEADERS = {
@@ -60,6 +63,9 @@ export class SessionAgent extends Agent<Env> {
   private readonly tickets: TicketBook;
   private readonly live: LiveDelivery;
   private readonly conductor: TurnConductor;
+  private readonly coordinator: TaskCoordinator;
+  private readonly runner: TaskRunner;
+  private readonly delegation: DelegationSettings;
   // set once erase() has wiped storage; the runtime resets the object a moment later
   private erased = false;
   private reportScheduled = false;
@@ -82,6 +88,22 @@ export class SessionAgent extends Agent<Env> {
         else this.live.broadcast(frame);
       },
     };
+    this.delegation = delegationSettings(env);
+    this.coordinator = new TaskCoordinator(ctx.storage.sql, this.delegation, {
+      transport: () =>
+        this.delegation.transport === "direct"
+          ? directTransport(env, (work) => ctx.waitUntil(work))
+          : queueTransport(env.TASKS),
+      schedule: (at, turnId) => {
+        this.schedule(new Date(at), "taskDeadline", { turnId }).catch(() => undefined);
+      },
+      ready: (turnId) => this.resumeTurn(turnId),
+    });
+    this.runner = new TaskRunner(ctx.storage.sql, {
+      env,
+      store: this.store,
+      submit: (meta, request) => this.conductor.submit(meta, request),
+    });
     this.conductor = new TurnConductor(
       this.store,
       ctx.storage.sql,
@@ -90,7 +112,17 @@ export class SessionAgent extends Agent<Env> {
       () => ctx.getWebSockets().length > 0,
       this.ledger,
       () => this.scheduleUsageReport(),
+      {
+        coordinator: this.coordinator,
+        // a user's session is the root of its tree; a sub-agent's session sits where its task put it
+        scope: (agent, turnId) => this.runner.scope() ?? { depth: 0, chain: [agent.name], traceId: turnId },
+        finished: (turnId, outcome) => {
+          ctx.waitUntil(this.runner.finished(turnId, outcome).catch(() => undefined));
+        },
+      },
     );
+    // a turn that waited for sub-agents when the object last stopped goes on (or keeps waiting)
+    this.conductor.adoptWaiting();
     // pings are answered by the runtime itself, without waking a hibernating object
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
   }
@@ -127,42 +159,76 @@ export class SessionAgent extends Agent<Env> {
     return this.owned(caller) ? this.store.list(after, limit) : null;
   }
 
-  /** Runs a turn once every earlier turn has finished, and answers with its outcome. */
+  /**
+   * Runs a turn once every earlier turn has finished, and answers with its outcome; a turn
+   * still running after the wait limit (e.g. waiting for sub-agents) is answered as pending.
+   */
   async sendMessage(input: SendMessageInput): Promise<SendOutcome> {
     const meta = this.owned(input);
-    return meta ? this.conductor.submit(meta, input).outcome : { status: "not_found" };
+    if (!meta) return { status: "not_found" };
+    const submission = this.conductor.submit(meta, input);
+    const { turnId } = submission;
+    if (!turnId) return submission.outcome;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const pending = new Promise<SendOutcome>((resolve) => {
+      timer = setTimeout(() => resolve({ status: "pending", turnId }), this.delegation.turnWaitMs);
+    });
+    try {
+      return await Promise.race([submission.outcome, pending]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Runs a turn like sendMessage, streaming its frames as server-sent events as they happen. */
   async streamMessage(input: SendMessageInput): Promise<StreamOutcome> {
     const meta = this.owned(input);
     if (!meta) return { status: "not_found" };
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const writer = writable.getWriter();
-    const encoder = new TextEncoder();
-    let open = true;
-    const write = (frame: ServerFrame) => {
-      // deltas are ephemeral: a reader that falls far behind skips them, never stored messages
-      if (!open || (frame.type === "delta" && (writer.desiredSize ?? 0) < -SSE_DELTA_BACKLOG)) return;
-      // a client that went away stops receiving; the turn goes on and is stored
-      writer
-        .write(encoder.encode(`event: ${frame.type}\ndata: ${JSON.stringify(frame)}\n\n`))
-        .catch(() => (open = false));
-    };
-    const submission = this.conductor.submit(meta, input, { emit: write });
-    if (submission.kind === "refused") return { status: "busy" };
-    if (submission.kind === "conflict") return { status: "idempotency_conflict" };
-    const finished = submission.outcome
-      .then((outcome) => {
-        if (outcome.status === "completed") return write({ type: "done", body: outcome.response });
-        // a turn that ran has already streamed its own error frame
-        if (outcome.status === "failed" && outcome.failure.turnId && submission.kind === "queued") return;
-        write({ type: "error", error: refusalError(outcome) });
-      })
-      .catch(() => write({ type: "error", error: { code: "internal", message: "internal error" } }))
-      .finally(() => writer.close().catch(() => undefined));
-    this.ctx.waitUntil(finished);
-    return { status: "streaming", stream: readable };
+    return streamTurn(
+      (own) => this.conductor.submit(meta, input, own),
+      (work) => this.ctx.waitUntil(work),
+    );
+  }
+
+  /** The session's delegated tasks, oldest first, or null if the session does not exist. */
+  async listTasks(caller: SessionCaller, limit: number): Promise<TaskView[] | null> {
+    return this.owned(caller) ? this.coordinator.book.list(limit).map(toView) : null;
+  }
+
+  /** One delegated task; null if the session does not exist, "no_task" if the task does not. */
+  async getTask(caller: SessionCaller, taskId: string): Promise<TaskRecord | null | "no_task"> {
+    if (!this.owned(caller)) return null;
+    const task = this.coordinator.book.get(taskId);
+    return task ? { ...toView(task), depth: task.depth, traceId: task.traceId } : "no_task";
+  }
+
+  /** Runs one delivery of a delegated task in this, the sub-agent's own object. */
+  async runTask(task: TaskMessage, attempt: number): Promise<TaskRunOutcome> {
+    if (this.erased) return { status: "busy" };
+    return this.runner.run(task, attempt);
+  }
+
+  /** A task's attempts ran out (its message reached the dead-letter queue). */
+  async deadLetter(task: TaskMessage): Promise<void> {
+    await this.runner.deadLetter(task);
+  }
+
+  /** A sub-agent began an attempt at one of this session's tasks. */
+  async taskProgress(caller: SessionCaller, taskId: string, attempt: number): Promise<void> {
+    if (this.owned(caller)) this.coordinator.progress(taskId, attempt);
+  }
+
+  /** A task's outcome, from its sub-agent; recorded once, however often it arrives. */
+  async taskSettled(caller: SessionCaller, report: TaskReport): Promise<"recorded" | "duplicate" | "unknown"> {
+    const meta = this.owned(caller);
+    return meta ? this.coordinator.settle(meta, report) : "unknown";
+  }
+
+  /** Deadline alarm of a waiting turn's tasks (scheduled). */
+  async taskDeadline(payload: { turnId: string }): Promise<void> {
+    const meta = this.store.meta();
+    if (!meta || this.erased) return;
+    await this.coordinator.expire(meta, payload.turnId, Date.now());
   }
 
   /** Cancels a running turn; what it produced so far is stored, marked cancelled. */
@@ -283,6 +349,20 @@ export class SessionAgent extends Agent<Env> {
     }
   }
 
+  /** Lets a waiting turn go on; failures are logged, and the deadline alarm tries again. */
+  private resumeTurn(turnId: string): void {
+    const work = this.conductor.resume(turnId).catch((error: unknown) => {
+      log({
+        event: "notice",
+        level: "error",
+        message: "a waiting turn could not go on",
+        turnId,
+        errorName: error instanceof Error ? error.name : "unknown",
+      });
+    });
+    this.ctx.waitUntil(work);
+  }
+
   /** At most one report per window: the tenant's totals lag by seconds, turns pay nothing. */
   private scheduleUsageReport(): void {
     if (this.reportScheduled) return;
@@ -326,47 +406,10 @@ export type SessionRpc = Pick<
   | "registerTicket"
   | "erase"
   | "fetch"
+  | "listTasks"
+  | "getTask"
+  | "runTask"
+  | "deadLetter"
+  | "taskProgress"
+  | "taskSettled"
 >;
-
-/** How many SSE chunks may wait for a slow reader before deltas are skipped. */
-const SSE_DELTA_BACKLOG = 256;
-
-/** The error frame for an outcome that did not produce a turn of its own. */
-function refusalError(outcome: SendOutcome): { code: string; message: string; turnId?: string } {
-  switch (outcome.status) {
-    case "failed":
-      return outcome.failure;
-    case "busy":
-      return { code: "conflict", message: "a turn is running and this message's onBusy policy is reject" };
-    case "superseded":
-      return { code: "conflict", message: "superseded by an interrupting message; nothing was stored" };
-    case "idempotency_conflict":
-      return { code: "conflict", message: "Idempotency-Key was already used with a different request body" };
-    case "not_found":
-      return { code: "not_found", message: "session not found" };
-    case "completed":
-      return { code: "internal", message: "not an error" };
-  }
-}
-
-/** Reads a client frame, or says what is wrong with it. */
-function parseFrame(
-  message: string | ArrayBuffer | ArrayBufferView,
-): ClientFrame | { error: { code: string; message: string } } {
-  if (typeof message !== "string") return { error: { code: "bad_request", message: "frames must be JSON text" } };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(message);
-  } catch {
-    return { error: { code: "bad_request", message: "the frame is not valid JSON" } };
-  }
-  const result = clientFrameSchema.safeParse(raw);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  return {
-    error: {
-      code: "validation_failed",
-      message: `${issue?.path.join(".") || "frame"}: ${issue?.message ?? "invalid"}`,
-    },
-  };
-}

@@ -19,7 +19,8 @@ export interface TurnLog {
   sessionId: string;
   agent: string;
   turnId: string;
-  status: "completed" | "failed" | "cancelled";
+  /** `waiting`: the turn handed tasks to sub-agents; another line follows when it ends */
+  status: "completed" | "failed" | "cancelled" | "waiting";
   durationMs: number;
   model: string;
   steps: number;
@@ -27,6 +28,21 @@ export interface TurnLog {
   inputTokens: number;
   outputTokens: number;
   compacted: boolean;
+  errorCode?: string;
+}
+
+/** One line per delegated task's attempt or outcome, traceable through `traceId` across objects. */
+export interface TaskLog {
+  event: "task";
+  tenant: string;
+  taskId: string;
+  traceId: string;
+  parentSessionId: string;
+  agent: string;
+  depth: number;
+  attempt: number;
+  status: "started" | "completed" | "failed" | "timed_out" | "dead_lettered" | "duplicate" | "pending";
+  durationMs?: number;
   errorCode?: string;
 }
 
@@ -38,10 +54,11 @@ export interface NoticeLog {
   tenant?: string;
   sessionId?: string;
   turnId?: string;
+  taskId?: string;
   errorName?: string;
 }
 
-export type LogLine = RequestLog | TurnLog | NoticeLog;
+export type LogLine = RequestLog | TurnLog | TaskLog | NoticeLog;
 
 /** Writes one structured JSON log line; the typed shapes keep secrets and content out. */
 export function log(line: LogLine): void {

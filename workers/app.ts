@@ -6,6 +6,7 @@ import { requestLog } from "./middleware/request-log";
 import { agentRoutes } from "./routes/agents";
 import { liveRoutes, liveUpgrade } from "./routes/live";
 import { sessionRoutes } from "./routes/sessions";
+import { taskRoutes } from "./routes/tasks";
 import { usageRoutes } from "./routes/usage";
 
 /** The router: authenticates, validates and hands each request to its session's object. */
@@ -19,5 +20,6 @@ export const app = new Hono<RouterEnv>()
   .route("/v1/usage", usageRoutes)
   .route("/v1/sessions", liveRoutes)
   .route("/v1/sessions", sessionRoutes)
+  .route("/v1/sessions", taskRoutes)
   .notFound(notFound)
   .onError(onError);

@@ -1,9 +1,11 @@
 import { app } from "./app";
+import { consumeTasks } from "./tasks";
 
 export { ModelGateway } from "../durable-objects/model-gateway";
 export { SessionAgent } from "../durable-objects/session-agent";
 
-/** The Worker entry: every HTTP request goes through the router app. */
+/** The Worker entry: HTTP requests go through the router app; task queue batches to sub-agents. */
 export default {
   fetch: app.fetch,
+  queue: consumeTasks,
 } satisfies ExportedHandler<Env>;

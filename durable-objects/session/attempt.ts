@@ -49,6 +49,8 @@ export interface AttemptOptions {
   sink: TurnSink;
   /** stores and reports a tool step's messages as soon as the step ends */
   persist(messages: NewMessage[]): void;
+  /** the attempt number of the task this turn works on, in a sub-agent's session */
+  taskAttempt?: number;
 }
 
 /** How an attempt ended. `carried` holds its tool steps, for a model that takes over. */
@@ -62,6 +64,8 @@ export type AttemptResult = { steps: number } & (
       model: string;
     }
   | { status: "escalate"; reason: string; carried: ModelMessage[] }
+  /** the last step handed tasks to sub-agents: the turn waits for their results */
+  | { status: "delegated"; calls: string[] }
   | { status: "step_limit"; carried: ModelMessage[] }
   | { status: "cancelled"; partial: string }
   | { status: "failed"; error: unknown; storeError: boolean; carried: ModelMessage[] }
@@ -78,6 +82,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptResult
   // a gateway may answer with a fallback model: calls are recorded under the model that answered
   let answeredModel = options.modelName;
   let escalateReason: string | undefined;
+  let delegated: string[] | undefined;
   let partial = "";
   let storeError: unknown;
   let callError: unknown;
@@ -106,7 +111,13 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptResult
         finishReason: step.finishReason,
       });
       if (step.toolCalls.length > 0) {
-        options.persist(fromStepMessages(options.turnId, step.response.messages));
+        // a queued task's result is stored when it arrives, not the placeholder the tool returned
+        const queued = queuedDelegations(step);
+        const messages = fromStepMessages(options.turnId, step.response.messages);
+        options.persist(
+          queued.size ? messages.filter((m) => !(m.role === "tool" && queued.has(m.toolCallId ?? ""))) : messages,
+        );
+        delegated = queued.size ? [...queued] : undefined;
         // only an offered escalate tool escalates; a model calling it otherwise gets a tool error
         const escalation =
           "escalate" in options.tools
@@ -136,14 +147,21 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptResult
     instructions: options.instructions,
     messages: options.messages,
     tools: options.tools,
-    stopWhen:
-      "escalate" in options.tools
-        ? [stepCountIs(options.maxSteps), hasToolCall("escalate")]
-        : stepCountIs(options.maxSteps),
+    stopWhen: [
+      stepCountIs(options.maxSteps),
+      ...("escalate" in options.tools ? [hasToolCall("escalate")] : []),
+      // the turn waits for its sub-agents without holding the model loop (or a request) open
+      ({ steps }: { steps: StepResult<ToolSet>[] }) => {
+        const last = steps.at(-1);
+        return last !== undefined && queuedDelegations(last).size > 0;
+      },
+    ],
     // retries (with jitter) happen in the model wrapper or the gateway, not here
     maxRetries: 0,
     abortSignal: AbortSignal.any([stop.signal, options.cancel]),
-    providerOptions: { edgent: { turnId: options.turnId } },
+    providerOptions: {
+      edgent: { turnId: options.turnId, ...(options.taskAttempt ? { taskAttempt: options.taskAttempt } : {}) },
+    },
     // Edgent logs its own turns; the SDK's telemetry spans cost a tenth of a turn's CPU
     telemetry: { isEnabled: false },
     onStepFinish,
@@ -174,10 +192,23 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptResult
   if (storeError) return { steps, status: "failed", error: storeError, storeError: true, carried };
   if (options.cancel.aborted) return { steps, status: "cancelled", partial };
   if (callError) return { steps, status: "failed", error: callError, storeError: false, carried };
+  // accepted tasks are already on their way: the turn waits for them before anything else
+  if (delegated) return { steps, status: "delegated", calls: delegated };
   if (escalateReason !== undefined)
     return { steps, status: "escalate", reason: escalateReason || "no reason given", carried };
   if (!final) return { steps, status: "step_limit", carried };
   return { steps, status: "answered", ...final, final: final.messages, carried, model: answeredModel };
+}
+
+/** Calls of the `delegate` tool in a step whose task was accepted (queued for a sub-agent). */
+function queuedDelegations(step: StepResult<ToolSet>): Set<string> {
+  const queued = new Set<string>();
+  for (const result of step.toolResults) {
+    if (result.toolName !== "delegate") continue;
+    const output = result.output as { status?: unknown } | null;
+    if (output && typeof output === "object" && output.status === "queued") queued.add(result.toolCallId);
+  }
+  return queued;
 }
 
 /** Reads a trailing `[confidence: 0.42]` that a model was asked to add, and removes it. */

@@ -1,8 +1,8 @@
 import type { LanguageModelV4 } from "@ai-sdk/provider";
 import { type ModelMessage, RetryError, type ToolSet } from "ai";
 import type { AgentDefinition } from "../../shared/agents/define";
-import type { GatewayEvent } from "../../shared/contracts/gateway";
 import { estimateTokens } from "../../shared/context/tokens";
+import type { GatewayEvent } from "../../shared/contracts/gateway";
 import type { Failure } from "../../shared/errors";
 import { CircuitBreaker } from "../../shared/models/breaker";
 import { classifyModelFailure } from "../../shared/models/failure";
@@ -35,6 +35,8 @@ export type CascadeResult =
   | { status: "answered"; final: ModelMessage[]; answeredBy: AnsweredBy; steps: number }
   | { status: "step_limit"; answeredBy: AnsweredBy; steps: number }
   | { status: "cancelled"; partial: string; answeredBy: AnsweredBy; steps: number }
+  /** the model handed tasks to sub-agents: the turn resumes when their results are in */
+  | { status: "delegated"; answeredBy: AnsweredBy; steps: number }
   | { status: "failed"; failure: Failure; steps: number };
 
 const CONFIDENCE_NOTE =
@@ -89,6 +91,8 @@ export async function runCascade(options: CascadeOptions): Promise<CascadeResult
     switch (attempt.status) {
       case "cancelled":
         return { status: "cancelled", partial: attempt.partial, answeredBy: local, steps };
+      case "delegated":
+        return { status: "delegated", answeredBy: local, steps };
       case "failed": {
         const failure = failureOf(attempt.error, attempt.storeError, options.local.name, options.turnId);
         if (attempt.storeError || !(on && policy.errors)) return { status: "failed", failure, steps };
@@ -168,6 +172,8 @@ export async function runCascade(options: CascadeOptions): Promise<CascadeResult
       return { status: "answered", final: central.final, answeredBy: { ...centralTier, model: central.model }, steps };
     case "cancelled":
       return { status: "cancelled", partial: central.partial, answeredBy: centralTier, steps };
+    case "delegated":
+      return { status: "delegated", answeredBy: centralTier, steps };
     case "step_limit":
     case "escalate":
       return { status: "step_limit", answeredBy: centralTier, steps };

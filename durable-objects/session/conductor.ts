@@ -1,23 +1,38 @@
+import type { AgentDefinition } from "../../shared/agents/define";
 import { findAgent } from "../../shared/agents/registry";
-import type { OnBusy } from "../../shared/contracts/on-busy";
 import type { ServerFrame } from "../../shared/contracts/frames";
-import type { TurnResponse } from "../../shared/contracts/message";
-import type { Failure } from "../../shared/errors";
 import type { GatewayEvent } from "../../shared/contracts/gateway";
+import type { TurnResponse } from "../../shared/contracts/message";
+import type { OnBusy } from "../../shared/contracts/on-busy";
+import type { Failure } from "../../shared/errors";
 import { chooseCentralModel, chooseMaxSteps, chooseModel, type ModelVars } from "../../shared/models/choose";
 import { ModelCatalog } from "../../shared/models/pricing";
 import { type ModelEnv, resolveModel } from "../../shared/models/resolve";
 import { withRetries } from "../../shared/models/retry";
 import { type ModelSettings, type ModelSettingsEnv, modelSettings } from "../../shared/models/settings";
-import { type GatewayRpc, gatewayFor } from "../model-gateway";
-import { gatewayModel } from "./gateway-model";
-import type { TurnLedger } from "./ledger";
 import { TurnQueue } from "../../shared/turn-queue";
+import { type GatewayRpc, gatewayFor } from "../model-gateway";
+import type { TaskCoordinator, TurnScope } from "./delegation";
 import { SessionFacts } from "./facts";
+import { gatewayModel } from "./gateway-model";
 import { IdempotencyRecords } from "./idempotency";
-import type { SessionMeta, SessionStore } from "./store";
+import type { TurnLedger } from "./ledger";
+import type { NewMessage, SessionMeta, SessionStore } from "./store";
 import { Toolbox } from "./toolbox";
 import { runTurn, type TurnSink } from "./turn";
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
+}
 
 /** A message to run as a turn. */
 export interface TurnRequest {
@@ -26,6 +41,8 @@ export interface TurnRequest {
   onBusy?: OnBusy;
   /** client's Idempotency-Key header, with a hash of the request it came with */
   idempotency?: { key: string; requestHash: string };
+  /** in a sub-agent's session: the attempt number of the task this message carries */
+  taskAttempt?: number;
 }
 
 export type SendOutcome =
@@ -36,12 +53,27 @@ export type SendOutcome =
   /** refused by the reject policy while a turn runs; nothing was stored */
   | { status: "busy" }
   /** queued, then dropped because an interrupting message came after it; nothing was stored */
-  | { status: "superseded" };
+  | { status: "superseded" }
+  /** still running (e.g. waiting for sub-agents) when the caller stopped waiting */
+  | { status: "pending"; turnId: string };
 
 /** How a request was taken in: replayed, refused, or queued as a new turn. */
 export interface Submission {
   kind: "replay" | "conflict" | "refused" | "queued";
   outcome: Promise<SendOutcome>;
+  /** the id the turn will have, for a queued request */
+  turnId?: string;
+  /** settles if the turn starts waiting for sub-agents, before `outcome` does */
+  waiting?: Promise<void>;
+}
+
+/** What the conductor needs for turns that delegate to sub-agents. */
+export interface TurnDelegation {
+  coordinator: TaskCoordinator;
+  /** where this session's turns sit in the delegation tree */
+  scope(agent: AgentDefinition, turnId: string): TurnScope;
+  /** a turn that had waited for sub-agents has ended */
+  finished(turnId: string, outcome: SendOutcome): void;
 }
 
 export type CancelOutcome = { status: "cancelled" | "not_running" | "not_found" };
@@ -67,6 +99,9 @@ export class TurnConductor {
   // bumped by an interrupting message: turns queued before it no longer run
   private epoch = 0;
   private readonly inFlight = new Map<string, { requestHash: string; outcome: Promise<SendOutcome> }>();
+  // turns waiting for sub-agents: who awaits their end, and the caller's own stream if any
+  private readonly waiting = new Map<string, { done: Deferred<SendOutcome>; own?: TurnSink }>();
+  private readonly resuming = new Set<string>();
 
   private readonly records: IdempotencyRecords;
   private readonly facts: SessionFacts;
@@ -83,6 +118,7 @@ export class TurnConductor {
     private readonly ledger: TurnLedger,
     /** called after each turn: the session schedules a report of its local usage to the gateway */
     private readonly usageRecorded: () => void,
+    private readonly delegation: TurnDelegation,
   ) {
     this.records = new IdempotencyRecords(sql);
     this.facts = new SessionFacts(sql);
@@ -114,11 +150,20 @@ export class TurnConductor {
       this.running?.controller.abort();
     }
     const epoch = this.epoch;
+    const newTurnId = crypto.randomUUID();
+    const waiting = deferred<void>();
     const outcome = this.queue.run(async (): Promise<SendOutcome> => {
       if (epoch < this.epoch) return { status: "superseded" };
       const current = this.store.meta();
       if (!current) return { status: "not_found" };
-      const result = await this.turn(current, request, own);
+      let result = await this.turn(current, newTurnId, { kind: "start", request }, own);
+      if (result.status === "pending") {
+        // later turns stay queued behind this one until its sub-agents' results are in
+        const done = this.waitFor(result.turnId, own);
+        waiting.resolve();
+        await this.delegation.coordinator.dispatch(current, result.turnId);
+        result = await done;
+      }
       const turnId =
         result.status === "completed"
           ? result.response.turnId
@@ -138,7 +183,55 @@ export class TurnConductor {
       const forget = () => this.inFlight.delete(key);
       outcome.then(forget, forget);
     }
-    return { kind: "queued", outcome };
+    return { kind: "queued", outcome, turnId: newTurnId, waiting: waiting.promise };
+  }
+
+  /**
+   * Goes on with a turn whose sub-agents have all answered (or failed, or timed out). Called by
+   * results, deadline alarms and a restarted object alike; runs the turn once at a time.
+   */
+  async resume(turnId: string): Promise<void> {
+    if (this.resuming.has(turnId)) return;
+    this.resuming.add(turnId);
+    try {
+      const { coordinator } = this.delegation;
+      while (this.ledger.pending() === turnId && !coordinator.book.outstanding(turnId)) {
+        const meta = this.store.meta();
+        if (!meta) return;
+        const entry = this.waiting.get(turnId);
+        const results = coordinator.results(turnId);
+        const outcome = await this.turn(meta, turnId, { kind: "resume", results }, entry?.own);
+        // the model delegated again: wait for that step's tasks (they may all be settled already)
+        if (outcome.status === "pending") {
+          await coordinator.dispatch(meta, turnId);
+          continue;
+        }
+        this.waiting.delete(turnId);
+        entry?.done.resolve(outcome);
+        this.delegation.finished(turnId, outcome);
+        return;
+      }
+    } finally {
+      this.resuming.delete(turnId);
+    }
+  }
+
+  /** After a restart: later turns queue behind a turn that waits, and it goes on if it can. */
+  adoptWaiting(): void {
+    const turnId = this.ledger.pending();
+    if (!turnId) return;
+    const done = this.waitFor(turnId, undefined);
+    void this.queue.run(() => done);
+    void this.resume(turnId);
+  }
+
+  private waitFor(turnId: string, own: TurnSink | undefined): Promise<SendOutcome> {
+    let entry = this.waiting.get(turnId);
+    if (!entry) {
+      entry = { done: deferred<SendOutcome>(), ...(own ? { own } : {}) };
+      this.waiting.set(turnId, entry);
+    }
+    return entry.done.promise;
   }
 
   /** Cancels a running turn and waits for it to store what it produced. */
@@ -157,8 +250,12 @@ export class TurnConductor {
     return this.queue.run(job);
   }
 
-  private async turn(meta: SessionMeta, request: TurnRequest, own: TurnSink | undefined): Promise<SendOutcome> {
-    const turnId = crypto.randomUUID();
+  private async turn(
+    meta: SessionMeta,
+    turnId: string,
+    begin: { kind: "start"; request: TurnRequest } | { kind: "resume"; results: NewMessage[] },
+    own: TurnSink | undefined,
+  ): Promise<SendOutcome> {
     const { env } = this.settings;
     const agent = findAgent(meta.agent);
     if (!agent) return misconfigured(`agent '${meta.agent}' is no longer deployed`);
@@ -224,8 +321,14 @@ export class TurnConductor {
       },
       maxSteps: chooseMaxSteps(agent, env),
       turnId,
-      content: request.content,
-      clientId: request.clientId,
+      begin:
+        begin.kind === "start"
+          ? { kind: "start", content: begin.request.content, clientId: begin.request.clientId }
+          : begin,
+      ...(agent.delegates.length > 0
+        ? { delegation: this.delegation.coordinator.port(agent, this.delegation.scope(agent, turnId), turnId) }
+        : {}),
+      ...(begin.kind === "start" && begin.request.taskAttempt ? { taskAttempt: begin.request.taskAttempt } : {}),
       sink,
       stream: own !== undefined || this.watched(),
       cancel: controller.signal,

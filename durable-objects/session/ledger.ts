@@ -99,6 +99,51 @@ export class TurnLedger {
     return usage;
   }
 
+  /**
+   * Parks a turn that waits for its sub-agents: its totals so far are written, so the turn
+   * can go on in a later life of the object.
+   */
+  suspend(turnId: string, steps: number, firstSeq: number): UsageNanos {
+    const usage = this.running.get(turnId) ?? NO_USAGE;
+    this.running.delete(turnId);
+    this.active.delete(turnId);
+    this.sql.exec(
+      `UPDATE edgent_turns SET status = 'pending', steps = ?, input_tokens = ?, output_tokens = ?, model_calls = ?,
+       cost_nanos = ?, first_seq = ? WHERE id = ?`,
+      steps,
+      usage.inputTokens,
+      usage.outputTokens,
+      usage.modelCalls,
+      usage.costNanos,
+      firstSeq,
+      turnId,
+    );
+    return usage;
+  }
+
+  /** Takes a parked turn up again: its steps so far and the seq of its user message, or null. */
+  resume(turnId: string): { steps: number; firstSeq: number } | null {
+    const row = this.sql
+      .exec<Row>("SELECT * FROM edgent_turns WHERE id = ? AND status = 'pending'", turnId)
+      .toArray()[0];
+    if (!row) return null;
+    this.sql.exec("UPDATE edgent_turns SET status = 'running' WHERE id = ?", turnId);
+    this.active.add(turnId);
+    this.running.set(turnId, {
+      inputTokens: Number(row.input_tokens),
+      outputTokens: Number(row.output_tokens),
+      modelCalls: Number(row.model_calls),
+      costNanos: Number(row.cost_nanos),
+    });
+    return { steps: Number(row.steps), firstSeq: Number(row.first_seq) };
+  }
+
+  /** The turn that waits for sub-agents, if any (turns run one at a time, so at most one). */
+  pending(): string | null {
+    const row = this.sql.exec<Row>("SELECT id FROM edgent_turns WHERE status = 'pending' LIMIT 1").toArray()[0];
+    return row ? String(row.id) : null;
+  }
+
   /** Local model usage not yet reported to the tenant's gateway, and the last call it covers. */
   unreportedLocal(agent: string): { reports: UsageReport[]; throughId: number } {
     const through =

@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS edgent_model_calls (
   finish_reason TEXT,
   created_at TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS edgent_turns_pending ON edgent_turns (id) WHERE status = 'pending';
 CREATE TABLE IF NOT EXISTS edgent_idempotency (
   key TEXT PRIMARY KEY,
   request_hash TEXT NOT NULL,
@@ -66,6 +67,36 @@ CREATE TABLE IF NOT EXISTS edgent_reporting (
 CREATE TABLE IF NOT EXISTS edgent_tickets (
   hash TEXT PRIMARY KEY,
   expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS edgent_tasks (
+  id TEXT PRIMARY KEY,
+  turn_id TEXT NOT NULL,
+  call_id TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  input TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  result TEXT,
+  error TEXT,
+  fallback_for TEXT,
+  depth INTEGER NOT NULL,
+  chain TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  deadline INTEGER NOT NULL,
+  sent INTEGER NOT NULL DEFAULT 0,
+  resolved INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  completed_at TEXT
+);
+CREATE INDEX IF NOT EXISTS edgent_tasks_turn ON edgent_tasks (turn_id);
+CREATE TABLE IF NOT EXISTS edgent_task_origin (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  task TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  turn_id TEXT,
+  result TEXT,
+  error TEXT
 );
 CREATE TABLE IF NOT EXISTS edgent_facts (
   key TEXT PRIMARY KEY,
@@ -85,4 +116,5 @@ export const ADDED_COLUMNS: ReadonlyArray<readonly [table: string, column: strin
   ["edgent_turns", "cost_nanos", "INTEGER NOT NULL DEFAULT 0"],
   ["edgent_turns", "answered_by", "TEXT"],
   ["edgent_turns", "escalation", "TEXT"],
+  ["edgent_turns", "first_seq", "INTEGER"],
 ];

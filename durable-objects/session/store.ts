@@ -1,8 +1,8 @@
-import type { OnBusy } from "../../shared/contracts/on-busy";
+import { estimateMessageTokens } from "../../shared/context/tokens";
 import type { Message, MessagePage, MessageRole, ToolCall } from "../../shared/contracts/message";
+import type { OnBusy } from "../../shared/contracts/on-busy";
 import type { Usage } from "../../shared/contracts/session";
 import { nanosToUsd } from "../../shared/models/pricing";
-import { estimateMessageTokens } from "../../shared/context/tokens";
 import { ContextTail } from "./context-tail";
 import { ADDED_COLUMNS, SESSION_SCHEMA } from "./schema";
 
@@ -181,6 +181,14 @@ export class SessionStore {
       .exec<Row>("SELECT * FROM edgent_messages WHERE seq > ? ORDER BY seq LIMIT ?", after, limit + 1)
       .toArray();
     return { messages: rows.slice(0, limit).map(rowToMessage), hasMore: rows.length > limit };
+  }
+
+  /** A turn's messages so far, from the seq of its user message on. */
+  turnMessages(turnId: string, fromSeq: number): Message[] {
+    return this.sql
+      .exec<Row>("SELECT * FROM edgent_messages WHERE seq >= ? AND turn_id = ? ORDER BY seq", fromSeq, turnId)
+      .toArray()
+      .map(rowToMessage);
   }
 
   /**

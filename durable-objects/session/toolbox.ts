@@ -1,6 +1,7 @@
-import { type JSONSchema7, type Schema, type ToolSet, jsonSchema, tool } from "ai";
+import { type JSONSchema7, jsonSchema, type Schema, type ToolSet, tool } from "ai";
 import { z } from "zod";
-import type { AgentDefinition, AgentTool, ToolContext } from "../../shared/agents/define";
+import { type AgentDefinition, type ToolContext, ToolError } from "../../shared/agents/define";
+import { type DelegateInput, delegateInputSchema } from "../../shared/contracts/task";
 
 /**
  * An agent's tools wrapped for the AI SDK once per object, not per turn. Safe because a
@@ -14,10 +15,21 @@ export class Toolbox {
     for (const [name, definition] of Object.entries(agent.tools)) {
       this.tools[name] = tool({
         description: definition.description,
-        inputSchema: inputSchemaOf(definition),
+        inputSchema: inputSchemaOf(definition.parameters),
         execute: async (args: unknown) => {
           if (!this.context) throw new Error(`tool '${name}' was called outside a turn`);
           return definition.execute(args, this.context);
+        },
+      });
+    }
+    if (agent.delegates.length > 0) {
+      this.tools.delegate = tool({
+        description: `Hand a self-contained task to a specialised sub-agent, which runs on its own and returns its answer. Call it several times in one step to run tasks in parallel. Sub-agents: ${agent.delegates.join(", ")}.`,
+        inputSchema: inputSchemaOf(delegateInputSchema),
+        execute: async (args: unknown, { toolCallId }: { toolCallId: string }) => {
+          const delegation = this.context?.delegation;
+          if (!delegation) throw new ToolError("delegation is not available in this turn");
+          return delegation.request(args as DelegateInput, toolCallId);
         },
       });
     }
@@ -34,16 +46,15 @@ export class Toolbox {
   }
 }
 
-const schemas = new WeakMap<AgentTool, Schema<unknown>>();
+const schemas = new WeakMap<z.ZodType, Schema<unknown>>();
 
 /**
  * The tool's parameters as a fixed JSON Schema, validated by zod. Handing the SDK the zod
  * schema itself made it convert to JSON Schema on every model call, a tenth of a turn's CPU.
  */
-function inputSchemaOf(definition: AgentTool): Schema<unknown> {
-  let schema = schemas.get(definition);
+function inputSchemaOf(parameters: z.ZodType): Schema<unknown> {
+  let schema = schemas.get(parameters);
   if (!schema) {
-    const parameters = definition.parameters;
     schema = jsonSchema(z.toJSONSchema(parameters, { io: "input" }) as JSONSchema7, {
       validate(value) {
         const result = parameters.safeParse(value);
@@ -52,7 +63,7 @@ function inputSchemaOf(definition: AgentTool): Schema<unknown> {
           : { success: false, error: new Error(z.prettifyError(result.error)) };
       },
     });
-    schemas.set(definition, schema);
+    schemas.set(parameters, schema);
   }
   return schema;
 }

@@ -1,10 +1,11 @@
 import type { LanguageModelV4 } from "@ai-sdk/provider";
 import { z } from "zod";
-import type { AgentDefinition, FactMemory } from "../../shared/agents/define";
+import type { AgentDefinition, DelegationPort, FactMemory } from "../../shared/agents/define";
+import { planBudget } from "../../shared/context/budget";
 import type { ServerFrame, TurnStatus } from "../../shared/contracts/frames";
 import type { GatewayEvent } from "../../shared/contracts/gateway";
 import type { Message, TurnResponse } from "../../shared/contracts/message";
-import { planBudget } from "../../shared/context/budget";
+import { delegateInputSchema } from "../../shared/contracts/task";
 import type { Failure } from "../../shared/errors";
 import { log } from "../../shared/log";
 import type { ModelCatalog } from "../../shared/models/pricing";
@@ -36,8 +37,12 @@ export interface TurnOptions {
   central: { name: string; model: LanguageModelV4; events: GatewayEvent[] };
   maxSteps: number;
   turnId: string;
-  content: string;
-  clientId?: string;
+  /** a new turn with the user's message, or a waiting turn going on with its sub-agents' results */
+  begin: { kind: "start"; content: string; clientId?: string } | { kind: "resume"; results: NewMessage[] };
+  /** the `delegate` tool's way out of the session, for agents that have delegates */
+  delegation?: DelegationPort;
+  /** the attempt number of the task this turn works on, in a sub-agent's session */
+  taskAttempt?: number;
   sink: TurnSink;
   /** stream the model's output as deltas (someone is watching), or make one call per step */
   stream: boolean;
@@ -45,8 +50,11 @@ export interface TurnOptions {
   cancel: AbortSignal;
 }
 
-/** How a turn ended. */
-export type TurnOutcome = { status: "completed"; response: TurnResponse } | { status: "failed"; failure: Failure };
+/** How a turn ended, or that it waits for its sub-agents. */
+export type TurnOutcome =
+  | { status: "completed"; response: TurnResponse }
+  | { status: "failed"; failure: Failure }
+  | { status: "pending"; turnId: string };
 
 /**
  * Runs one turn: stores the user message, builds a bounded context, runs the model cascade
@@ -55,9 +63,8 @@ export type TurnOutcome = { status: "completed"; response: TurnResponse } | { st
  * cancelled. What was stored stays stored either way.
  */
 export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
-  const { store, ledger, meta, agent, turnId, sink } = options;
+  const { store, ledger, meta, agent, turnId, sink, begin } = options;
   const started = Date.now();
-  ledger.start(turnId, options.local.name);
   const appended: Message[] = [];
   const keep = (message: NewMessage): Message => {
     const stored = store.append(message);
@@ -65,10 +72,20 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
     sink.emit({ type: "message", message: stored });
     return stored;
   };
-  const client = options.clientId ? { clientId: options.clientId } : {};
-  keep({ turnId, role: "user", content: options.content });
-  sink.emit({ type: "turn", turnId, status: "started", ...client });
+  const client = begin.kind === "start" && begin.clientId ? { clientId: begin.clientId } : {};
   let steps = 0;
+  if (begin.kind === "start") {
+    ledger.start(turnId, options.local.name);
+    keep({ turnId, role: "user", content: begin.content });
+    sink.emit({ type: "turn", turnId, status: "started", ...client });
+  } else {
+    const parked = ledger.resume(turnId);
+    if (!parked) return { status: "failed", failure: { code: "internal", message: "the turn is not waiting", turnId } };
+    steps = parked.steps;
+    appended.push(...store.turnMessages(turnId, parked.firstSeq));
+    for (const result of begin.results) keep(result);
+  }
+  const firstSeq = (appended[0] as Message).seq;
   let compacted = false;
 
   const end = (status: Exclude<TurnStatus, "started">, usage: UsageNanos, model: string, errorCode?: string) => {
@@ -103,7 +120,7 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
       modelName: options.local.name,
       catalog: options.catalog,
       turnId,
-      currentSeq: (appended[0] as Message).seq,
+      currentSeq: firstSeq,
     });
     compacted = context.compacted;
     const toolContext = {
@@ -112,6 +129,7 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
       turnId,
       memory: options.memory,
       now: () => new Date(),
+      ...(options.delegation ? { delegation: options.delegation } : {}),
     };
     const result = await options.toolbox.during(toolContext, () =>
       runCascade({
@@ -122,7 +140,9 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
         instructions: context.instructions,
         messages: context.messages,
         tools: options.toolbox.tools,
-        maxSteps: options.maxSteps,
+        // steps taken before the turn waited for its sub-agents count against the limit
+        maxSteps: Math.max(1, options.maxSteps - steps),
+        taskAttempt: options.taskAttempt,
         stream: options.stream,
         cancel: options.cancel,
         turnId,
@@ -134,8 +154,13 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
         },
       }),
     );
-    steps = result.steps;
+    steps += result.steps;
     if (result.status === "failed") throw new TurnFailed(result.failure);
+    if (result.status === "delegated") {
+      // durable before the tasks go out: the turn goes on in whatever life of the object gets the results
+      end("waiting", ledger.suspend(turnId, steps, firstSeq), result.answeredBy.model);
+      return { status: "pending", turnId };
+    }
     if (result.status === "cancelled") {
       // what the model had produced when it was stopped is kept, marked cancelled
       const reply = keep({ turnId, role: "assistant", content: result.partial, cancelled: true });
@@ -203,6 +228,13 @@ function fixedContextText(agent: AgentDefinition): string {
       description: definition.description,
       parameters: z.toJSONSchema(definition.parameters),
     }));
+    if (agent.delegates.length > 0) {
+      schemas.push({
+        name: "delegate",
+        description: agent.delegates.join(", "),
+        parameters: z.toJSONSchema(delegateInputSchema),
+      });
+    }
     text = agent.instructions + JSON.stringify(schemas);
     fixedTextCache.set(agent, text);
   }

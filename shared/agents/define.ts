@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { DEFAULT_CONTEXT_BUDGET } from "../context/budget";
+import type { DelegateInput } from "../contracts/task";
 
 /** A fact remembered in a session's memory. */
 export interface Fact {
@@ -21,6 +22,14 @@ export interface ToolContext {
   turnId: string;
   memory: FactMemory;
   now(): Date;
+  /** present in turns of agents that have delegates */
+  delegation?: DelegationPort;
+}
+
+/** How a coordinator's `delegate` tool hands a task to a sub-agent. */
+export interface DelegationPort {
+  /** Records the task for dispatch when the step ends, or throws a ToolError saying why it is refused. */
+  request(input: DelegateInput, toolCallId: string): { taskId: string; agent: string; status: "queued" };
 }
 
 /** A tool error the model should see, e.g. bad arguments or a failed lookup. */
@@ -59,6 +68,10 @@ export interface AgentConfig {
   contextBudget?: number;
   /** model calls per turn before the turn stops (default 8) */
   maxSteps?: number;
+  /** agents this one may hand tasks to with the `delegate` tool; each runs in its own object */
+  delegates?: string[];
+  /** agent that retries a task whose sub-agent failed or timed out; otherwise the failure is reported */
+  fallback?: string;
 }
 
 /** When a turn leaves the local model for the central one. */
@@ -90,21 +103,32 @@ export const DEFAULT_ESCALATION: EscalationPolicy = {
 
 /** An agent definition with its defaults filled in. */
 export interface AgentDefinition
-  extends Required<Omit<AgentConfig, "model" | "central" | "escalation" | "outputSchema">> {
+  extends Required<Omit<AgentConfig, "model" | "central" | "escalation" | "outputSchema" | "fallback">> {
   model?: string;
   central?: string;
+  fallback?: string;
   escalation: EscalationPolicy;
   outputSchema?: z.ZodType;
 }
 
 const AGENT_NAME = /^[a-z][a-z0-9-]{0,63}$/;
 const TOOL_NAME = /^[a-zA-Z_][a-zA-Z0-9_-]{0,63}$/;
+/** Tools the runtime itself offers: `escalate` (cascade) and `delegate` (sub-agents). */
+const RESERVED_TOOLS = new Set(["escalate", "delegate"]);
 
 /** Defines an agent, checking its names and filling in defaults. */
 export function defineAgent(config: AgentConfig): AgentDefinition {
   if (!AGENT_NAME.test(config.name)) throw new Error(`agent name '${config.name}' must match ${AGENT_NAME}`);
   for (const name of Object.keys(config.tools ?? {})) {
     if (!TOOL_NAME.test(name)) throw new Error(`tool name '${name}' of agent '${config.name}' must match ${TOOL_NAME}`);
+    if (RESERVED_TOOLS.has(name)) throw new Error(`tool name '${name}' of agent '${config.name}' is reserved`);
+  }
+  for (const name of [...(config.delegates ?? []), ...(config.fallback ? [config.fallback] : [])]) {
+    if (!AGENT_NAME.test(name))
+      throw new Error(`delegate '${name}' of agent '${config.name}' must match ${AGENT_NAME}`);
+  }
+  if (config.fallback && !config.delegates?.length) {
+    throw new Error(`agent '${config.name}' declares a fallback but no delegates`);
   }
   return {
     ...config,
@@ -112,5 +136,6 @@ export function defineAgent(config: AgentConfig): AgentDefinition {
     escalation: { ...DEFAULT_ESCALATION, ...config.escalation },
     contextBudget: config.contextBudget ?? DEFAULT_CONTEXT_BUDGET,
     maxSteps: config.maxSteps ?? 8,
+    delegates: [...new Set(config.delegates ?? [])],
   };
 }

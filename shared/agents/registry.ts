@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type AgentDefinition, defineAgent } from "./define";
+import { SUPPORT_AGENTS } from "./support";
 import { calculator, currentTime, recall, remember } from "./tools";
 
 /** The general-purpose default agent. */
@@ -39,9 +40,24 @@ export const extractor = defineAgent({
 });
 
 /** Every agent this deployment serves, by name. */
-export const AGENTS: ReadonlyMap<string, AgentDefinition> = new Map(
-  [assistant, analyst, extractor].map((agent) => [agent.name, agent]),
-);
+export const AGENTS: ReadonlyMap<string, AgentDefinition> = registry([
+  assistant,
+  analyst,
+  extractor,
+  ...SUPPORT_AGENTS,
+]);
+
+/** Indexes agents by name, refusing a deployment whose delegates or fallbacks name no agent. */
+export function registry(agents: readonly AgentDefinition[]): ReadonlyMap<string, AgentDefinition> {
+  const byName = new Map(agents.map((agent) => [agent.name, agent]));
+  if (byName.size !== agents.length) throw new Error("two agents share a name");
+  for (const agent of agents) {
+    for (const name of [...agent.delegates, ...(agent.fallback ? [agent.fallback] : [])]) {
+      if (!byName.has(name)) throw new Error(`agent '${agent.name}' delegates to unknown agent '${name}'`);
+    }
+  }
+  return byName;
+}
 
 /** Looks an agent up by name. */
 export function findAgent(name: string): AgentDefinition | undefined {

@@ -20,7 +20,8 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 
 /** Lifecycle states a turn reports. */
-export const turnStatusSchema = z.enum(["started", "completed", "failed", "cancelled"]);
+/** `waiting`: the turn handed tasks to sub-agents and goes on when their results are in */
+export const turnStatusSchema = z.enum(["started", "waiting", "completed", "failed", "cancelled"]);
 export type TurnStatus = z.infer<typeof turnStatusSchema>;
 
 const errorSchema = z.object({ code: z.string(), message: z.string(), turnId: z.string().optional() });

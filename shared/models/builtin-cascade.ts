@@ -61,3 +61,41 @@ export function cascadeReply(text: string, central: boolean): CascadeReply {
   }
   return { kind: "none", text };
 }
+
+/**
+ * `/fail-task N TEXT`: in a sub-agent's session, the task's first N attempts fail (both tiers,
+ * not retryable, so the task itself fails and the queue retries it); then it goes on with
+ * TEXT. Attempts come from the `edgent.taskAttempt` provider option.
+ */
+export function failTaskIfDue(options: LanguageModelV4CallOptions, text: string): string {
+  const match = /^\/fail-task\s+(\d{1,3})\s*([\s\S]*)$/.exec(text.trim());
+  if (!match) return text;
+  const attempt = (options.providerOptions?.edgent as { taskAttempt?: unknown } | undefined)?.taskAttempt;
+  if (typeof attempt === "number" && attempt <= Number(match[1])) {
+    throw new APICallError({
+      message: `builtin task failure on attempt ${attempt} of ${match[1]}`,
+      url: "builtin://model",
+      requestBodyValues: {},
+      statusCode: 500,
+      isRetryable: false,
+    });
+  }
+  return match[2] ?? "";
+}
+
+/** `/delegate AGENT TEXT` lines: one `delegate` call per line, all in one step (fan-out). */
+export function delegations(text: string): { agent: string; task: string }[] | null {
+  const lines = text
+    .trim()
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
+  if (lines.length === 0) return null;
+  const calls: { agent: string; task: string }[] = [];
+  for (const line of lines) {
+    const match = /^\/delegate\s+(\S+)\s+(.+)$/.exec(line);
+    if (!match) return null;
+    calls.push({ agent: match[1] as string, task: match[2] as string });
+  }
+  return calls;
+}

@@ -9,7 +9,7 @@ import type {
   LanguageModelV4Usage,
 } from "@ai-sdk/provider";
 import { estimateTokens, truncateToTokens } from "../context/tokens";
-import { CENTRAL_MARK, cascadeReply, failIfDue } from "./builtin-cascade";
+import { CENTRAL_MARK, cascadeReply, delegations, failIfDue, failTaskIfDue } from "./builtin-cascade";
 import { streamFromResult } from "./stream";
 
 /** Instructions that start with this marker ask the builtin model for a summary. */
@@ -24,7 +24,9 @@ export const COMPACTION_MARKER = "[edgent:compact]";
  * - `/history`: replies with a JSON array of the user-message texts in its context
  * - `/slow MS TEXT`: replies with TEXT, streamed word by word MS milliseconds apart
  * - `/escalate REASON`, `/confidence X TEXT`, `/fail N TEXT`, `/fail-central N TEXT`: see
- *   builtin-cascade.ts. A model named `central` marks its replies with "[central] ".
+ *   builtin-cascade.ts.
+ * - `/delegate AGENT TEXT` (one per line): hands TEXT to sub-agent AGENT, then replies with
+ *   every result; `/fail-task N TEXT`: a sub-agent fails the task's first N attempts. A model named `central` marks its replies with "[central] ".
  */
 export class BuiltinModel implements LanguageModelV4 {
   readonly specificationVersion = "v4";
@@ -72,11 +74,16 @@ function respond(
   }
   const asked = userTexts(prompt).at(-1) ?? "";
   // the central model answers what the local model escalated
-  const text = failIfDue(options, central ? asked.replace(/^\s*\/escalate\s+(?=\/)/, "") : asked, central);
+  const text = failIfDue(
+    options,
+    failTaskIfDue(options, central ? asked.replace(/^\s*\/escalate\s+(?=\/)/, "") : asked),
+    central,
+  );
 
-  const last = prompt.at(-1);
-  if (last?.role === "tool") {
-    const lines = last.content.flatMap((part) => {
+  // results of the last step's tool calls, however many tool messages carry them
+  const results = trailingToolResults(prompt);
+  if (results.length > 0) {
+    const lines = results.flatMap((part) => {
       if (part.type !== "tool-result") return [];
       const { output } = part;
       if (output.type === "error-text" || output.type === "error-json") {
@@ -98,6 +105,17 @@ function respond(
   if (cascade.kind === "answer")
     return { content: [{ type: "text", text: mark(cascade.text) }], confidence: cascade.confidence };
   const directive = cascade.text;
+  const delegated = delegations(directive);
+  if (delegated) {
+    return {
+      content: delegated.map((call, index) => ({
+        type: "tool-call" as const,
+        toolCallId: `builtin-call-${callId}-${index}`,
+        toolName: "delegate",
+        input: JSON.stringify(call),
+      })),
+    };
+  }
   const tool = /^\/tool\s+(\S+)\s*([\s\S]*)$/.exec(directive.trim());
   if (tool) {
     return {
@@ -175,6 +193,17 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     };
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/** The tool results after the prompt's last assistant message. */
+function trailingToolResults(prompt: LanguageModelV4Prompt) {
+  const results = [];
+  for (let index = prompt.length - 1; index >= 0; index--) {
+    const message = prompt[index];
+    if (message?.role !== "tool") break;
+    results.unshift(...message.content);
+  }
+  return results;
 }
 
 /** Every user message's text in the prompt, oldest first. */

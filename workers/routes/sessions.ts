@@ -3,6 +3,7 @@ import type { SessionCaller, SessionRpc } from "../../durable-objects/session-ag
 import { findAgent } from "../../shared/agents/registry";
 import { listMessagesQuerySchema, postMessageBodySchema } from "../../shared/contracts/message";
 import { createSessionBodySchema, sessionIdSchema } from "../../shared/contracts/session";
+import type { PendingTurn } from "../../shared/contracts/task";
 import { EdgentError, fromFailure } from "../../shared/errors";
 import { readJson, validate } from "../body";
 import type { RouterEnv } from "../env";
@@ -108,6 +109,12 @@ export const sessionRoutes = new Hono<RouterEnv>()
       case "failed":
         if (outcome.failure.turnId) c.set("turnId", outcome.failure.turnId);
         throw fromFailure(outcome.failure);
+      case "pending": {
+        // the turn goes on (e.g. waiting for sub-agents): its reply arrives in history and live
+        c.set("turnId", outcome.turnId);
+        const pending: PendingTurn = { turnId: outcome.turnId, status: "pending" };
+        return c.json(pending, 202);
+      }
       case "completed":
         c.set("turnId", outcome.response.turnId);
         return c.json(outcome.response);

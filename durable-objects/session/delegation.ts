@@ -1,0 +1,201 @@
+import { type AgentDefinition, type DelegationPort, ToolError } from "../../shared/agents/define";
+import { findAgent } from "../../shared/agents/registry";
+import { MAX_TASK_CHARS, type TaskReport } from "../../shared/contracts/task";
+import { checkDelegation, type DelegationScope } from "../../shared/delegation/policy";
+import type { DelegationSettings } from "../../shared/delegation/settings";
+import { log } from "../../shared/log";
+import type { NewMessage, SessionMeta } from "./store";
+import type { TaskTransport } from "./task-client";
+import { TaskBook, type TaskRow, toTaskMessage } from "./tasks";
+
+/** A turn's place in the delegation tree, and the trace its tasks carry. */
+export interface TurnScope extends DelegationScope {
+  traceId: string;
+}
+
+/** What the coordinator asks of its session object. */
+export interface CoordinatorHooks {
+  transport(): TaskTransport;
+  /** wake the session at `at` (epoch ms) to time out the turn's overdue tasks */
+  schedule(at: number, turnId: string): void;
+  /** every task of the waiting turn has an outcome: the turn may go on */
+  ready(turnId: string): void;
+}
+
+/**
+ * The parent's side of delegation: takes the `delegate` tool's requests within policy, sends
+ * the step's tasks out together, records each outcome once (a fallback agent gets a second
+ * chance), times out what is overdue, and hands the results back to the waiting turn.
+ */
+export class TaskCoordinator {
+  readonly book: TaskBook;
+
+  constructor(
+    sql: SqlStorage,
+    private readonly settings: DelegationSettings,
+    private readonly hooks: CoordinatorHooks,
+  ) {
+    this.book = new TaskBook(sql);
+  }
+
+  /** The `delegate` tool's port for one turn. */
+  port(agent: AgentDefinition, scope: TurnScope, turnId: string): DelegationPort {
+    return {
+      request: (input, toolCallId) => {
+        const check = checkDelegation(agent, input.agent, scope, this.book.countForTurn(turnId), this.settings);
+        if (!check.ok) throw new ToolError(check.reason);
+        const taskId = crypto.randomUUID();
+        this.book.add({
+          taskId,
+          turnId,
+          callId: toolCallId,
+          agent: input.agent,
+          input: input.task,
+          depth: scope.depth + 1,
+          chain: [...scope.chain],
+          traceId: scope.traceId,
+          deadline: Date.now() + this.settings.taskTimeoutMs,
+        });
+        return { taskId, agent: input.agent, status: "queued" };
+      },
+    };
+  }
+
+  /** Sends the turn's new tasks to their sub-agents and sets the alarm for their deadline. */
+  async dispatch(meta: SessionMeta, turnId: string): Promise<void> {
+    const tasks = this.book.unsent(turnId);
+    if (tasks.length === 0) return;
+    try {
+      await this.hooks.transport().send(tasks.map((task) => toTaskMessage(task, meta.tenant, meta.sessionId)));
+      this.book.markSent(tasks.map((task) => task.taskId));
+    } catch (error) {
+      log({
+        event: "notice",
+        level: "error",
+        message: "tasks could not be queued",
+        tenant: meta.tenant,
+        sessionId: meta.sessionId,
+        turnId,
+        errorName: error instanceof Error ? error.name : "unknown",
+      });
+      for (const task of tasks) {
+        this.book.settle({ taskId: task.taskId, status: "failed", error: "the task could not be queued", attempts: 0 });
+      }
+    }
+    const deadline = this.book.nextDeadline(turnId);
+    if (deadline !== null) this.hooks.schedule(deadline, turnId);
+    this.checkReady(turnId);
+  }
+
+  /** A sub-agent began an attempt. */
+  progress(taskId: string, attempts: number): void {
+    this.book.progress(taskId, attempts);
+  }
+
+  /** Records a task's outcome once; a failure goes to the fallback agent if there is one. */
+  async settle(meta: SessionMeta, report: TaskReport): Promise<"recorded" | "duplicate" | "unknown"> {
+    const task = this.book.get(report.taskId);
+    if (!task) return "unknown";
+    if (!this.book.settle(report)) return "duplicate";
+    if (report.status !== "completed" && (await this.fallback(meta, task, report))) return "recorded";
+    this.checkReady(task.turnId);
+    return "recorded";
+  }
+
+  /** Times out the turn's tasks that are past their deadline; wakes again for any still running. */
+  async expire(meta: SessionMeta, turnId: string, now: number): Promise<void> {
+    for (const task of this.book.overdue(turnId, now)) {
+      const waited = now - Date.parse(task.createdAt);
+      const report: TaskReport = {
+        taskId: task.taskId,
+        status: "timed_out",
+        error: `no result within ${this.settings.taskTimeoutMs} ms (waited ${waited} ms)`,
+        attempts: task.attempts,
+      };
+      log({
+        event: "task",
+        tenant: meta.tenant,
+        taskId: task.taskId,
+        traceId: task.traceId,
+        parentSessionId: meta.sessionId,
+        agent: task.agent,
+        depth: task.depth,
+        attempt: task.attempts,
+        status: "timed_out",
+        durationMs: waited,
+      });
+      await this.settle(meta, report);
+    }
+    const next = this.book.nextDeadline(turnId);
+    // an alarm may fire a moment early: wake again just after the next deadline
+    if (next !== null) this.hooks.schedule(Math.max(next, now) + 50, turnId);
+    this.checkReady(turnId);
+  }
+
+  /** The tool results a waiting turn goes on with, one per `delegate` call; marks them seen. */
+  results(turnId: string): NewMessage[] {
+    const tasks = this.book.unresolved(turnId);
+    // a fallback task answers the same call as the task it replaced, and comes after it
+    const finalByCall = new Map<string, TaskRow>();
+    const byId = new Map(tasks.map((task) => [task.taskId, task]));
+    for (const task of tasks) finalByCall.set(task.callId, task);
+    const messages: NewMessage[] = [];
+    for (const [callId, task] of finalByCall) {
+      const replaced = task.fallbackFor ? (byId.get(task.fallbackFor) ?? this.book.get(task.fallbackFor)) : null;
+      messages.push({ turnId, role: "tool", toolCallId: callId, toolName: "delegate", ...toolResult(task, replaced) });
+    }
+    this.book.markResolved(tasks.map((task) => task.taskId));
+    return messages;
+  }
+
+  /** Hands a failed task to the parent agent's declared fallback agent, once. */
+  private async fallback(meta: SessionMeta, task: TaskRow, report: TaskReport): Promise<boolean> {
+    const fallback = findAgent(meta.agent)?.fallback;
+    if (!fallback || task.fallbackFor || fallback === task.agent || task.chain.includes(fallback)) return false;
+    if (!findAgent(fallback)) return false;
+    const reason = report.status === "completed" ? "" : report.error;
+    const note = `The '${task.agent}' agent could not complete this task (${report.status === "timed_out" ? "timed out" : "failed"}: ${reason}). Please handle it.\n\nTask:\n`;
+    this.book.add({
+      taskId: crypto.randomUUID(),
+      turnId: task.turnId,
+      callId: task.callId,
+      agent: fallback,
+      input: note + task.input.slice(0, MAX_TASK_CHARS - note.length),
+      depth: task.depth,
+      chain: task.chain,
+      traceId: task.traceId,
+      deadline: Date.now() + this.settings.taskTimeoutMs,
+      fallbackFor: task.taskId,
+    });
+    await this.dispatch(meta, task.turnId);
+    return true;
+  }
+
+  private checkReady(turnId: string): void {
+    if (!this.book.outstanding(turnId)) this.hooks.ready(turnId);
+  }
+}
+
+/** What the coordinator's model reads for one delegated call. */
+function toolResult(task: TaskRow, replaced: TaskRow | null): { content: string; isError: boolean } {
+  const instead = replaced
+    ? { insteadOf: { agent: replaced.agent, status: replaced.status, error: replaced.error } }
+    : {};
+  if (task.status === "completed") {
+    return {
+      content: JSON.stringify({
+        agent: task.agent,
+        taskId: task.taskId,
+        status: "completed",
+        result: task.result,
+        ...instead,
+      }),
+      isError: false,
+    };
+  }
+  const what = task.status === "timed_out" ? "timed out" : `failed after ${task.attempts} attempt(s)`;
+  const before = replaced
+    ? ` (fallback for '${replaced.agent}', which ${replaced.status === "timed_out" ? "timed out" : "failed"}: ${replaced.error ?? ""})`
+    : "";
+  return { content: `task for '${task.agent}' ${what}: ${task.error ?? "no result"}${before}`, isError: true };
+}

@@ -1,0 +1,87 @@
+import type { TaskMessage, TaskReport } from "../../shared/contracts/task";
+import { log } from "../../shared/log";
+import type { SessionRpc } from "../session-agent";
+
+/** The session id of the object a task's sub-agent runs in. Client session ids cannot contain ':'. */
+export function taskSessionId(taskId: string): string {
+  return `task:${taskId}`;
+}
+
+/** The sub-agent's own object, named after the task so every delivery of it reaches the same one. */
+export function taskStub(env: Env, task: Pick<TaskMessage, "tenant" | "taskId">): SessionRpc {
+  return env.SESSIONS.getByName(`${task.tenant}:${taskSessionId(task.taskId)}`) as unknown as SessionRpc;
+}
+
+/** The object of the session that delegated the task. */
+export function parentStub(env: Env, task: Pick<TaskMessage, "tenant" | "parentSessionId">): SessionRpc {
+  return env.SESSIONS.getByName(`${task.tenant}:${task.parentSessionId}`) as unknown as SessionRpc;
+}
+
+/** Hands a task's outcome to the session that delegated it. */
+export async function reportToParent(env: Env, task: TaskMessage, report: TaskReport): Promise<void> {
+  await parentStub(env, task).taskSettled({ tenant: task.tenant, sessionId: task.parentSessionId }, report);
+}
+
+/** How a session's tasks reach their sub-agents. */
+export interface TaskTransport {
+  send(tasks: readonly TaskMessage[]): Promise<void>;
+}
+
+// Queues limits: 100 messages and 256 KB per sendBatch
+const BATCH_MESSAGES = 100;
+const BATCH_BYTES = 200_000;
+
+/** Through the task queue: bursts are absorbed, failures retried with backoff, then dead-lettered. */
+export function queueTransport(queue: Queue): TaskTransport {
+  return {
+    async send(tasks) {
+      let batch: MessageSendRequest<TaskMessage>[] = [];
+      let bytes = 0;
+      for (const task of tasks) {
+        const size = JSON.stringify(task).length * 3;
+        if (batch.length === BATCH_MESSAGES || (batch.length > 0 && bytes + size > BATCH_BYTES)) {
+          await queue.sendBatch(batch);
+          batch = [];
+          bytes = 0;
+        }
+        batch.push({ body: task, contentType: "json" });
+        bytes += size;
+      }
+      if (batch.length > 0) await queue.sendBatch(batch);
+    },
+  };
+}
+
+/**
+ * Straight to each sub-agent's object by RPC, without a queue: lower latency, no retries and no
+ * dead letters; a failed task is reported failed at once. For comparison and latency-bound use.
+ */
+export function directTransport(env: Env, background: (work: Promise<unknown>) => void): TaskTransport {
+  return {
+    async send(tasks) {
+      for (const task of tasks) background(runDirect(env, task));
+    },
+  };
+}
+
+async function runDirect(env: Env, task: TaskMessage): Promise<void> {
+  try {
+    const outcome = await taskStub(env, task).runTask(task, task.attempt);
+    if (outcome.status === "failed") await taskStub(env, task).deadLetter(task);
+  } catch (error) {
+    log({
+      event: "notice",
+      level: "warn",
+      message: "direct task failed",
+      tenant: task.tenant,
+      taskId: task.taskId,
+      errorName: error instanceof Error ? error.name : "unknown",
+    });
+    await reportToParent(env, task, {
+      taskId: task.taskId,
+      status: "failed",
+      error: "the sub-agent could not be reached",
+      attempts: task.attempt,
+    }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,248 @@
+import type { TaskMessage, TaskReport } from "../../shared/contracts/task";
+import type { DelegationScope } from "../../shared/delegation/policy";
+import { log } from "../../shared/log";
+import type { SendOutcome, Submission, TurnRequest } from "./conductor";
+import type { SessionMeta, SessionStore } from "./store";
+import { parentStub, reportToParent, taskSessionId } from "./task-client";
+
+type Row = Record<string, SqlStorageValue>;
+
+/** Where the task a sub-agent's session works on stands. */
+type OriginStatus = "running" | "waiting" | "completed" | "failed" | "dead_lettered" | "timed_out";
+
+/** The task a sub-agent's session was created for, and its latest attempt. */
+interface Origin {
+  task: TaskMessage;
+  attempt: number;
+  status: OriginStatus;
+  turnId?: string;
+  result?: string;
+  error?: string;
+}
+
+/** How a delivery of a task was handled, for the queue consumer to ack or retry. */
+export type TaskRunOutcome =
+  /** the sub-agent answered and the parent has the result */
+  | { status: "completed" }
+  /** the sub-agent delegated in turn; it reports to the parent itself when done */
+  | { status: "pending" }
+  /** this delivery was already handled, or the task is over: nothing ran */
+  | { status: "duplicate" }
+  /** the task's deadline had passed: the parent was told it timed out */
+  | { status: "expired" }
+  /** an earlier attempt is still running: deliver again later */
+  | { status: "busy" }
+  /** the attempt failed: retry, or dead-letter once attempts run out */
+  | { status: "failed"; error: string }
+  /** the message does not belong to this object */
+  | { status: "rejected"; reason: string };
+
+/** What the runner needs from its session object. */
+export interface RunnerHost {
+  env: Env;
+  store: SessionStore;
+  submit(meta: SessionMeta, request: TurnRequest): Submission;
+}
+
+/**
+ * The sub-agent's side of a task: runs each attempt once however often it is delivered,
+ * keeps the outcome, and reports it to the parent's object (again, if asked again).
+ */
+export class TaskRunner {
+  private origin: Origin | null | undefined;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly host: RunnerHost,
+  ) {}
+
+  /** Where this session sits in the delegation tree, if it works on a task. */
+  scope(): (DelegationScope & { traceId: string }) | null {
+    const origin = this.read();
+    if (!origin) return null;
+    return {
+      depth: origin.task.depth,
+      chain: [...origin.task.chain, origin.task.agent],
+      traceId: origin.task.traceId,
+    };
+  }
+
+  /** Runs one delivery of a task as attempt `attempt`. */
+  async run(task: TaskMessage, attempt: number): Promise<TaskRunOutcome> {
+    const { store } = this.host;
+    const sessionId = taskSessionId(task.taskId);
+    let meta = store.meta();
+    if (!meta) {
+      store.create(task.tenant, sessionId, task.agent, new Date().toISOString(), "enqueue");
+      meta = store.meta() as SessionMeta;
+    } else if (meta.tenant !== task.tenant || meta.sessionId !== sessionId || meta.agent !== task.agent) {
+      return { status: "rejected", reason: "the task does not match this object's session" };
+    }
+    const origin = this.read();
+    if (origin) {
+      if (origin.status === "completed") {
+        // the parent may not have got the result the first time: it ignores a second copy
+        await this.report(origin, {
+          taskId: task.taskId,
+          status: "completed",
+          result: origin.result ?? "",
+          attempts: origin.attempt,
+        });
+        return this.logged(task, attempt, { status: "duplicate" });
+      }
+      if (origin.status === "dead_lettered" || origin.status === "timed_out")
+        return this.logged(task, attempt, { status: "duplicate" });
+      if (origin.status === "running" || origin.status === "waiting") {
+        return this.logged(task, attempt, { status: attempt > origin.attempt ? "busy" : "duplicate" });
+      }
+      if (attempt < origin.attempt) return this.logged(task, attempt, { status: "duplicate" });
+      if (attempt === origin.attempt) return { status: "failed", error: origin.error ?? "failed" };
+    }
+    if (Date.now() > task.deadline) {
+      this.write({ task, attempt, status: "timed_out", error: "the deadline passed before the task started" });
+      await reportToParent(this.host.env, task, {
+        taskId: task.taskId,
+        status: "timed_out",
+        error: "the deadline passed before the task started",
+        attempts: attempt,
+      });
+      return this.logged(task, attempt, { status: "expired" });
+    }
+
+    const started = Date.now();
+    this.write({ task, attempt, status: "running" });
+    log({ ...taskLog(task, attempt), status: "started" });
+    // progress is informational: a lost update only delays "running" in the parent's listing
+    parentStub(this.host.env, task)
+      .taskProgress({ tenant: task.tenant, sessionId: task.parentSessionId }, task.taskId, attempt)
+      .catch(() => undefined);
+    const submission = this.host.submit(meta, { content: task.input, taskAttempt: attempt });
+    if (submission.turnId) this.update({ turnId: submission.turnId });
+    const first = await Promise.race([
+      submission.outcome,
+      (submission.waiting ?? new Promise<never>(() => undefined)).then(() => "waiting" as const),
+    ]);
+    if (first === "waiting") {
+      this.update({ status: "waiting" });
+      return this.logged(task, attempt, { status: "pending" });
+    }
+    return this.settle(first, Date.now() - started);
+  }
+
+  /** A turn that had waited for its own sub-agents has ended: its outcome is the task's. */
+  async finished(turnId: string, outcome: SendOutcome): Promise<void> {
+    const origin = this.read();
+    if (!origin || origin.turnId !== turnId || origin.status !== "waiting") return;
+    const settled = await this.settle(outcome, 0);
+    // no queue delivery waits for this attempt, so no retry: the parent hears of the failure now
+    if (settled.status === "failed") await this.deadLetter(origin.task);
+  }
+
+  /** The task's attempts ran out: record it and tell the parent it failed. */
+  async deadLetter(task: TaskMessage): Promise<void> {
+    const origin = this.read();
+    if (origin?.status === "completed") {
+      await this.report(origin, {
+        taskId: task.taskId,
+        status: "completed",
+        result: origin.result ?? "",
+        attempts: origin.attempt,
+      });
+      return;
+    }
+    if (origin?.status === "timed_out") return;
+    const attempts = origin?.attempt ?? 0;
+    const cause = origin?.error ?? "the sub-agent could not be reached";
+    const error = `gave up after ${attempts} attempt(s): ${cause}`;
+    if (origin?.status !== "dead_lettered") {
+      this.write({ task, attempt: attempts, status: "dead_lettered", error: cause });
+      log({ ...taskLog(task, attempts), status: "dead_lettered" });
+    }
+    await reportToParent(this.host.env, task, { taskId: task.taskId, status: "failed", error, attempts });
+  }
+
+  private async settle(outcome: SendOutcome, durationMs: number): Promise<TaskRunOutcome> {
+    const origin = this.read() as Origin;
+    const { task, attempt } = origin;
+    if (outcome.status === "completed") {
+      const result = outcome.response.reply.content;
+      this.update({ status: "completed", result });
+      log({ ...taskLog(task, attempt), status: "completed", durationMs });
+      await this.report(origin, { taskId: task.taskId, status: "completed", result, attempts: attempt });
+      return { status: "completed" };
+    }
+    const error = outcome.status === "failed" ? outcome.failure.message : `the turn did not run (${outcome.status})`;
+    this.update({ status: "failed", error });
+    log({
+      ...taskLog(task, attempt),
+      status: "failed",
+      durationMs,
+      ...(outcome.status === "failed" ? { errorCode: outcome.failure.code } : {}),
+    });
+    return { status: "failed", error };
+  }
+
+  private async report(origin: Origin, report: TaskReport): Promise<void> {
+    await reportToParent(this.host.env, origin.task, report);
+  }
+
+  private logged(task: TaskMessage, attempt: number, outcome: TaskRunOutcome): TaskRunOutcome {
+    if (outcome.status === "duplicate" || outcome.status === "busy")
+      log({ ...taskLog(task, attempt), status: "duplicate" });
+    else if (outcome.status === "pending") log({ ...taskLog(task, attempt), status: "pending" });
+    return outcome;
+  }
+
+  private read(): Origin | null {
+    if (this.origin === undefined) {
+      const row = this.sql.exec<Row>("SELECT * FROM edgent_task_origin WHERE id = 1").toArray()[0];
+      this.origin = row
+        ? {
+            task: JSON.parse(String(row.task)) as TaskMessage,
+            attempt: Number(row.attempt),
+            status: String(row.status) as OriginStatus,
+            ...(row.turn_id !== null ? { turnId: String(row.turn_id) } : {}),
+            ...(row.result !== null ? { result: String(row.result) } : {}),
+            ...(row.error !== null ? { error: String(row.error) } : {}),
+          }
+        : null;
+    }
+    return this.origin;
+  }
+
+  private write(origin: Origin): void {
+    this.sql.exec(
+      `INSERT OR REPLACE INTO edgent_task_origin (id, task, attempt, status, turn_id, result, error) VALUES (1, ?, ?, ?, ?, ?, ?)`,
+      JSON.stringify(origin.task),
+      origin.attempt,
+      origin.status,
+      origin.turnId ?? null,
+      origin.result ?? null,
+      origin.error ?? null,
+    );
+    this.origin = origin;
+  }
+
+  private update(change: Partial<Pick<Origin, "status" | "turnId" | "result" | "error">>): void {
+    const origin = this.read();
+    if (origin) this.write({ ...origin, ...change });
+  }
+
+  /** Forgets the cached row (the object's storage was erased). */
+  reset(): void {
+    this.origin = undefined;
+  }
+}
+
+function taskLog(task: TaskMessage, attempt: number) {
+  return {
+    event: "task" as const,
+    tenant: task.tenant,
+    taskId: task.taskId,
+    traceId: task.traceId,
+    parentSessionId: task.parentSessionId,
+    agent: task.agent,
+    depth: task.depth,
+    attempt,
+  };
+}

@@ -1,0 +1,248 @@
+import { describe, expect, it } from "vitest";
+import type { Client, TurnBody, WireMessage } from "../support/client.ts";
+import { useRuntime } from "../support/fixture.ts";
+
+interface TaskView {
+  taskId: string;
+  turnId: string;
+  agent: string;
+  input: string;
+  status: "queued" | "running" | "completed" | "failed" | "timed_out";
+  attempts: number;
+  result?: string;
+  error?: string;
+  fallbackFor?: string;
+  createdAt: string;
+  completedAt?: string;
+}
+
+interface TaskDetail extends TaskView {
+  depth: number;
+  traceId: string;
+  messages: WireMessage[];
+}
+
+async function tasksOf(api: Client, sessionId: string): Promise<TaskView[]> {
+  const reply = await api.get(`/v1/sessions/${sessionId}/tasks`);
+  expect(reply.status).toBe(200);
+  return (reply.json as { tasks: TaskView[] }).tasks;
+}
+
+async function taskDetail(api: Client, sessionId: string, taskId: string): Promise<TaskDetail> {
+  const reply = await api.get(`/v1/sessions/${sessionId}/tasks/${taskId}`);
+  expect(reply.status).toBe(200);
+  return reply.json as TaskDetail;
+}
+
+function delegate(lines: Array<[agent: string, task: string]>): string {
+  return lines.map(([agent, task]) => `/delegate ${agent} ${task}`).join("\n");
+}
+
+describe("delegation over the task queue", () => {
+  const fx = useRuntime({ EDGENT_TASK_RETRY_BASE_SECONDS: "1" });
+
+  it("fans out to 5 sub-agents in their own objects and replies with every result", async () => {
+    const sessionId = await fx.api.session("triage");
+    const jobs: Array<[string, string]> = [
+      ["billing", "invoice-alpha"],
+      ["knowledge", "article-beta"],
+      ["billing", "plan-gamma"],
+      ["knowledge", "policy-delta"],
+      ["knowledge", "reset-epsilon"],
+    ];
+    const turn = await fx.api.say(sessionId, delegate(jobs));
+    for (const [, text] of jobs) expect(turn.reply.content).toContain(text);
+    // one assistant message with five delegate calls, five results, one final reply
+    const calls = turn.messages.find((m) => m.toolCalls)?.toolCalls ?? [];
+    expect(calls.map((call) => call.toolName)).toEqual(Array(5).fill("delegate"));
+    expect(turn.messages.filter((m) => m.role === "tool")).toHaveLength(5);
+
+    const tasks = await tasksOf(fx.api, sessionId);
+    expect(tasks).toHaveLength(5);
+    for (const task of tasks) {
+      expect(task).toMatchObject({ turnId: turn.turnId, status: "completed", attempts: 1 });
+      expect(task.completedAt).toBeDefined();
+    }
+    expect(tasks.map((task) => task.agent).sort()).toEqual([
+      "billing",
+      "billing",
+      "knowledge",
+      "knowledge",
+      "knowledge",
+    ]);
+
+    const detail = await taskDetail(fx.api, sessionId, tasks[0]?.taskId ?? "");
+    expect(detail.depth).toBe(1);
+    expect(detail.traceId).toBe(turn.turnId);
+    expect(detail.messages.map((m) => [m.role, m.content])).toEqual([
+      ["user", tasks[0]?.input],
+      ["assistant", tasks[0]?.result],
+    ]);
+  });
+
+  it("runs a sub-agent's own delegation two levels down", async () => {
+    const sessionId = await fx.api.session("triage");
+    const turn = await fx.api.say(sessionId, "/delegate billing /delegate knowledge nested-answer");
+    expect(turn.reply.content).toContain("nested-answer");
+    const [task] = await tasksOf(fx.api, sessionId);
+    const billing = await taskDetail(fx.api, sessionId, task?.taskId ?? "");
+    expect(billing.status).toBe("completed");
+    // billing's own session delegated to knowledge and got its result
+    expect(billing.messages.some((m) => m.role === "tool" && m.content.includes("nested-answer"))).toBe(true);
+  });
+
+  it("retries a failing task with growing delays until it succeeds", async () => {
+    const sessionId = await fx.api.session("triage");
+    const turn = await fx.api.say(sessionId, "/delegate billing /fail-task 2 recovered-after-retries");
+    expect(turn.reply.content).toContain("recovered-after-retries");
+    const [task] = await tasksOf(fx.api, sessionId);
+    expect(task).toMatchObject({ agent: "billing", status: "completed", attempts: 3 });
+    const detail = await taskDetail(fx.api, sessionId, task?.taskId ?? "");
+    const starts = detail.messages.filter((m) => m.role === "user").map((m) => Date.parse(m.createdAt));
+    expect(starts).toHaveLength(3);
+    // backoff: 1 s before the second attempt, 2 s before the third
+    expect((starts[1] ?? 0) - (starts[0] ?? 0)).toBeGreaterThanOrEqual(900);
+    expect((starts[2] ?? 0) - (starts[1] ?? 0)).toBeGreaterThanOrEqual(1900);
+  });
+
+  it("dead-letters a task whose attempts run out and hands it to the fallback agent", async () => {
+    const sessionId = await fx.api.session("triage");
+    const turn = await fx.api.say(sessionId, "/delegate billing /fail-task 9 refund-question");
+    const tasks = await tasksOf(fx.api, sessionId);
+    expect(tasks).toHaveLength(2);
+    const [billing, fallback] = tasks;
+    expect(billing).toMatchObject({ agent: "billing", status: "failed", attempts: 3 });
+    expect(billing?.error).toContain("gave up after 3 attempt(s)");
+    expect(fallback).toMatchObject({ agent: "knowledge", status: "completed", fallbackFor: billing?.taskId });
+    expect(fallback?.input).toContain("could not complete this task");
+    // the coordinator's reply carries the fallback's answer for the failed part
+    expect(turn.reply.content).toContain("refund-question");
+    expect(turn.reply.content).toContain("insteadOf");
+  });
+
+  it("says which parts failed when there is no fallback", async () => {
+    // billing delegates to knowledge and declares no fallback
+    const sessionId = await fx.api.session("billing");
+    const turn = await fx.api.say(
+      sessionId,
+      delegate([
+        ["knowledge", "/fail-task 9 never"],
+        ["knowledge", "this-part-worked"],
+      ]),
+    );
+    expect(turn.reply.content).toContain("this-part-worked");
+    expect(turn.reply.content).toMatch(/Tool delegate failed: task for 'knowledge' failed after 3 attempt\(s\)/);
+    const statuses = (await tasksOf(fx.api, sessionId)).map((task) => task.status).sort();
+    expect(statuses).toEqual(["completed", "failed"]);
+  });
+
+  it("refuses a delegation cycle and an agent that is not a delegate, and the turn still answers", async () => {
+    const sessionId = await fx.api.session("triage");
+    const turn = await fx.api.say(sessionId, "/delegate billing /delegate triage back-to-you");
+    // billing tried to hand the task back to triage, which is already working on it
+    expect(turn.reply.content).toContain("delegation cycle refused");
+    expect(await tasksOf(fx.api, sessionId)).toHaveLength(1);
+
+    const other = await fx.api.session("triage");
+    const refused = await fx.api.say(other, "/delegate assistant hello");
+    expect(refused.reply.content).toContain("cannot delegate to 'assistant'");
+    expect(await tasksOf(fx.api, other)).toHaveLength(0);
+  });
+
+  it("accounts for every result when 50 coordinators fan out 4 tasks each at once", async () => {
+    const sessions = await Promise.all(Array.from({ length: 50 }, () => fx.api.session("triage")));
+    const turns = await Promise.all(
+      sessions.map((sessionId, i) =>
+        fx.api.say(
+          sessionId,
+          delegate([0, 1, 2, 3].map((j) => [j % 2 ? "billing" : "knowledge", `token-${i}-${j}`] as [string, string])),
+        ),
+      ),
+    );
+    turns.forEach((turn: TurnBody, i) => {
+      for (const j of [0, 1, 2, 3]) expect(turn.reply.content).toContain(`token-${i}-${j}`);
+      // no result of another session's task leaked in
+      expect(turn.reply.content.match(/token-\d+-\d/g)?.every((t) => t.startsWith(`token-${i}-`))).toBe(true);
+    });
+    const all = (await Promise.all(sessions.map((id) => tasksOf(fx.api, id)))).flat();
+    expect(all).toHaveLength(200);
+    expect(all.every((task) => task.status === "completed" && task.attempts === 1)).toBe(true);
+  });
+
+  it("shows tasks only to their own session and tenant, and rejects bad task ids", async () => {
+    const sessionId = await fx.api.session("triage");
+    await fx.api.say(sessionId, "/delegate knowledge private-answer");
+    const [task] = await tasksOf(fx.api, sessionId);
+    const other = fx.api.withToken("dev-token-2");
+    expect((await other.get(`/v1/sessions/${sessionId}/tasks`)).status).toBe(404);
+    expect((await other.get(`/v1/sessions/${sessionId}/tasks/${task?.taskId}`)).status).toBe(404);
+    const sibling = await fx.api.session("triage");
+    expect((await fx.api.get(`/v1/sessions/${sibling}/tasks/${task?.taskId}`)).code).toBe("not_found");
+    expect((await fx.api.get(`/v1/sessions/${sessionId}/tasks/not-a-uuid`)).status).toBe(400);
+    expect((await fx.api.post(`/v1/sessions/${sessionId}/tasks`, {})).status).toBe(405);
+  });
+});
+
+describe("delegation limits and timing", () => {
+  const fx = useRuntime({
+    EDGENT_TASK_TIMEOUT_MS: "1000",
+    EDGENT_DELEGATION_MAX_DEPTH: "1",
+    EDGENT_TURN_WAIT_MS: "300",
+  });
+
+  it("times out a task that outlives its deadline and ignores its late result", async () => {
+    const sessionId = await fx.api.session("billing");
+    const posted = await fx.api.post(`/v1/sessions/${sessionId}/messages`, {
+      content: "/delegate knowledge /slow 400 one two three four five six",
+    });
+    expect(posted.status).toBe(202);
+    const { turnId } = posted.json as { turnId: string };
+    const reply = await waitForReply(fx.api, sessionId, turnId);
+    expect(reply.content).toMatch(/timed out/);
+    // the sub-agent finishes later; its result no longer changes the task
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const [task] = await tasksOf(fx.api, sessionId);
+    expect(task?.status).toBe("timed_out");
+    expect(task?.result).toBeUndefined();
+  });
+
+  it("answers 202 when the turn outlives the wait limit, and the reply lands in history", async () => {
+    const sessionId = await fx.api.session("triage");
+    const posted = await fx.api.post(`/v1/sessions/${sessionId}/messages`, {
+      content: "/delegate knowledge /slow 100 late but sure",
+    });
+    expect(posted.status).toBe(202);
+    expect(posted.json).toEqual({ turnId: expect.any(String), status: "pending" });
+    const { turnId } = posted.json as { turnId: string };
+    // a message sent meanwhile queues behind the waiting turn
+    const after = await fx.api.post(`/v1/sessions/${sessionId}/messages`, { content: "after" });
+    expect([200, 202]).toContain(after.status);
+    const reply = await waitForReply(fx.api, sessionId, turnId);
+    expect(reply.content).toContain("late but sure");
+    const next = await waitForReply(fx.api, sessionId, (after.json as { turnId: string }).turnId);
+    expect(next.content).toBe("after");
+    expect(next.seq).toBeGreaterThan(reply.seq);
+  });
+
+  it("refuses delegation beyond the depth limit", async () => {
+    const sessionId = await fx.api.session("triage");
+    const posted = await fx.api.post(`/v1/sessions/${sessionId}/messages`, {
+      content: "/delegate billing /delegate knowledge too-deep",
+    });
+    const reply = await waitForReply(fx.api, sessionId, (posted.json as { turnId: string }).turnId);
+    expect(reply.content).toContain("delegation depth limit reached");
+    expect(await tasksOf(fx.api, sessionId)).toHaveLength(1);
+  });
+});
+
+/** Polls history until the turn's final assistant message appears. */
+async function waitForReply(api: Client, sessionId: string, turnId: string): Promise<WireMessage> {
+  const until = Date.now() + 20_000;
+  while (Date.now() < until) {
+    const page = (await api.get(`/v1/sessions/${sessionId}/messages?limit=1000`)).json as { messages: WireMessage[] };
+    const reply = page.messages.filter((m) => m.turnId === turnId && m.role === "assistant" && !m.toolCalls).at(-1);
+    if (reply) return reply;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no reply for turn ${turnId}`);
+}

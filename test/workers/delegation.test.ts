@@ -1,0 +1,119 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { SessionRpc } from "../../durable-objects/session-agent";
+import type { TaskMessage } from "../../shared/contracts/task";
+import worker from "../../workers/router";
+
+const TENANT = "dev";
+
+function rpc(name: string): SessionRpc {
+  return env.SESSIONS.getByName(`${TENANT}:${name}`) as unknown as SessionRpc;
+}
+
+/** A coordinator whose turn has delegated one task; the task's queue message as it was sent. */
+async function delegated(text: string, agent = "knowledge") {
+  const sessionId = `w-${crypto.randomUUID()}`;
+  const parent = rpc(sessionId);
+  await parent.create({ tenant: TENANT, sessionId, agent: "triage" });
+  const outcome = parent.sendMessage({ tenant: TENANT, sessionId, content: `/delegate ${agent} ${text}` });
+  let tasks = (await parent.listTasks({ tenant: TENANT, sessionId }, 10)) ?? [];
+  while (tasks.length === 0) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    tasks = (await parent.listTasks({ tenant: TENANT, sessionId }, 10)) ?? [];
+  }
+  const view = tasks[0] as NonNullable<(typeof tasks)[0]>;
+  const message: TaskMessage = {
+    taskId: view.taskId,
+    tenant: TENANT,
+    parentSessionId: sessionId,
+    parentTurnId: view.turnId,
+    agent: view.agent,
+    input: view.input,
+    depth: 1,
+    chain: ["triage"],
+    deadline: Date.now() + 60_000,
+    traceId: view.turnId,
+    attempt: 1,
+  };
+  return { sessionId, parent, outcome, message };
+}
+
+async function deliver(queue: string, body: unknown) {
+  const batch = createMessageBatch(queue, [{ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body }]);
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env);
+  return getQueueResult(batch, ctx);
+}
+
+describe("task queue consumer (inside workerd)", () => {
+  it("runs a task delivered twice (and by the real queue) once, and the parent records one result", async () => {
+    const { sessionId, parent, outcome, message } = await delegated("exactly-once");
+    // the same message twice at once, on top of the queue's own delivery
+    const results = await Promise.all([deliver("edgent-tasks", message), deliver("edgent-tasks", message)]);
+    for (const result of results) expect(result.explicitAcks).toHaveLength(1);
+
+    const turn = await outcome;
+    expect(turn.status).toBe("completed");
+    if (turn.status !== "completed") return;
+    expect(turn.response.reply.content.split(message.taskId)).toHaveLength(2);
+    expect(turn.response.messages.filter((m) => m.role === "tool")).toHaveLength(1);
+
+    const sub = await rpc(`task:${message.taskId}`).listMessages(
+      { tenant: TENANT, sessionId: `task:${message.taskId}` },
+      0,
+      100,
+    );
+    expect(sub?.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
+    const [task] = (await parent.listTasks({ tenant: TENANT, sessionId }, 10)) ?? [];
+    expect(task).toMatchObject({ status: "completed", attempts: 1 });
+
+    // delivered again after the fact: acked, nothing runs, the parent ignores the copy
+    expect((await deliver("edgent-tasks", message)).explicitAcks).toHaveLength(1);
+    const again = await rpc(`task:${message.taskId}`).listMessages(
+      { tenant: TENANT, sessionId: `task:${message.taskId}` },
+      0,
+      100,
+    );
+    expect(again?.messages).toHaveLength(2);
+    expect(
+      await parent.taskSettled(
+        { tenant: TENANT, sessionId },
+        { taskId: message.taskId, status: "failed", error: "late", attempts: 9 },
+      ),
+    ).toBe("duplicate");
+  });
+
+  it("acks and drops a message that is not a task, instead of retrying it forever", async () => {
+    const result = await deliver("edgent-tasks", { taskId: "nope" });
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(result.retryMessages).toHaveLength(0);
+  });
+
+  it("asks the queue to retry a failed attempt, and runs each attempt once", async () => {
+    const { message } = await delegated("/fail-task 9 never");
+    const taskId = crypto.randomUUID();
+    // a task the parent never heard of still runs (the sub-agent cannot know): its failure asks for a retry
+    const first = await deliver("edgent-tasks", { ...message, taskId });
+    expect(first.retryMessages).toHaveLength(1);
+    expect(first.explicitAcks).toHaveLength(0);
+    const second = await deliver("edgent-tasks", { ...message, taskId, attempt: 2 });
+    expect(second.retryMessages).toHaveLength(1);
+    // attempt 1 delivered again after attempt 2 began: acked, nothing runs
+    expect((await deliver("edgent-tasks", { ...message, taskId })).explicitAcks).toHaveLength(1);
+    const sub = await rpc(`task:${taskId}`).listMessages({ tenant: TENANT, sessionId: `task:${taskId}` }, 0, 100);
+    expect(sub?.messages.filter((m) => m.role === "user")).toHaveLength(2);
+  });
+
+  it("tells the parent a dead-lettered task failed, once", async () => {
+    const { parent, sessionId, outcome, message } = await delegated("/fail-task 9 doomed", "billing");
+    await deliver("edgent-tasks-dlq", message);
+    await deliver("edgent-tasks-dlq", message);
+    const turn = await outcome;
+    expect(turn.status).toBe("completed");
+    const tasks = (await parent.listTasks({ tenant: TENANT, sessionId }, 10)) ?? [];
+    // the failed task went to the fallback agent once
+    expect(tasks.filter((task) => task.status === "failed")).toHaveLength(1);
+    expect(tasks.filter((task) => task.fallbackFor === message.taskId)).toHaveLength(1);
+  });
+});
