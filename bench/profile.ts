@@ -1,5 +1,6 @@
 // `npm run profile`: samples workerd's CPU while 32 clients run builtin turns, and prints the
 // functions with the most self time and the most inclusive time. Use it before optimising.
+// `PROFILE_WORKLOAD=delegation` profiles coordinators fanning out to 10 sub-agents instead.
 import WebSocket from "ws";
 import { buildBundle, startRuntime } from "../test/support/runtime.ts";
 import { runLoad } from "./load.ts";
@@ -24,12 +25,25 @@ try {
       body: JSON.stringify({ agent: "assistant", sessionId: id }),
     });
   }
-  const turn = (w: number) =>
-    fetch(new URL(`/v1/sessions/${ids[w]}/messages`, product.url), {
+  const delegation = process.env.PROFILE_WORKLOAD === "delegation";
+  const fanOut = Array.from({ length: 10 }, (_, i) => `/delegate knowledge part ${i}`).join("\n");
+  const turn = async (w: number) => {
+    let sessionId = ids[w];
+    if (delegation) {
+      // a fresh coordinator each time, as a new customer request would be
+      sessionId = `profile-triage-${crypto.randomUUID()}`;
+      await fetch(new URL("/v1/sessions", product.url), {
+        method: "POST",
+        headers: AUTH,
+        body: JSON.stringify({ agent: "triage", sessionId }),
+      });
+    }
+    return fetch(new URL(`/v1/sessions/${sessionId}/messages`, product.url), {
       method: "POST",
       headers: AUTH,
-      body: JSON.stringify({ content: "What is the status of my order?" }),
+      body: JSON.stringify({ content: delegation ? fanOut : "What is the status of my order?" }),
     });
+  };
   await runLoad(32, 2, turn);
 
   const targets = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json()) as Array<{

@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { buildBundle, startRuntime } from "../test/support/runtime.ts";
 import { type LatencyStats, runLoad, stats } from "./load.ts";
 import { cascadeFigures } from "./cascade.ts";
+import { delegationFigures } from "./delegation.ts";
 import { fanOut, streamTimings, wsRoundTrips } from "./realtime.ts";
 
 const CONCURRENCY = 32;
@@ -106,6 +107,8 @@ try {
   const fan = await fanOut(product.url, 50, 100);
   console.log("escalation: local-only vs escalated turns, gateway vs direct central calls ...");
   const cascade = await cascadeFigures(100);
+  console.log("delegation: fan-out of 1, 10 and 50 tasks via the queue vs direct RPC, tasks/s ...");
+  const delegation = await delegationFigures(10);
 
   const results = {
     date: new Date().toISOString(),
@@ -159,6 +162,14 @@ try {
       centralDirect: { p50: cascade.direct.latency.p50, costPerTurnUsd: cascade.direct.costPerTurnUsd },
       gatewayOverheadMsP50: cascade.gatewayOverheadMs,
     },
+    delegation: {
+      fanOut: delegation.fanOut.map((f) => ({
+        tasks: f.tasks,
+        queue: { p50: f.queue.p50, p99: f.queue.p99, rounds: f.queue.count },
+        direct: { p50: f.direct.p50, p99: f.direct.p99, rounds: f.direct.count },
+      })),
+      throughput: delegation.throughput,
+    },
     targets: {
       throughputRatioAtLeast: 0.5,
       p50RatioAtMost: 1.3,
@@ -190,6 +201,13 @@ try {
 | local-only turn p50 / cost per turn          | ${fmt(cascade.local.latency.p50, 2)} ms / $${cascade.local.costPerTurnUsd.toFixed(8)} |
 | escalated turn (/escalate) p50 / cost        | ${fmt(cascade.escalated.latency.p50, 2)} ms / $${cascade.escalated.costPerTurnUsd.toFixed(8)} |
 | central call via gateway p50 / direct p50    | ${fmt(cascade.viaGateway.latency.p50, 2)} ms / ${fmt(cascade.direct.latency.p50, 2)} ms (gateway overhead ${fmt(cascade.gatewayOverheadMs, 2)} ms per call) |
+${delegation.fanOut
+  .map(
+    (f) =>
+      `| fan-out to ${String(f.tasks).padEnd(2)} sub-agents: queue / direct RPC p50 | ${fmt(f.queue.p50, 1)} ms / ${fmt(f.direct.p50, 1)} ms (p99 ${fmt(f.queue.p99, 1)} / ${fmt(f.direct.p99, 1)} ms) |`,
+  )
+  .join("\n")}
+| tasks through the queue                      | ${fmt(delegation.throughput.tasksPerSecond, 0)} tasks/s (${delegation.throughput.coordinators} coordinators × ${delegation.throughput.tasksEach} tasks in ${fmt(delegation.throughput.seconds, 2)} s) |
 `);
   console.log("wrote bench/results.json");
 } finally {

@@ -118,3 +118,16 @@ export const ADDED_COLUMNS: ReadonlyArray<readonly [table: string, column: strin
   ["edgent_turns", "escalation", "TEXT"],
   ["edgent_turns", "first_seq", "INTEGER"],
 ];
+
+/**
+ * The whole schema for an object that has no tables yet: the added columns are part of each
+ * CREATE TABLE, so a new object (every delegated task gets one) skips ten ALTER TABLEs.
+ */
+export const FRESH_SCHEMA = ADDED_COLUMNS.reduce((schema, [table, column, definition]) => {
+  const start = schema.indexOf(`CREATE TABLE IF NOT EXISTS ${table} (`);
+  const end = schema.indexOf("\n);", start);
+  if (start < 0 || end < 0) throw new Error(`schema has no table ${table}`);
+  // some were added to the CREATE TABLE itself later on
+  if (schema.slice(start, end).includes(`\n  ${column} `)) return schema;
+  return `${schema.slice(0, end)},\n  ${column} ${definition}${schema.slice(end)}`;
+}, SESSION_SCHEMA);

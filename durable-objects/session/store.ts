@@ -4,7 +4,7 @@ import type { OnBusy } from "../../shared/contracts/on-busy";
 import type { Usage } from "../../shared/contracts/session";
 import { nanosToUsd } from "../../shared/models/pricing";
 import { ContextTail } from "./context-tail";
-import { ADDED_COLUMNS, SESSION_SCHEMA } from "./schema";
+import { ADDED_COLUMNS, FRESH_SCHEMA, SESSION_SCHEMA } from "./schema";
 
 /** The session's identity and counters. */
 export interface SessionMeta {
@@ -87,8 +87,15 @@ export class SessionStore {
     this.tail = undefined;
   }
 
-  /** Creates the tables if this object has never held a session. */
+  /** Creates the tables if this object has never held a session, or brings older ones up to date. */
   migrate(): void {
+    const fresh =
+      this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'edgent_session'").toArray().length ===
+      0;
+    if (fresh) {
+      this.sql.exec(FRESH_SCHEMA);
+      return;
+    }
     this.sql.exec(SESSION_SCHEMA);
     for (const [table, column, definition] of ADDED_COLUMNS) {
       const exists =

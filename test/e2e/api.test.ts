@@ -11,7 +11,7 @@ describe("HTTP API over a real local server", () => {
     expect(reply.json).toEqual({ ok: true });
   });
 
-  it("lists the agents with their tools", async () => {
+  it("lists the agents with their tools and delegates", async () => {
     const reply = await suite.api.get("/v1/agents");
     expect(reply.status).toBe(200);
     expect(reply.json).toEqual({
@@ -23,6 +23,20 @@ describe("HTTP API over a real local server", () => {
         },
         { name: "analyst", description: expect.any(String), tools: ["calculator", "remember", "recall"] },
         { name: "extractor", description: expect.any(String), tools: [] },
+        {
+          name: "triage",
+          description: expect.any(String),
+          tools: [],
+          delegates: ["billing", "knowledge"],
+          fallback: "knowledge",
+        },
+        {
+          name: "billing",
+          description: expect.any(String),
+          tools: ["plan_catalog", "invoice_lookup", "calculator"],
+          delegates: ["knowledge", "triage"],
+        },
+        { name: "knowledge", description: expect.any(String), tools: ["search_help_center"] },
       ],
     });
   });

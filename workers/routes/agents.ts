@@ -11,6 +11,9 @@ export const agentRoutes = new Hono<RouterEnv>()
         name: agent.name,
         description: agent.description,
         tools: Object.keys(agent.tools),
+        ...(agent.delegates.length > 0
+          ? { delegates: agent.delegates, ...(agent.fallback ? { fallback: agent.fallback } : {}) }
+          : {}),
       })),
     }),
   )
