@@ -245,6 +245,8 @@ export class SessionAgent extends Agent<Env> {
 
   /** Erases the session after the turns queued before it; the object is reset. */
   async erase(caller: SessionCaller): Promise<boolean> {
+    // a turn waiting for sub-agents would hold the erase until its tasks' deadline
+    if (this.owned(caller)) await this.conductor.cancelWaiting();
     return this.conductor.after(async () => {
       if (!this.owned(caller)) return false;
       for (const connection of this.getConnections()) connection.close(1000, "session deleted");

@@ -148,6 +148,8 @@ export class TurnConductor {
       // the running turn is cancelled and turns queued behind it are superseded
       this.epoch++;
       this.running?.controller.abort();
+      // a turn waiting for sub-agents is cancelled too: its tasks' results will be ignored
+      void this.cancelWaiting();
     }
     const epoch = this.epoch;
     const newTurnId = crypto.randomUUID();
@@ -190,17 +192,18 @@ export class TurnConductor {
    * Goes on with a turn whose sub-agents have all answered (or failed, or timed out). Called by
    * results, deadline alarms and a restarted object alike; runs the turn once at a time.
    */
-  async resume(turnId: string): Promise<void> {
+  async resume(turnId: string, cancel = false): Promise<void> {
     if (this.resuming.has(turnId)) return;
     this.resuming.add(turnId);
     try {
       const { coordinator } = this.delegation;
-      while (this.ledger.pending() === turnId && !coordinator.book.outstanding(turnId)) {
+      while (this.ledger.pending() === turnId && (cancel || !coordinator.book.outstanding(turnId))) {
         const meta = this.store.meta();
         if (!meta) return;
         const entry = this.waiting.get(turnId);
-        const results = coordinator.results(turnId);
-        const outcome = await this.turn(meta, turnId, { kind: "resume", results }, entry?.own);
+        // a cancelled turn's unfinished tasks get a "cancelled" result: every call has its answer
+        const results = coordinator.results(turnId, cancel);
+        const outcome = await this.turn(meta, turnId, { kind: "resume", results, cancelled: cancel }, entry?.own);
         // the model delegated again: wait for that step's tasks (they may all be settled already)
         if (outcome.status === "pending") {
           await coordinator.dispatch(meta, turnId);
@@ -234,7 +237,7 @@ export class TurnConductor {
     return entry.done.promise;
   }
 
-  /** Cancels a running turn and waits for it to store what it produced. */
+  /** Cancels a running or waiting turn and waits for it to store what it produced. */
   async cancel(turnId: string): Promise<CancelOutcome> {
     if (this.running?.turnId === turnId) {
       const { controller, done } = this.running;
@@ -242,7 +245,17 @@ export class TurnConductor {
       await done;
       return { status: "cancelled" };
     }
+    if (this.ledger.pending() === turnId) {
+      await this.resume(turnId, true);
+      return { status: "cancelled" };
+    }
     return { status: this.ledger.exists(turnId) ? "not_running" : "not_found" };
+  }
+
+  /** Cancels the turn that waits for sub-agents, if there is one (an erase or interrupt). */
+  async cancelWaiting(): Promise<void> {
+    const turnId = this.ledger.pending();
+    if (turnId && !this.resuming.has(turnId)) await this.resume(turnId, true);
   }
 
   /** Runs after every turn queued so far. */
@@ -253,7 +266,7 @@ export class TurnConductor {
   private async turn(
     meta: SessionMeta,
     turnId: string,
-    begin: { kind: "start"; request: TurnRequest } | { kind: "resume"; results: NewMessage[] },
+    begin: { kind: "start"; request: TurnRequest } | { kind: "resume"; results: NewMessage[]; cancelled: boolean },
     own: TurnSink | undefined,
   ): Promise<SendOutcome> {
     const { env } = this.settings;

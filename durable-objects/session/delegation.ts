@@ -6,7 +6,7 @@ import type { DelegationSettings } from "../../shared/delegation/settings";
 import { log } from "../../shared/log";
 import type { NewMessage, SessionMeta } from "./store";
 import type { TaskTransport } from "./task-client";
-import { TaskBook, type TaskRow, toTaskMessage } from "./tasks";
+import { isTerminal, TaskBook, type TaskRow, toTaskMessage } from "./tasks";
 
 /** A turn's place in the delegation tree, and the trace its tasks carry. */
 export interface TurnScope extends DelegationScope {
@@ -132,8 +132,12 @@ export class TaskCoordinator {
     this.checkReady(turnId);
   }
 
-  /** The tool results a waiting turn goes on with, one per `delegate` call; marks them seen. */
-  results(turnId: string): NewMessage[] {
+  /**
+   * The tool results a waiting turn goes on with, one per `delegate` call; marks them seen.
+   * When the turn is cancelled, tasks still out get a "cancelled" result and their outcome,
+   * when it comes, is only recorded.
+   */
+  results(turnId: string, cancelled = false): NewMessage[] {
     const tasks = this.book.unresolved(turnId);
     // a fallback task answers the same call as the task it replaced, and comes after it
     const finalByCall = new Map<string, TaskRow>();
@@ -142,7 +146,11 @@ export class TaskCoordinator {
     const messages: NewMessage[] = [];
     for (const [callId, task] of finalByCall) {
       const replaced = task.fallbackFor ? (byId.get(task.fallbackFor) ?? this.book.get(task.fallbackFor)) : null;
-      messages.push({ turnId, role: "tool", toolCallId: callId, toolName: "delegate", ...toolResult(task, replaced) });
+      const result =
+        cancelled && !isTerminal(task.status)
+          ? { content: `task for '${task.agent}' cancelled: the turn was cancelled before it finished`, isError: true }
+          : toolResult(task, replaced);
+      messages.push({ turnId, role: "tool", toolCallId: callId, toolName: "delegate", ...result });
     }
     this.book.markResolved(tasks.map((task) => task.taskId));
     return messages;

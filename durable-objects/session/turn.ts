@@ -38,7 +38,9 @@ export interface TurnOptions {
   maxSteps: number;
   turnId: string;
   /** a new turn with the user's message, or a waiting turn going on with its sub-agents' results */
-  begin: { kind: "start"; content: string; clientId?: string } | { kind: "resume"; results: NewMessage[] };
+  begin:
+    | { kind: "start"; content: string; clientId?: string }
+    | { kind: "resume"; results: NewMessage[]; cancelled: boolean };
   /** the `delegate` tool's way out of the session, for agents that have delegates */
   delegation?: DelegationPort;
   /** the attempt number of the task this turn works on, in a sub-agent's session */
@@ -108,6 +110,17 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
     sink.emit({ type: "turn", turnId, status, ...client });
     return toUsage(usage);
   };
+
+  if (begin.kind === "resume" && begin.cancelled) {
+    // cancelled while it waited for sub-agents: nothing more was produced
+    const reply = keep({ turnId, role: "assistant", content: "", cancelled: true });
+    const usage = end("cancelled", ledger.end(turnId, { status: "cancelled", steps }), options.local.name);
+    const answeredBy = { model: options.local.name, tier: "local" as const };
+    return {
+      status: "completed",
+      response: { turnId, status: "cancelled", reply, messages: appended, usage, answeredBy },
+    };
+  }
 
   try {
     const context = await buildContext({

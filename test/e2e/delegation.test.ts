@@ -169,6 +169,41 @@ describe("delegation over the task queue", () => {
     expect(all.every((task) => task.status === "completed" && task.attempts === 1)).toBe(true);
   });
 
+  it("cancels a turn that waits for its sub-agents, and erases a session without waiting for them", async () => {
+    const sessionId = await fx.api.session("triage");
+    const posted = fx.api.post(`/v1/sessions/${sessionId}/messages`, {
+      content: "/delegate knowledge /slow 300 one two three four five six seven eight",
+    });
+    const [task] = await until(
+      () => tasksOf(fx.api, sessionId),
+      (tasks) => tasks.length > 0,
+    );
+    const cancelled = await fx.api.post(`/v1/sessions/${sessionId}/turns/${task?.turnId}/cancel`);
+    expect(cancelled.status).toBe(200);
+    const turn = (await posted).json as TurnBody & { status: string };
+    expect(turn.status).toBe("cancelled");
+    expect(turn.reply.cancelled).toBe(true);
+    // the delegate call still has its answer, so the history stays valid for the next turn
+    expect(turn.messages.filter((m) => m.role === "tool").map((m) => m.content)).toEqual([
+      expect.stringContaining("cancelled"),
+    ]);
+    expect((await fx.api.say(sessionId, "next")).reply.content).toBe("next");
+
+    const erased = await fx.api.session("triage");
+    const pending = fx.api.post(`/v1/sessions/${erased}/messages`, {
+      content: "/delegate knowledge /slow 300 one two three four five six seven eight",
+    });
+    await until(
+      () => tasksOf(fx.api, erased),
+      (tasks) => tasks.length > 0,
+    );
+    const started = Date.now();
+    expect((await fx.api.delete(`/v1/sessions/${erased}`)).status).toBe(204);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await pending;
+    expect((await fx.api.get(`/v1/sessions/${erased}`)).status).toBe(404);
+  });
+
   it("shows tasks only to their own session and tenant, and rejects bad task ids", async () => {
     const sessionId = await fx.api.session("triage");
     await fx.api.say(sessionId, "/delegate knowledge private-answer");
@@ -234,6 +269,16 @@ describe("delegation limits and timing", () => {
     expect(await tasksOf(fx.api, sessionId)).toHaveLength(1);
   });
 });
+
+/** Polls until `done` holds for what `read` returns. */
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 /** Polls history until the turn's final assistant message appears. */
 async function waitForReply(api: Client, sessionId: string, turnId: string): Promise<WireMessage> {
