@@ -7,14 +7,14 @@ import type { TaskMessage, TaskReport, TaskView } from "../shared/contracts/task
 import { type DelegationSettings, delegationSettings } from "../shared/delegation/settings";
 import { log } from "../shared/log";
 import { gatewayFor } from "./model-gateway";
-import { parseFrame, refusalError } from "./session/client-frames";
+import { answerFrame, parseFrame } from "./session/client-frames";
 import { type CancelOutcome, type SendOutcome, TurnConductor, type TurnRequest } from "./session/conductor";
 import { TaskCoordinator } from "./session/delegation";
 import { TurnLedger } from "./session/ledger";
 import { LiveDelivery, type LiveState, send } from "./session/live";
 import { type StreamOutcome, streamTurn } from "./session/sse";
 import { SessionStore, toUsage } from "./session/store";
-import { directTransport, queueTransport } from "./session/task-client";
+import { directTransport, queueTransport, taskSessionId, taskStub } from "./session/task-client";
 import { TaskRunner, type TaskRunOutcome } from "./session/task-runner";
 import { toView } from "./session/tasks";
 import { TicketBook } from "./session/tickets";
@@ -48,6 +48,9 @@ export const LIVE_HEADERS = {
   session: "x-edgent-session",
   ticket: "x-edgent-ticket",
 } as const;
+
+/** Tasks whose sub-agent objects an erase reaches (a turn delegates at most a few dozen). */
+const MAX_ERASED_TASKS = 10_000;
 
 /** Largest WebSocket frame a client may send; larger ones close the socket with 1009. */
 const MAX_FRAME_BYTES = 1024 * 1024;
@@ -94,8 +97,11 @@ export class SessionAgent extends Agent<Env> {
         this.delegation.transport === "direct"
           ? directTransport(env, (work) => ctx.waitUntil(work))
           : queueTransport(env.TASKS),
-      schedule: (at, turnId) => {
-        this.schedule(new Date(at), "taskDeadline", { turnId }).catch(() => undefined);
+      schedule: async (at, turnId) => {
+        // the SDK keeps whole seconds, rounding down: round up so the alarm never fires early.
+        // One alarm per turn and second: dispatching the same step again adds none.
+        const second = Math.ceil(at / 1000);
+        await this.schedule(new Date(second * 1000), "taskDeadline", { turnId, second }, { idempotent: true });
       },
       ready: (turnId) => this.resumeTurn(turnId),
     });
@@ -103,6 +109,9 @@ export class SessionAgent extends Agent<Env> {
       env,
       store: this.store,
       submit: (meta, request) => this.conductor.submit(meta, request),
+      retryReport: () => {
+        this.schedule(5, "retryTaskReport", undefined, { idempotent: true }).catch(() => undefined);
+      },
     });
     this.conductor = new TurnConductor(
       this.store,
@@ -224,8 +233,13 @@ export class SessionAgent extends Agent<Env> {
     return meta ? this.coordinator.settle(meta, report) : "unknown";
   }
 
+  /** Reports this sub-agent's outcome to its parent again (scheduled after a failed report). */
+  async retryTaskReport(): Promise<void> {
+    if (!this.erased) await this.runner.reportAgain();
+  }
+
   /** Deadline alarm of a waiting turn's tasks (scheduled). */
-  async taskDeadline(payload: { turnId: string }): Promise<void> {
+  async taskDeadline(payload: { turnId: string; second?: number }): Promise<void> {
     const meta = this.store.meta();
     if (!meta || this.erased) return;
     await this.coordinator.expire(meta, payload.turnId, Date.now());
@@ -248,7 +262,18 @@ export class SessionAgent extends Agent<Env> {
     // a turn waiting for sub-agents would hold the erase until its tasks' deadline
     if (this.owned(caller)) await this.conductor.cancelWaiting();
     return this.conductor.after(async () => {
-      if (!this.owned(caller)) return false;
+      const meta = this.owned(caller);
+      if (!meta) return false;
+      // the sub-agents' objects hold this session's tasks and their conversations: erased with it
+      const tasks = this.coordinator.book.list(MAX_ERASED_TASKS);
+      await Promise.allSettled(
+        tasks.map(({ taskId }) =>
+          taskStub(this.env, { tenant: meta.tenant, taskId }).erase({
+            tenant: meta.tenant,
+            sessionId: taskSessionId(taskId),
+          }),
+        ),
+      );
       for (const connection of this.getConnections()) connection.close(1000, "session deleted");
       await this.destroy();
       this.erased = true;
@@ -292,44 +317,7 @@ export class SessionAgent extends Agent<Env> {
     if ("error" in frame) return void send(connection, { type: "error", error: frame.error });
     const meta = this.store.meta();
     if (!meta || this.erased) return connection.close(1000, "session deleted");
-    // a client that speaks without resuming first wants live delivery from here on
-    if (frame.type !== "resume") this.live.release(connection);
-    switch (frame.type) {
-      case "ping":
-        return void send(connection, { type: "pong" });
-      case "resume":
-        if (!this.live.resume(connection, frame.after)) {
-          send(connection, {
-            type: "error",
-            error: {
-              code: "resume_too_late",
-              message: "live delivery already began; reconnect with ?after=<seq> or send resume right after ready",
-            },
-          });
-        }
-        return;
-      case "cancel": {
-        const outcome = await this.conductor.cancel(frame.turnId);
-        if (outcome.status !== "cancelled") {
-          send(connection, {
-            type: "error",
-            error: {
-              code: outcome.status === "not_found" ? "not_found" : "conflict",
-              message: `turn ${frame.turnId} is ${outcome.status.replace("_", " ")}`,
-            },
-          });
-        }
-        return;
-      }
-      case "message": {
-        const outcome = await this.conductor.submit(meta, frame).outcome;
-        // a turn that ran has broadcast its own frames; anything else is answered here
-        if (outcome.status !== "completed" && !(outcome.status === "failed" && outcome.failure.turnId)) {
-          send(connection, { type: "error", error: refusalError(outcome) });
-        }
-        return;
-      }
-    }
+    return answerFrame(connection, frame, meta, this.live, this.conductor);
   }
 
   /** Sends the session's unreported local model usage to the tenant's gateway (scheduled). */

@@ -98,10 +98,11 @@ export class TurnConductor {
   private toolbox: Toolbox | undefined;
   // bumped by an interrupting message: turns queued before it no longer run
   private epoch = 0;
-  private readonly inFlight = new Map<string, { requestHash: string; outcome: Promise<SendOutcome> }>();
+  private readonly inFlight = new Map<string, { requestHash: string; outcome: Promise<SendOutcome>; turnId: string }>();
   // turns waiting for sub-agents: who awaits their end, and the caller's own stream if any
   private readonly waiting = new Map<string, { done: Deferred<SendOutcome>; own?: TurnSink }>();
   private readonly resuming = new Set<string>();
+  private readonly cancelRequested = new Set<string>();
 
   private readonly records: IdempotencyRecords;
   private readonly facts: SessionFacts;
@@ -141,7 +142,7 @@ export class TurnConductor {
     const replay = this.replay(request);
     if (replay === "conflict")
       return { kind: "conflict", outcome: Promise.resolve({ status: "idempotency_conflict" }) };
-    if (replay) return { kind: "replay", outcome: replay };
+    if (replay) return { kind: "replay", ...replay };
     const policy = request.onBusy ?? meta.onBusy;
     if (this.busy && policy === "reject") return { kind: "refused", outcome: Promise.resolve({ status: "busy" }) };
     if (this.busy && policy === "interrupt") {
@@ -163,6 +164,11 @@ export class TurnConductor {
         // later turns stay queued behind this one until its sub-agents' results are in
         const done = this.waitFor(result.turnId, own);
         waiting.resolve();
+        // a retry of this request, even to a later life of the object, is told the turn is pending
+        if (request.idempotency) {
+          const { key, requestHash } = request.idempotency;
+          this.records.save(key, requestHash, result.turnId, JSON.stringify(result));
+        }
         await this.delegation.coordinator.dispatch(current, result.turnId);
         result = await done;
       }
@@ -181,7 +187,7 @@ export class TurnConductor {
     });
     if (request.idempotency) {
       const { key, requestHash } = request.idempotency;
-      this.inFlight.set(key, { requestHash, outcome });
+      this.inFlight.set(key, { requestHash, outcome, turnId: newTurnId });
       const forget = () => this.inFlight.delete(key);
       outcome.then(forget, forget);
     }
@@ -197,35 +203,44 @@ export class TurnConductor {
     this.resuming.add(turnId);
     try {
       const { coordinator } = this.delegation;
-      while (this.ledger.pending() === turnId && (cancel || !coordinator.book.outstanding(turnId))) {
+      for (;;) {
+        const cancelling = cancel || this.cancelRequested.has(turnId);
+        if (this.ledger.pending() !== turnId || !(cancelling || !coordinator.book.outstanding(turnId))) return;
         const meta = this.store.meta();
         if (!meta) return;
         const entry = this.waiting.get(turnId);
         // a cancelled turn's unfinished tasks get a "cancelled" result: every call has its answer
-        const results = coordinator.results(turnId, cancel);
-        const outcome = await this.turn(meta, turnId, { kind: "resume", results, cancelled: cancel }, entry?.own);
+        const results = coordinator.results(turnId, cancelling);
+        const outcome = await this.turn(meta, turnId, { kind: "resume", results, cancelled: cancelling }, entry?.own);
         // the model delegated again: wait for that step's tasks (they may all be settled already)
         if (outcome.status === "pending") {
           await coordinator.dispatch(meta, turnId);
           continue;
         }
         this.waiting.delete(turnId);
+        this.records.settleTurn(turnId, JSON.stringify(outcome));
         entry?.done.resolve(outcome);
         this.delegation.finished(turnId, outcome);
         return;
       }
     } finally {
       this.resuming.delete(turnId);
+      this.cancelRequested.delete(turnId);
     }
   }
 
   /** After a restart: later turns queue behind a turn that waits, and it goes on if it can. */
   adoptWaiting(): void {
     const turnId = this.ledger.pending();
-    if (!turnId) return;
+    const meta = this.store.meta();
+    if (!turnId || !meta) return;
     const done = this.waitFor(turnId, undefined);
     void this.queue.run(() => done);
-    void this.resume(turnId);
+    // tasks the last life did not get out go now, and the deadline alarm is armed again
+    void this.delegation.coordinator
+      .recover(meta, turnId)
+      .catch(() => undefined)
+      .then(() => this.resume(turnId));
   }
 
   private waitFor(turnId: string, own: TurnSink | undefined): Promise<SendOutcome> {
@@ -246,7 +261,11 @@ export class TurnConductor {
       return { status: "cancelled" };
     }
     if (this.ledger.pending() === turnId) {
-      await this.resume(turnId, true);
+      if (this.resuming.has(turnId)) {
+        // it is between steps (sending the next step's tasks): it stops there
+        this.cancelRequested.add(turnId);
+        await this.waitFor(turnId, undefined);
+      } else await this.resume(turnId, true);
       return { status: "cancelled" };
     }
     return { status: this.ledger.exists(turnId) ? "not_running" : "not_found" };
@@ -255,7 +274,7 @@ export class TurnConductor {
   /** Cancels the turn that waits for sub-agents, if there is one (an erase or interrupt). */
   async cancelWaiting(): Promise<void> {
     const turnId = this.ledger.pending();
-    if (turnId && !this.resuming.has(turnId)) await this.resume(turnId, true);
+    if (turnId) await this.cancel(turnId);
   }
 
   /** Runs after every turn queued so far. */
@@ -270,15 +289,18 @@ export class TurnConductor {
     own: TurnSink | undefined,
   ): Promise<SendOutcome> {
     const { env } = this.settings;
+    // a waiting turn that cannot go on is failed, not left waiting
+    const refuse = (message: string) =>
+      begin.kind === "resume" ? this.failParked(turnId, message) : misconfigured(message);
     const agent = findAgent(meta.agent);
-    if (!agent) return misconfigured(`agent '${meta.agent}' is no longer deployed`);
+    if (!agent) return refuse(`agent '${meta.agent}' is no longer deployed`);
     const localChoice = chooseModel(agent, env);
     const centralChoice = chooseCentralModel(agent, env);
-    if (!localChoice.ok) return misconfigured(localChoice.error);
-    if (!centralChoice.ok) return misconfigured(centralChoice.error);
+    if (!localChoice.ok) return refuse(localChoice.error);
+    if (!centralChoice.ok) return refuse(centralChoice.error);
     const localModel = resolveModel(localChoice.name, env);
-    if (!localModel.ok) return misconfigured(localModel.error);
-    if (this.catalog.error) return misconfigured(this.catalog.error);
+    if (!localModel.ok) return refuse(localModel.error);
+    if (this.catalog.error) return refuse(this.catalog.error);
     const settings = this.modelSettings;
     if (this.toolbox?.agent !== agent) this.toolbox = new Toolbox(agent);
     const controller = new AbortController();
@@ -356,16 +378,22 @@ export class TurnConductor {
     }
   }
 
+  private failParked(turnId: string, message: string): SendOutcome {
+    const failure = { code: "model_misconfigured" as const, message, turnId };
+    const parked = this.ledger.resume(turnId);
+    if (parked) this.ledger.end(turnId, { status: "failed", steps: parked.steps, error: failure });
+    return { status: "failed", failure };
+  }
+
   /** The outcome of an earlier request with the same key (stored or in flight), or a conflict. */
-  private replay(request: TurnRequest): Promise<SendOutcome> | "conflict" | null {
+  private replay(request: TurnRequest): { outcome: Promise<SendOutcome>; turnId?: string } | "conflict" | null {
     if (!request.idempotency) return null;
     const { key, requestHash } = request.idempotency;
     const pending = this.inFlight.get(key);
     const prior = pending ?? this.records.find(key);
     if (!prior) return null;
     if (prior.requestHash !== requestHash) return "conflict";
-    return pending
-      ? pending.outcome
-      : Promise.resolve(JSON.parse((prior as { response: string }).response) as SendOutcome);
+    if (pending) return { outcome: pending.outcome, turnId: pending.turnId };
+    return { outcome: Promise.resolve(JSON.parse((prior as { response: string }).response) as SendOutcome) };
   }
 }

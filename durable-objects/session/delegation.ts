@@ -16,8 +16,8 @@ export interface TurnScope extends DelegationScope {
 /** What the coordinator asks of its session object. */
 export interface CoordinatorHooks {
   transport(): TaskTransport;
-  /** wake the session at `at` (epoch ms) to time out the turn's overdue tasks */
-  schedule(at: number, turnId: string): void;
+  /** wake the session at `at` (epoch ms) or a little later to time out the turn's overdue tasks */
+  schedule(at: number, turnId: string): Promise<void>;
   /** every task of the waiting turn has an outcome: the turn may go on */
   ready(turnId: string): void;
 }
@@ -29,6 +29,7 @@ export interface CoordinatorHooks {
  */
 export class TaskCoordinator {
   readonly book: TaskBook;
+  private readonly dispatching = new Map<string, Promise<void>>();
 
   constructor(
     sql: SqlStorage,
@@ -61,13 +62,32 @@ export class TaskCoordinator {
     };
   }
 
-  /** Sends the turn's new tasks to their sub-agents and sets the alarm for their deadline. */
-  async dispatch(meta: SessionMeta, turnId: string): Promise<void> {
+  /**
+   * Sends the turn's unsent tasks to their sub-agents, after arming the alarm for their
+   * deadline: whatever happens next, the waiting turn is woken. One dispatch per turn at a time.
+   */
+  dispatch(meta: SessionMeta, turnId: string): Promise<void> {
+    const previous = this.dispatching.get(turnId) ?? Promise.resolve();
+    const next = previous.then(() => this.send(meta, turnId));
+    this.dispatching.set(turnId, next);
+    const forget = () => {
+      if (this.dispatching.get(turnId) === next) this.dispatching.delete(turnId);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+
+  private async send(meta: SessionMeta, turnId: string): Promise<void> {
     const tasks = this.book.unsent(turnId);
     if (tasks.length === 0) return;
+    const deadline = this.book.nextDeadline(turnId);
+    if (deadline !== null) await this.hooks.schedule(deadline, turnId);
     try {
-      await this.hooks.transport().send(tasks.map((task) => toTaskMessage(task, meta.tenant, meta.sessionId)));
-      this.book.markSent(tasks.map((task) => task.taskId));
+      // each batch is marked as it goes: a failure part-way fails only what was not sent
+      await this.hooks.transport().send(
+        tasks.map((task) => toTaskMessage(task, meta.tenant, meta.sessionId)),
+        (sent) => this.book.markSent(sent),
+      );
     } catch (error) {
       log({
         event: "notice",
@@ -78,13 +98,19 @@ export class TaskCoordinator {
         turnId,
         errorName: error instanceof Error ? error.name : "unknown",
       });
-      for (const task of tasks) {
+      for (const task of this.book.unsent(turnId)) {
+        this.book.markSent([task.taskId]);
         this.book.settle({ taskId: task.taskId, status: "failed", error: "the task could not be queued", attempts: 0 });
       }
     }
-    const deadline = this.book.nextDeadline(turnId);
-    if (deadline !== null) this.hooks.schedule(deadline, turnId);
     this.checkReady(turnId);
+  }
+
+  /** After a restart: re-arms the waiting turn's deadline alarm and sends what was not sent. */
+  async recover(meta: SessionMeta, turnId: string): Promise<void> {
+    const deadline = this.book.nextDeadline(turnId);
+    if (deadline !== null) await this.hooks.schedule(deadline, turnId);
+    await this.dispatch(meta, turnId);
   }
 
   /** A sub-agent began an attempt. */
@@ -97,6 +123,8 @@ export class TaskCoordinator {
     const task = this.book.get(report.taskId);
     if (!task) return "unknown";
     if (!this.book.settle(report)) return "duplicate";
+    // the turn no longer waits for it (it was cancelled): the outcome is only recorded
+    if (task.resolved) return "recorded";
     if (report.status !== "completed" && (await this.fallback(meta, task, report))) return "recorded";
     this.checkReady(task.turnId);
     return "recorded";
@@ -127,8 +155,7 @@ export class TaskCoordinator {
       await this.settle(meta, report);
     }
     const next = this.book.nextDeadline(turnId);
-    // an alarm may fire a moment early: wake again just after the next deadline
-    if (next !== null) this.hooks.schedule(Math.max(next, now) + 50, turnId);
+    if (next !== null) await this.hooks.schedule(Math.max(next, now + 1), turnId);
     this.checkReady(turnId);
   }
 

@@ -19,6 +19,11 @@ export class IdempotencyRecords {
     return row ? { requestHash: String(row.request_hash), response: String(row.response) } : null;
   }
 
+  /** Replaces the stored response of the request that started a turn (it had waited, pending). */
+  settleTurn(turnId: string, response: string): void {
+    this.sql.exec("UPDATE edgent_idempotency SET response = ? WHERE turn_id = ?", response, turnId);
+  }
+
   save(key: string, requestHash: string, turnId: string, response: string): void {
     const now = Date.now();
     this.sql.exec("DELETE FROM edgent_idempotency WHERE created_at <= ?", now - IDEMPOTENCY_TTL_MS);

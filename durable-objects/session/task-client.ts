@@ -24,7 +24,8 @@ export async function reportToParent(env: Env, task: TaskMessage, report: TaskRe
 
 /** How a session's tasks reach their sub-agents. */
 export interface TaskTransport {
-  send(tasks: readonly TaskMessage[]): Promise<void>;
+  /** Sends the tasks, reporting the ids of each part as it is handed over. */
+  send(tasks: readonly TaskMessage[], sent: (taskIds: string[]) => void): Promise<void>;
 }
 
 // Queues limits: 100 messages and 256 KB per sendBatch
@@ -34,20 +35,22 @@ const BATCH_BYTES = 200_000;
 /** Through the task queue: bursts are absorbed, failures retried with backoff, then dead-lettered. */
 export function queueTransport(queue: Queue): TaskTransport {
   return {
-    async send(tasks) {
+    async send(tasks, sent) {
       let batch: MessageSendRequest<TaskMessage>[] = [];
       let bytes = 0;
+      const flush = async () => {
+        await queue.sendBatch(batch);
+        sent(batch.map((message) => message.body.taskId));
+        batch = [];
+        bytes = 0;
+      };
       for (const task of tasks) {
         const size = JSON.stringify(task).length * 3;
-        if (batch.length === BATCH_MESSAGES || (batch.length > 0 && bytes + size > BATCH_BYTES)) {
-          await queue.sendBatch(batch);
-          batch = [];
-          bytes = 0;
-        }
+        if (batch.length === BATCH_MESSAGES || (batch.length > 0 && bytes + size > BATCH_BYTES)) await flush();
         batch.push({ body: task, contentType: "json" });
         bytes += size;
       }
-      if (batch.length > 0) await queue.sendBatch(batch);
+      if (batch.length > 0) await flush();
     },
   };
 }
@@ -58,8 +61,9 @@ export function queueTransport(queue: Queue): TaskTransport {
  */
 export function directTransport(env: Env, background: (work: Promise<unknown>) => void): TaskTransport {
   return {
-    async send(tasks) {
+    async send(tasks, sent) {
       for (const task of tasks) background(runDirect(env, task));
+      sent(tasks.map((task) => task.taskId));
     },
   };
 }

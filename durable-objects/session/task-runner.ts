@@ -42,6 +42,8 @@ export interface RunnerHost {
   env: Env;
   store: SessionStore;
   submit(meta: SessionMeta, request: TurnRequest): Submission;
+  /** call `reportAgain` a little later: no queue delivery waits on this report to retry it */
+  retryReport(): void;
 }
 
 /**
@@ -50,6 +52,8 @@ export interface RunnerHost {
  */
 export class TaskRunner {
   private origin: Origin | null | undefined;
+  // the attempt this object is running now; a 'running' row without one died with an earlier life
+  private live: Promise<TaskRunOutcome> | null = null;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -92,11 +96,19 @@ export class TaskRunner {
       }
       if (origin.status === "dead_lettered" || origin.status === "timed_out")
         return this.logged(task, attempt, { status: "duplicate" });
-      if (origin.status === "running" || origin.status === "waiting") {
-        return this.logged(task, attempt, { status: attempt > origin.attempt ? "busy" : "duplicate" });
+      // a waiting task resumes in this object when its own sub-agents answer
+      if (origin.status === "waiting" || attempt < origin.attempt) {
+        return this.logged(task, attempt, { status: "duplicate" });
       }
-      if (attempt < origin.attempt) return this.logged(task, attempt, { status: "duplicate" });
-      if (attempt === origin.attempt) return { status: "failed", error: origin.error ?? "failed" };
+      if (origin.status === "running" && this.live) {
+        if (attempt <= origin.attempt) return this.logged(task, attempt, { status: "duplicate" });
+        // a retry while the attempt still runs (its delivery gave up): this delivery takes its outcome
+        return this.live;
+      }
+      if (origin.status === "failed" && attempt === origin.attempt) {
+        return { status: "failed", error: origin.error ?? "failed" };
+      }
+      // otherwise the row says running but the attempt died with the object: it left no outcome, run again
     }
     if (Date.now() > task.deadline) {
       this.write({ task, attempt, status: "timed_out", error: "the deadline passed before the task started" });
@@ -109,6 +121,16 @@ export class TaskRunner {
       return this.logged(task, attempt, { status: "expired" });
     }
 
+    const run = this.attempt(meta, task, attempt);
+    this.live = run;
+    try {
+      return await run;
+    } finally {
+      if (this.live === run) this.live = null;
+    }
+  }
+
+  private async attempt(meta: SessionMeta, task: TaskMessage, attempt: number): Promise<TaskRunOutcome> {
     const started = Date.now();
     this.write({ task, attempt, status: "running" });
     log({ ...taskLog(task, attempt), status: "started" });
@@ -133,9 +155,38 @@ export class TaskRunner {
   async finished(turnId: string, outcome: SendOutcome): Promise<void> {
     const origin = this.read();
     if (!origin || origin.turnId !== turnId || origin.status !== "waiting") return;
-    const settled = await this.settle(outcome, 0);
-    // no queue delivery waits for this attempt, so no retry: the parent hears of the failure now
-    if (settled.status === "failed") await this.deadLetter(origin.task);
+    try {
+      const settled = await this.settle(outcome, 0);
+      // no queue delivery waits for this attempt, so no retry: the parent hears of the failure now
+      if (settled.status === "failed") await this.deadLetter(origin.task);
+    } catch {
+      // the outcome is stored; the parent's object could not take it now
+      this.host.retryReport();
+    }
+  }
+
+  /** Reports a final outcome to the parent again, until it is taken (scheduled). */
+  async reportAgain(): Promise<void> {
+    const origin = this.read();
+    if (!origin) return;
+    const { task } = origin;
+    const report: TaskReport | null =
+      origin.status === "completed"
+        ? { taskId: task.taskId, status: "completed", result: origin.result ?? "", attempts: origin.attempt }
+        : origin.status === "dead_lettered" || origin.status === "failed"
+          ? {
+              taskId: task.taskId,
+              status: "failed",
+              error: `gave up after ${origin.attempt} attempt(s): ${origin.error ?? "failed"}`,
+              attempts: origin.attempt,
+            }
+          : null;
+    if (!report) return;
+    try {
+      await this.report(origin, report);
+    } catch {
+      this.host.retryReport();
+    }
   }
 
   /** The task's attempts ran out: record it and tell the parent it failed. */
@@ -187,8 +238,7 @@ export class TaskRunner {
   }
 
   private logged(task: TaskMessage, attempt: number, outcome: TaskRunOutcome): TaskRunOutcome {
-    if (outcome.status === "duplicate" || outcome.status === "busy")
-      log({ ...taskLog(task, attempt), status: "duplicate" });
+    if (outcome.status === "duplicate") log({ ...taskLog(task, attempt), status: "duplicate" });
     else if (outcome.status === "pending") log({ ...taskLog(task, attempt), status: "pending" });
     return outcome;
   }

@@ -113,11 +113,11 @@ export class TaskBook {
     return cursor.rowsWritten > 0;
   }
 
-  /** Tasks past their deadline without an outcome. */
+  /** Tasks past their deadline without an outcome, of a turn still waiting for them. */
   overdue(turnId: string, now: number): TaskRow[] {
     return this.sql
       .exec<Row>(
-        "SELECT * FROM edgent_tasks WHERE turn_id = ? AND status IN ('queued', 'running') AND deadline <= ?",
+        "SELECT * FROM edgent_tasks WHERE turn_id = ? AND resolved = 0 AND status IN ('queued', 'running') AND deadline <= ?",
         turnId,
         now,
       )
@@ -153,7 +153,7 @@ export class TaskBook {
   nextDeadline(turnId: string): number | null {
     const row = this.sql
       .exec<{ deadline: number | null }>(
-        "SELECT MIN(deadline) AS deadline FROM edgent_tasks WHERE turn_id = ? AND status IN ('queued', 'running')",
+        "SELECT MIN(deadline) AS deadline FROM edgent_tasks WHERE turn_id = ? AND resolved = 0 AND status IN ('queued', 'running')",
         turnId,
       )
       .one();

@@ -259,6 +259,27 @@ describe("delegation limits and timing", () => {
     expect(next.seq).toBeGreaterThan(reply.seq);
   });
 
+  it("answers a retry of a pending turn with the same turn, and with its reply once it is done", async () => {
+    const sessionId = await fx.api.session("triage");
+    const send = () =>
+      fx.api.post(
+        `/v1/sessions/${sessionId}/messages`,
+        { content: "/delegate knowledge /slow 100 only once and for all, please" },
+        { "idempotency-key": "retry-me" },
+      );
+    const first = await send();
+    expect(first.status).toBe(202);
+    const { turnId } = first.json as { turnId: string };
+    const again = await send();
+    expect(again.status).toBe(202);
+    expect(again.json).toEqual({ turnId, status: "pending" });
+    await waitForReply(fx.api, sessionId, turnId);
+    const done = await send();
+    expect(done.status).toBe(200);
+    expect((done.json as TurnBody).turnId).toBe(turnId);
+    expect(await tasksOf(fx.api, sessionId)).toHaveLength(1);
+  });
+
   it("refuses delegation beyond the depth limit", async () => {
     const sessionId = await fx.api.session("triage");
     const posted = await fx.api.post(`/v1/sessions/${sessionId}/messages`, {

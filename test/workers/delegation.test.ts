@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { SessionRpc } from "../../durable-objects/session-agent";
@@ -103,6 +103,23 @@ describe("task queue consumer (inside workerd)", () => {
     expect((await deliver("edgent-tasks", { ...message, taskId })).explicitAcks).toHaveLength(1);
     const sub = await rpc(`task:${taskId}`).listMessages({ tenant: TENANT, sessionId: `task:${taskId}` }, 0, 100);
     expect(sub?.messages.filter((m) => m.role === "user")).toHaveLength(2);
+  });
+
+  it("runs a retry again when the object that ran the earlier attempt died mid-way", async () => {
+    const { message } = await delegated("survived");
+    const taskId = crypto.randomUUID();
+    const task = { ...message, taskId };
+    // an earlier life of the sub-agent's object started attempt 1 and never finished it
+    await runInDurableObject(env.SESSIONS.getByName(`${TENANT}:task:${taskId}`), (_instance, state) => {
+      state.storage.sql.exec(
+        "INSERT INTO edgent_task_origin (id, task, attempt, status) VALUES (1, ?, 1, 'running')",
+        JSON.stringify(task),
+      );
+    });
+    const retry = await deliver("edgent-tasks", { ...task, attempt: 2 });
+    expect(retry.explicitAcks).toHaveLength(1);
+    const sub = await rpc(`task:${taskId}`).listMessages({ tenant: TENANT, sessionId: `task:${taskId}` }, 0, 100);
+    expect(sub?.messages.map((m) => m.content)).toEqual(["survived", "survived"]);
   });
 
   it("tells the parent a dead-lettered task failed, once", async () => {
