@@ -72,6 +72,7 @@ export class SessionAgent extends Agent<Env> {
   // set once erase() has wiped storage; the runtime resets the object a moment later
   private erased = false;
   private reportScheduled = false;
+  private reportRetryScheduled = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -80,7 +81,7 @@ export class SessionAgent extends Agent<Env> {
     this.store = new SessionStore(ctx.storage);
     this.store.migrate();
     this.ledger = new TurnLedger(ctx.storage.sql, this.store);
-    this.ledger.failAbandoned();
+    const abandoned = this.ledger.failAbandoned();
     this.tickets = new TicketBook(ctx.storage.sql);
     this.live = new LiveDelivery(this.store, () => this.getConnections<LiveState>());
     const sink: TurnSink = {
@@ -110,7 +111,12 @@ export class SessionAgent extends Agent<Env> {
       store: this.store,
       submit: (meta, request) => this.conductor.submit(meta, request),
       retryReport: () => {
-        this.schedule(5, "retryTaskReport", undefined, { idempotent: true }).catch(() => undefined);
+        // not `idempotent`: the SDK would match the retry job that is running and add none
+        if (this.reportRetryScheduled) return;
+        this.reportRetryScheduled = true;
+        this.schedule(5, "retryTaskReport").catch(() => {
+          this.reportRetryScheduled = false;
+        });
       },
     });
     this.conductor = new TurnConductor(
@@ -132,6 +138,8 @@ export class SessionAgent extends Agent<Env> {
     );
     // a turn that waited for sub-agents when the object last stopped goes on (or keeps waiting)
     this.conductor.adoptWaiting();
+    // a turn that stopped with the object is failed: whoever waited on it (a retry, a parent) hears so
+    for (const turn of abandoned) this.conductor.settleAbandoned(turn);
     // pings are answered by the runtime itself, without waking a hibernating object
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
   }
@@ -213,7 +221,8 @@ export class SessionAgent extends Agent<Env> {
 
   /** Runs one delivery of a delegated task in this, the sub-agent's own object. */
   async runTask(task: TaskMessage, attempt: number): Promise<TaskRunOutcome> {
-    if (this.erased) return { status: "busy" };
+    // only a parent's erase erases a sub-agent's session: the task is not wanted any more
+    if (this.erased) return { status: "discarded" };
     return this.runner.run(task, attempt);
   }
 
@@ -222,9 +231,16 @@ export class SessionAgent extends Agent<Env> {
     await this.runner.deadLetter(task);
   }
 
-  /** A sub-agent began an attempt at one of this session's tasks. */
-  async taskProgress(caller: SessionCaller, taskId: string, attempt: number): Promise<void> {
-    if (this.owned(caller)) this.coordinator.progress(taskId, attempt);
+  /** A sub-agent begins an attempt at one of this session's tasks; false if the task is no longer wanted. */
+  async taskProgress(caller: SessionCaller, taskId: string, attempt: number): Promise<boolean> {
+    return this.owned(caller) ? this.coordinator.progress(taskId, attempt) : false;
+  }
+
+  /** The parent session was erased: stop this sub-agent's work and erase it. */
+  async discardTask(caller: SessionCaller): Promise<boolean> {
+    if (!this.owned(caller)) return false;
+    await this.conductor.stopAll();
+    return this.erase(caller);
   }
 
   /** A task's outcome, from its sub-agent; recorded once, however often it arrives. */
@@ -235,6 +251,7 @@ export class SessionAgent extends Agent<Env> {
 
   /** Reports this sub-agent's outcome to its parent again (scheduled after a failed report). */
   async retryTaskReport(): Promise<void> {
+    this.reportRetryScheduled = false;
     if (!this.erased) await this.runner.reportAgain();
   }
 
@@ -264,11 +281,12 @@ export class SessionAgent extends Agent<Env> {
     return this.conductor.after(async () => {
       const meta = this.owned(caller);
       if (!meta) return false;
-      // the sub-agents' objects hold this session's tasks and their conversations: erased with it
-      const tasks = this.coordinator.book.list(MAX_ERASED_TASKS);
+      // the sub-agents' objects hold this session's tasks and their conversations: erased with it.
+      // A task that never started never will: its sub-agent asks this (gone) session first.
+      const started = this.coordinator.book.list(MAX_ERASED_TASKS).filter((task) => task.attempts > 0);
       await Promise.allSettled(
-        tasks.map(({ taskId }) =>
-          taskStub(this.env, { tenant: meta.tenant, taskId }).erase({
+        started.map(({ taskId }) =>
+          taskStub(this.env, { tenant: meta.tenant, taskId }).discardTask({
             tenant: meta.tenant,
             sessionId: taskSessionId(taskId),
           }),
@@ -358,7 +376,8 @@ export class SessionAgent extends Agent<Env> {
     if (this.reportScheduled) return;
     this.reportScheduled = true;
     const seconds = Number(this.env.EDGENT_USAGE_REPORT_SECONDS) || 5;
-    this.schedule(seconds, "reportUsage", undefined, { idempotent: true }).catch(() => {
+    // not `idempotent`: called from a running report, the SDK would match that job and add none
+    this.schedule(seconds, "reportUsage").catch(() => {
       this.reportScheduled = false;
     });
   }
@@ -402,4 +421,5 @@ export type SessionRpc = Pick<
   | "deadLetter"
   | "taskProgress"
   | "taskSettled"
+  | "discardTask"
 >;

@@ -21,7 +21,6 @@ export async function consumeTasks(batch: MessageBatch, env: Env): Promise<void>
       try {
         const outcome = await taskStub(env, task).runTask(task, attempt);
         if (outcome.status === "failed") message.retry({ delaySeconds: retryDelaySeconds(attempt, retryBaseSeconds) });
-        else if (outcome.status === "busy") message.retry({ delaySeconds: Math.max(1, retryBaseSeconds) });
         else message.ack();
       } catch (error) {
         // the sub-agent's object could not be reached, or the parent's could not take the result

@@ -271,6 +271,20 @@ export class TurnConductor {
     return { status: this.ledger.exists(turnId) ? "not_running" : "not_found" };
   }
 
+  /** Cancels the running turn, the one waiting for sub-agents, and drops the queued ones. */
+  async stopAll(): Promise<void> {
+    this.epoch++;
+    if (this.running) await this.cancel(this.running.turnId);
+    await this.cancelWaiting();
+  }
+
+  /** A turn the last life of the object left running was failed: records and waiters learn so. */
+  settleAbandoned(turn: { turnId: string; error: { code: "internal"; message: string } }): void {
+    const outcome: SendOutcome = { status: "failed", failure: { ...turn.error, turnId: turn.turnId } };
+    this.records.settleTurn(turn.turnId, JSON.stringify(outcome));
+    this.delegation.finished(turn.turnId, outcome);
+  }
+
   /** Cancels the turn that waits for sub-agents, if there is one (an erase or interrupt). */
   async cancelWaiting(): Promise<void> {
     const turnId = this.ledger.pending();
@@ -382,6 +396,11 @@ export class TurnConductor {
     const failure = { code: "model_misconfigured" as const, message, turnId };
     const parked = this.ledger.resume(turnId);
     if (parked) this.ledger.end(turnId, { status: "failed", steps: parked.steps, error: failure });
+    // as a turn that fails while it runs: live clients and the caller's stream see it end
+    for (const sink of [this.live, this.waiting.get(turnId)?.own]) {
+      sink?.emit({ type: "error", error: failure });
+      sink?.emit({ type: "turn", turnId, status: "failed" });
+    }
     return { status: "failed", failure };
   }
 

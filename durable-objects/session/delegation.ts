@@ -68,7 +68,7 @@ export class TaskCoordinator {
    */
   dispatch(meta: SessionMeta, turnId: string): Promise<void> {
     const previous = this.dispatching.get(turnId) ?? Promise.resolve();
-    const next = previous.then(() => this.send(meta, turnId));
+    const next = previous.catch(() => undefined).then(() => this.send(meta, turnId));
     this.dispatching.set(turnId, next);
     const forget = () => {
       if (this.dispatching.get(turnId) === next) this.dispatching.delete(turnId);
@@ -80,9 +80,9 @@ export class TaskCoordinator {
   private async send(meta: SessionMeta, turnId: string): Promise<void> {
     const tasks = this.book.unsent(turnId);
     if (tasks.length === 0) return;
-    const deadline = this.book.nextDeadline(turnId);
-    if (deadline !== null) await this.hooks.schedule(deadline, turnId);
     try {
+      const deadline = this.book.nextDeadline(turnId);
+      if (deadline !== null) await this.hooks.schedule(deadline, turnId);
       // each batch is marked as it goes: a failure part-way fails only what was not sent
       await this.hooks.transport().send(
         tasks.map((task) => toTaskMessage(task, meta.tenant, meta.sessionId)),
@@ -92,7 +92,7 @@ export class TaskCoordinator {
       log({
         event: "notice",
         level: "error",
-        message: "tasks could not be queued",
+        message: "tasks could not be dispatched",
         tenant: meta.tenant,
         sessionId: meta.sessionId,
         turnId,
@@ -100,7 +100,12 @@ export class TaskCoordinator {
       });
       for (const task of this.book.unsent(turnId)) {
         this.book.markSent([task.taskId]);
-        this.book.settle({ taskId: task.taskId, status: "failed", error: "the task could not be queued", attempts: 0 });
+        this.book.settle({
+          taskId: task.taskId,
+          status: "failed",
+          error: "the task could not be dispatched",
+          attempts: 0,
+        });
       }
     }
     this.checkReady(turnId);
@@ -109,13 +114,16 @@ export class TaskCoordinator {
   /** After a restart: re-arms the waiting turn's deadline alarm and sends what was not sent. */
   async recover(meta: SessionMeta, turnId: string): Promise<void> {
     const deadline = this.book.nextDeadline(turnId);
-    if (deadline !== null) await this.hooks.schedule(deadline, turnId);
+    if (deadline !== null) await this.hooks.schedule(deadline, turnId).catch(() => undefined);
     await this.dispatch(meta, turnId);
   }
 
-  /** A sub-agent began an attempt. */
-  progress(taskId: string, attempts: number): void {
+  /** A sub-agent begins an attempt; false if the task is no longer wanted (over, or its turn moved on). */
+  progress(taskId: string, attempts: number): boolean {
+    const task = this.book.get(taskId);
+    if (!task || task.resolved || isTerminal(task.status)) return false;
     this.book.progress(taskId, attempts);
+    return true;
   }
 
   /** Records a task's outcome once; a failure goes to the fallback agent if there is one. */

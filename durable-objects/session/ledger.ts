@@ -25,6 +25,8 @@ export interface TurnEnd {
 
 type Row = Record<string, SqlStorageValue>;
 
+const RESTARTED = { code: "internal" as const, message: "the turn was interrupted by a restart" };
+
 /**
  * A session's turns and model calls: every call with its tier, tokens, latency and cost.
  * A turn's totals are kept in memory while it runs and written once, when it ends.
@@ -178,7 +180,7 @@ export class TurnLedger {
   }
 
   /** Fails turns left running by an object that was evicted or crashed mid-turn. */
-  failAbandoned(): number {
+  failAbandoned(): Array<{ turnId: string; error: { code: "internal"; message: string } }> {
     const abandoned = this.sql
       .exec<Row>(
         `SELECT t.id, COUNT(c.id) AS calls, COALESCE(SUM(c.input_tokens), 0) AS input_tokens,
@@ -196,12 +198,8 @@ export class TurnLedger {
         modelCalls: Number(row.calls),
         costNanos: Number(row.cost_nanos),
       });
-      this.end(turnId, {
-        status: "failed",
-        steps: 0,
-        error: { code: "internal", message: "the turn was interrupted by a restart" },
-      });
+      this.end(turnId, { status: "failed", steps: 0, error: RESTARTED });
     }
-    return abandoned.length;
+    return abandoned.map((row) => ({ turnId: String(row.id), error: RESTARTED }));
   }
 }

@@ -38,6 +38,8 @@ export function streamTurn(
   const finished = submission.outcome
     .then((outcome) => {
       if (outcome.status === "completed") return write({ type: "done", body: outcome.response });
+      // a retry of a turn that still waits for sub-agents: its frames go to live clients
+      if (outcome.status === "pending") return write({ type: "turn", turnId: outcome.turnId, status: "waiting" });
       // a turn that ran has already streamed its own error frame
       if (outcome.status === "failed" && outcome.failure.turnId && submission.kind === "queued") return;
       write({ type: "error", error: refusalError(outcome) });

@@ -8,7 +8,7 @@ import { parentStub, reportToParent, taskSessionId } from "./task-client";
 type Row = Record<string, SqlStorageValue>;
 
 /** Where the task a sub-agent's session works on stands. */
-type OriginStatus = "running" | "waiting" | "completed" | "failed" | "dead_lettered" | "timed_out";
+type OriginStatus = "running" | "waiting" | "completed" | "failed" | "dead_lettered" | "timed_out" | "discarded";
 
 /** The task a sub-agent's session was created for, and its latest attempt. */
 interface Origin {
@@ -30,10 +30,10 @@ export type TaskRunOutcome =
   | { status: "duplicate" }
   /** the task's deadline had passed: the parent was told it timed out */
   | { status: "expired" }
-  /** an earlier attempt is still running: deliver again later */
-  | { status: "busy" }
   /** the attempt failed: retry, or dead-letter once attempts run out */
   | { status: "failed"; error: string }
+  /** the parent no longer wants the task (it was cancelled, timed out or erased): nothing ran */
+  | { status: "discarded" }
   /** the message does not belong to this object */
   | { status: "rejected"; reason: string };
 
@@ -75,11 +75,8 @@ export class TaskRunner {
   async run(task: TaskMessage, attempt: number): Promise<TaskRunOutcome> {
     const { store } = this.host;
     const sessionId = taskSessionId(task.taskId);
-    let meta = store.meta();
-    if (!meta) {
-      store.create(task.tenant, sessionId, task.agent, new Date().toISOString(), "enqueue");
-      meta = store.meta() as SessionMeta;
-    } else if (meta.tenant !== task.tenant || meta.sessionId !== sessionId || meta.agent !== task.agent) {
+    const meta = store.meta();
+    if (meta && (meta.tenant !== task.tenant || meta.sessionId !== sessionId || meta.agent !== task.agent)) {
       return { status: "rejected", reason: "the task does not match this object's session" };
     }
     const origin = this.read();
@@ -94,7 +91,7 @@ export class TaskRunner {
         });
         return this.logged(task, attempt, { status: "duplicate" });
       }
-      if (origin.status === "dead_lettered" || origin.status === "timed_out")
+      if (origin.status === "dead_lettered" || origin.status === "timed_out" || origin.status === "discarded")
         return this.logged(task, attempt, { status: "duplicate" });
       // a waiting task resumes in this object when its own sub-agents answer
       if (origin.status === "waiting" || attempt < origin.attempt) {
@@ -121,7 +118,9 @@ export class TaskRunner {
       return this.logged(task, attempt, { status: "expired" });
     }
 
-    const run = this.attempt(meta, task, attempt);
+    // the attempt is claimed before anything is awaited: a concurrent copy of it is a duplicate
+    this.write({ task, attempt, status: "running" });
+    const run = this.attempt(task, attempt);
     this.live = run;
     try {
       return await run;
@@ -130,14 +129,26 @@ export class TaskRunner {
     }
   }
 
-  private async attempt(meta: SessionMeta, task: TaskMessage, attempt: number): Promise<TaskRunOutcome> {
+  private async attempt(task: TaskMessage, attempt: number): Promise<TaskRunOutcome> {
     const started = Date.now();
-    this.write({ task, attempt, status: "running" });
+    // the parent marks the task running, or says it no longer wants it (its session was erased,
+    // its turn cancelled, the task timed out): then no model runs and nothing more is stored
+    const wanted = await parentStub(this.host.env, task).taskProgress(
+      { tenant: task.tenant, sessionId: task.parentSessionId },
+      task.taskId,
+      attempt,
+    );
+    if (!wanted) {
+      this.update({ status: "discarded" });
+      log({ ...taskLog(task, attempt), status: "discarded" });
+      return { status: "discarded" };
+    }
+    const { store } = this.host;
+    if (!store.meta()) {
+      store.create(task.tenant, taskSessionId(task.taskId), task.agent, new Date().toISOString(), "enqueue");
+    }
+    const meta = store.meta() as SessionMeta;
     log({ ...taskLog(task, attempt), status: "started" });
-    // progress is informational: a lost update only delays "running" in the parent's listing
-    parentStub(this.host.env, task)
-      .taskProgress({ tenant: task.tenant, sessionId: task.parentSessionId }, task.taskId, attempt)
-      .catch(() => undefined);
     const submission = this.host.submit(meta, { content: task.input, taskAttempt: attempt });
     if (submission.turnId) this.update({ turnId: submission.turnId });
     const first = await Promise.race([
@@ -201,7 +212,7 @@ export class TaskRunner {
       });
       return;
     }
-    if (origin?.status === "timed_out") return;
+    if (origin?.status === "timed_out" || origin?.status === "discarded") return;
     const attempts = origin?.attempt ?? 0;
     const cause = origin?.error ?? "the sub-agent could not be reached";
     const error = `gave up after ${attempts} attempt(s): ${cause}`;

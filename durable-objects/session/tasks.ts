@@ -80,7 +80,7 @@ export class TaskBook {
   /** Tasks of the turn not yet handed to the transport. */
   unsent(turnId: string): TaskRow[] {
     return this.sql
-      .exec<Row>("SELECT * FROM edgent_tasks WHERE turn_id = ? AND sent = 0 ORDER BY rowid", turnId)
+      .exec<Row>("SELECT * FROM edgent_tasks WHERE turn_id = ? AND sent = 0 AND resolved = 0 ORDER BY rowid", turnId)
       .toArray()
       .map(toTask);
   }

@@ -10,7 +10,7 @@ import type { Failure } from "../../shared/errors";
 import { log } from "../../shared/log";
 import type { ModelCatalog } from "../../shared/models/pricing";
 import type { ModelSettings } from "../../shared/models/settings";
-import { type CascadeResult, runCascade } from "./cascade";
+import { runCascade } from "./cascade";
 import { buildContext } from "./context";
 import type { TurnLedger } from "./ledger";
 import { fromStepMessages } from "./messages";
@@ -144,32 +144,32 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
       now: () => new Date(),
       ...(options.delegation ? { delegation: options.delegation } : {}),
     };
-    // steps before the turn waited count: a model that keeps delegating stops at the limit
-    const outOfSteps = steps >= options.maxSteps;
-    const result: CascadeResult = outOfSteps
-      ? { status: "step_limit", answeredBy: { model: options.local.name, tier: "local" }, steps: 0 }
-      : await options.toolbox.during(toolContext, () =>
-          runCascade({
-            agent,
-            settings: options.settings,
-            local: { ...options.local, contextWindow: options.catalog.spec(options.local.name).contextWindow },
-            central: options.central,
-            instructions: context.instructions,
-            messages: context.messages,
-            tools: options.toolbox.tools,
-            maxSteps: options.maxSteps - steps,
-            taskAttempt: options.taskAttempt,
-            stream: options.stream,
-            cancel: options.cancel,
-            turnId,
-            catalog: options.catalog,
-            ledger,
-            sink,
-            persist: (messages) => {
-              for (const message of messages) keep(message);
-            },
-          }),
-        );
+    // steps before the turn waited count: a model out of steps gets one last call to read its
+    // sub-agents' results, without the delegate tool
+    const lastLook = steps >= options.maxSteps;
+    const { delegate: _delegate, ...withoutDelegate } = options.toolbox.tools;
+    const result = await options.toolbox.during(toolContext, () =>
+      runCascade({
+        agent,
+        settings: options.settings,
+        local: { ...options.local, contextWindow: options.catalog.spec(options.local.name).contextWindow },
+        central: options.central,
+        instructions: context.instructions,
+        messages: context.messages,
+        tools: lastLook ? withoutDelegate : options.toolbox.tools,
+        maxSteps: lastLook ? 1 : options.maxSteps - steps,
+        taskAttempt: options.taskAttempt,
+        stream: options.stream,
+        cancel: options.cancel,
+        turnId,
+        catalog: options.catalog,
+        ledger,
+        sink,
+        persist: (messages) => {
+          for (const message of messages) keep(message);
+        },
+      }),
+    );
     steps += result.steps;
     if (result.status === "failed") throw new TurnFailed(result.failure);
     if (result.status === "delegated") {

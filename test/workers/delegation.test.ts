@@ -39,6 +39,46 @@ async function delegated(text: string, agent = "knowledge") {
   return { sessionId, parent, outcome, message };
 }
 
+/** A task its parent knows and waits for, planted without sending it: only the test delivers it. */
+async function planted(input: string, agent = "knowledge"): Promise<TaskMessage> {
+  const sessionId = `w-${crypto.randomUUID()}`;
+  await rpc(sessionId).create({ tenant: TENANT, sessionId, agent: "triage" });
+  const taskId = crypto.randomUUID();
+  const turnId = crypto.randomUUID();
+  const deadline = Date.now() + 60_000;
+  await runInDurableObject(env.SESSIONS.getByName(`${TENANT}:${sessionId}`), (_instance, state) => {
+    state.storage.sql.exec(
+      `INSERT INTO edgent_tasks (id, turn_id, call_id, agent, input, status, depth, chain, trace_id, deadline, sent, created_at)
+       VALUES (?, ?, 'call-1', ?, ?, 'queued', 1, '["triage"]', ?, ?, 1, ?)`,
+      taskId,
+      turnId,
+      agent,
+      input,
+      turnId,
+      deadline,
+      new Date().toISOString(),
+    );
+  });
+  return {
+    taskId,
+    tenant: TENANT,
+    parentSessionId: sessionId,
+    parentTurnId: turnId,
+    agent,
+    input,
+    depth: 1,
+    chain: ["triage"],
+    deadline,
+    traceId: turnId,
+    attempt: 1,
+  };
+}
+
+async function subMessages(taskId: string) {
+  const page = await rpc(`task:${taskId}`).listMessages({ tenant: TENANT, sessionId: `task:${taskId}` }, 0, 100);
+  return page?.messages ?? [];
+}
+
 async function deliver(queue: string, body: unknown) {
   const batch = createMessageBatch(queue, [{ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body }]);
   const ctx = createExecutionContext();
@@ -91,26 +131,21 @@ describe("task queue consumer (inside workerd)", () => {
   });
 
   it("asks the queue to retry a failed attempt, and runs each attempt once", async () => {
-    const { message } = await delegated("/fail-task 9 never");
-    const taskId = crypto.randomUUID();
-    // a task the parent never heard of still runs (the sub-agent cannot know): its failure asks for a retry
-    const first = await deliver("edgent-tasks", { ...message, taskId });
+    const task = await planted("/fail-task 9 never");
+    const first = await deliver("edgent-tasks", task);
     expect(first.retryMessages).toHaveLength(1);
     expect(first.explicitAcks).toHaveLength(0);
-    const second = await deliver("edgent-tasks", { ...message, taskId, attempt: 2 });
+    const second = await deliver("edgent-tasks", { ...task, attempt: 2 });
     expect(second.retryMessages).toHaveLength(1);
     // attempt 1 delivered again after attempt 2 began: acked, nothing runs
-    expect((await deliver("edgent-tasks", { ...message, taskId })).explicitAcks).toHaveLength(1);
-    const sub = await rpc(`task:${taskId}`).listMessages({ tenant: TENANT, sessionId: `task:${taskId}` }, 0, 100);
-    expect(sub?.messages.filter((m) => m.role === "user")).toHaveLength(2);
+    expect((await deliver("edgent-tasks", task)).explicitAcks).toHaveLength(1);
+    expect((await subMessages(task.taskId)).filter((m) => m.role === "user")).toHaveLength(2);
   });
 
   it("runs a retry again when the object that ran the earlier attempt died mid-way", async () => {
-    const { message } = await delegated("survived");
-    const taskId = crypto.randomUUID();
-    const task = { ...message, taskId };
+    const task = await planted("survived");
     // an earlier life of the sub-agent's object started attempt 1 and never finished it
-    await runInDurableObject(env.SESSIONS.getByName(`${TENANT}:task:${taskId}`), (_instance, state) => {
+    await runInDurableObject(env.SESSIONS.getByName(`${TENANT}:task:${task.taskId}`), (_instance, state) => {
       state.storage.sql.exec(
         "INSERT INTO edgent_task_origin (id, task, attempt, status) VALUES (1, ?, 1, 'running')",
         JSON.stringify(task),
@@ -118,8 +153,32 @@ describe("task queue consumer (inside workerd)", () => {
     });
     const retry = await deliver("edgent-tasks", { ...task, attempt: 2 });
     expect(retry.explicitAcks).toHaveLength(1);
-    const sub = await rpc(`task:${taskId}`).listMessages({ tenant: TENANT, sessionId: `task:${taskId}` }, 0, 100);
-    expect(sub?.messages.map((m) => m.content)).toEqual(["survived", "survived"]);
+    expect((await subMessages(task.taskId)).map((m) => m.content)).toEqual(["survived", "survived"]);
+  });
+
+  it("does not run a task its parent no longer wants", async () => {
+    const task = await planted("unwanted");
+    // a task the parent never heard of (its session erased, say)
+    const unknown = await deliver("edgent-tasks", { ...task, taskId: crypto.randomUUID() });
+    expect(unknown.explicitAcks).toHaveLength(1);
+    // a task whose outcome the parent already has
+    await rpc(task.parentSessionId).taskSettled(
+      { tenant: TENANT, sessionId: task.parentSessionId },
+      { taskId: task.taskId, status: "timed_out", error: "too late", attempts: 0 },
+    );
+    expect((await deliver("edgent-tasks", task)).explicitAcks).toHaveLength(1);
+    expect(await subMessages(task.taskId)).toHaveLength(0);
+  });
+
+  it("erases the sub-agents' objects with the session that delegated to them", async () => {
+    const task = await planted("private conversation");
+    expect((await deliver("edgent-tasks", task)).explicitAcks).toHaveLength(1);
+    expect(await subMessages(task.taskId)).toHaveLength(2);
+    expect(await rpc(task.parentSessionId).erase({ tenant: TENANT, sessionId: task.parentSessionId })).toBe(true);
+    expect(await subMessages(task.taskId)).toHaveLength(0);
+    // a copy of the task delivered after the erase finds no parent wanting it: nothing is stored again
+    expect((await deliver("edgent-tasks", { ...task, attempt: 2 })).explicitAcks).toHaveLength(1);
+    expect(await subMessages(task.taskId)).toHaveLength(0);
   });
 
   it("tells the parent a dead-lettered task failed, once", async () => {
