@@ -67,7 +67,7 @@ describe("SessionAgent (inside workerd)", () => {
       ledger.start("interrupted-turn", "builtin:echo");
       store.append({ turnId: "interrupted-turn", role: "user", content: "lost in a crash" });
       // what the constructor of a freshly started object does
-      expect(ledger.failAbandoned()).toBe(1);
+      expect(ledger.failAbandoned().map((turn) => turn.turnId)).toEqual(["interrupted-turn"]);
       const turn = state.storage.sql
         .exec<{ status: string }>("SELECT status FROM edgent_turns WHERE id = 'interrupted-turn'")
         .one();
