@@ -74,4 +74,38 @@ describe("the builtin model through the AI SDK", () => {
     const stream = streamText({ model: new BuiltinModel("echo"), prompt: "streamed words" });
     expect(await stream.text).toBe("streamed words");
   });
+
+  it("calls delegate once per /delegate line, in one step", async () => {
+    const delegate = tool({
+      description: "delegate",
+      inputSchema: z.object({ agent: z.string(), task: z.string() }),
+      execute: ({ agent, task }) => `${agent} did ${task}`,
+    });
+    const result = await generateText({
+      model: new BuiltinModel("echo"),
+      prompt: "/delegate billing first part\n/delegate knowledge second part",
+      tools: { delegate },
+      stopWhen: stepCountIs(5),
+    });
+    expect(result.steps[0]?.toolCalls.map((call) => call.input)).toEqual([
+      { agent: "billing", task: "first part" },
+      { agent: "knowledge", task: "second part" },
+    ]);
+    expect(result.text).toBe(
+      "Tool delegate returned: billing did first part\nTool delegate returned: knowledge did second part",
+    );
+  });
+
+  it("fails a task's first N attempts on /fail-task N, then answers", async () => {
+    const attempt = (taskAttempt: number) =>
+      generateText({
+        model: new BuiltinModel("echo"),
+        prompt: "/fail-task 2 finally",
+        maxRetries: 0,
+        providerOptions: { edgent: { taskAttempt } },
+      });
+    await expect(attempt(1)).rejects.toThrow(/task failure on attempt 1 of 2/);
+    await expect(attempt(2)).rejects.toThrow(/attempt 2 of 2/);
+    expect((await attempt(3)).text).toBe("finally");
+  });
 });

@@ -91,7 +91,9 @@ function respond(
           `Tool ${part.toolName} failed: ${typeof output.value === "string" ? output.value : JSON.stringify(output.value)}`,
         ];
       }
-      const value = output.type === "text" || output.type === "json" ? output.value : output;
+      // a text result (e.g. a sub-agent's, stored in history) is shown as it is
+      if (output.type === "text") return [`Tool ${part.toolName} returned: ${output.value}`];
+      const value = output.type === "json" ? output.value : output;
       return [`Tool ${part.toolName} returned: ${JSON.stringify(value)}`];
     });
     return { content: [{ type: "text", text: mark(lines.join("\n")) }] };
