@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Client, TurnBody, WireMessage } from "../support/client.ts";
 import { useRuntime } from "../support/fixture.ts";
+import { LiveClient, streamTurn } from "../support/live-client.ts";
 
 interface TaskView {
   taskId: string;
@@ -202,6 +203,26 @@ describe("delegation over the task queue", () => {
     expect(Date.now() - started).toBeLessThan(2_000);
     await pending;
     expect((await fx.api.get(`/v1/sessions/${erased}`)).status).toBe(404);
+  });
+
+  it("streams a delegating turn over WebSocket and SSE, waiting frame included, to its reply", async () => {
+    const sessionId = await fx.api.session("triage");
+    const client = await LiveClient.connect(fx.runtime.url, sessionId);
+    client.send({ type: "message", content: "/delegate knowledge over-the-socket" });
+    const waiting = await client.waitFor((f) => f.type === "turn" && f.status === "waiting");
+    const ended = await client.turnEnded();
+    expect(ended).toMatchObject({ status: "completed", turnId: (waiting as { turnId: string }).turnId });
+    const roles = client.messages().map((m) => m.role);
+    expect(roles).toEqual(["user", "assistant", "tool", "assistant"]);
+    expect(client.messages().at(-1)?.content).toContain("over-the-socket");
+    client.close();
+
+    const { events } = await streamTurn(fx.runtime.url, sessionId, { content: "/delegate billing over-sse" });
+    const types = events.map((e) => (e.frame.type === "turn" ? `turn:${e.frame.status}` : e.frame.type));
+    expect(types).toContain("turn:waiting");
+    const done = events.at(-1)?.frame as { type: string; body?: TurnBody };
+    expect(done.type).toBe("done");
+    expect(done.body?.reply.content).toContain("over-sse");
   });
 
   it("shows tasks only to their own session and tenant, and rejects bad task ids", async () => {

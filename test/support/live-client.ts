@@ -82,7 +82,11 @@ export class LiveClient {
   /** Waits until a turn reaches a final status. */
   turnEnded(turnId?: string): Promise<ServerFrame> {
     return this.waitFor(
-      (f) => f.type === "turn" && f.status !== "started" && (turnId === undefined || f.turnId === turnId),
+      (f) =>
+        f.type === "turn" &&
+        f.status !== "started" &&
+        f.status !== "waiting" &&
+        (turnId === undefined || f.turnId === turnId),
     );
   }
 
