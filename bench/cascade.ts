@@ -1,24 +1,11 @@
 // Escalation figures for `npm run bench`: turn latency and cost on the local model vs
 // escalated turns, and the gateway's overhead per central call vs calling the model directly.
 import { startRuntime } from "../test/support/runtime.ts";
-import { type LatencyStats, stats } from "./load.ts";
-
-const AUTH = { authorization: "Bearer dev-token", "content-type": "application/json" };
+import { AUTH, createSession, type LatencyStats, stats } from "./load.ts";
 
 interface Measured {
   latency: LatencyStats;
   costPerTurnUsd: number;
-}
-
-async function session(base: URL, agent: string): Promise<string> {
-  const sessionId = `cascade-${agent}-${crypto.randomUUID()}`;
-  const response = await fetch(new URL("/v1/sessions", base), {
-    method: "POST",
-    headers: AUTH,
-    body: JSON.stringify({ agent, sessionId }),
-  });
-  if (response.status !== 201) throw new Error(`session create failed: ${response.status}`);
-  return sessionId;
 }
 
 async function timedTurn(
@@ -73,10 +60,14 @@ export async function cascadeFigures(rounds: number): Promise<{
     };
     const question = "What is the status of my order?";
     for (let i = 0; i < rounds + 10; i++) {
-      const local = await timedTurn(cascade.url, await session(cascade.url, "assistant"), question);
-      const escalated = await timedTurn(cascade.url, await session(cascade.url, "assistant"), `/escalate ${question}`);
-      const via = await timedTurn(cascade.url, await session(cascade.url, "analyst"), question);
-      const straight = await timedTurn(direct.url, await session(direct.url, "assistant"), question);
+      const local = await timedTurn(cascade.url, await createSession(cascade.url, "assistant"), question);
+      const escalated = await timedTurn(
+        cascade.url,
+        await createSession(cascade.url, "assistant"),
+        `/escalate ${question}`,
+      );
+      const via = await timedTurn(cascade.url, await createSession(cascade.url, "analyst"), question);
+      const straight = await timedTurn(direct.url, await createSession(direct.url, "assistant"), question);
       if (
         local.tier !== "local" ||
         escalated.tier !== "central" ||

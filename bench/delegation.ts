@@ -3,26 +3,14 @@
 // object-to-object RPC (no queue), and tasks/s through the queue under concurrent coordinators.
 // Alone: `node bench/delegation.ts`.
 import { startRuntime } from "../test/support/runtime.ts";
-import { type LatencyStats, stats } from "./load.ts";
+import { AUTH, createSession, type LatencyStats, stats } from "./load.ts";
 
-const AUTH = { authorization: "Bearer dev-token", "content-type": "application/json" };
 export const FAN_OUTS = [1, 10, 50] as const;
 
 export interface DelegationFigures {
   /** per fan-out: message → final reply through the queue, and by direct RPC */
   fanOut: Array<{ tasks: number; queue: LatencyStats; direct: LatencyStats }>;
   throughput: { coordinators: number; tasksEach: number; tasks: number; seconds: number; tasksPerSecond: number };
-}
-
-async function session(base: URL): Promise<string> {
-  const sessionId = `bench-triage-${crypto.randomUUID()}`;
-  const response = await fetch(new URL("/v1/sessions", base), {
-    method: "POST",
-    headers: AUTH,
-    body: JSON.stringify({ agent: "triage", sessionId }),
-  });
-  if (response.status !== 201) throw new Error(`session create failed: ${response.status}`);
-  return sessionId;
 }
 
 /** A coordinator message fanning out to `tasks` sub-agents, alternating billing and knowledge. */
@@ -32,7 +20,7 @@ function fanOutMessage(tasks: number, tag: string): string {
 
 /** One coordinator turn; checks every sub-agent's result is in the reply. */
 async function delegatedTurn(base: URL, tasks: number): Promise<number> {
-  const sessionId = await session(base);
+  const sessionId = await createSession(base, "triage");
   const tag = crypto.randomUUID().slice(0, 8);
   const t0 = performance.now();
   const response = await fetch(new URL(`/v1/sessions/${sessionId}/messages`, base), {

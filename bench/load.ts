@@ -53,3 +53,17 @@ export async function runLoad(
   const elapsed = (performance.now() - started) / 1000;
   return { ...stats(latencies), seconds: elapsed, perSecond: latencies.length / elapsed, errors };
 }
+
+/** Headers of the dev tenant's JSON requests. */
+export const AUTH = { authorization: "Bearer dev-token", "content-type": "application/json" };
+
+/** Creates a session of `agent` as the dev tenant and returns its id. */
+export async function createSession(base: URL, agent: string, sessionId = `bench-${agent}-${crypto.randomUUID()}`) {
+  const response = await fetch(new URL("/v1/sessions", base), {
+    method: "POST",
+    headers: AUTH,
+    body: JSON.stringify({ agent, sessionId }),
+  });
+  if (response.status !== 201) throw new Error(`session create failed: ${response.status}`);
+  return sessionId;
+}

@@ -3,7 +3,7 @@
 // `PROFILE_WORKLOAD=delegation` profiles coordinators fanning out to 10 sub-agents instead.
 import WebSocket from "ws";
 import { buildBundle, startRuntime } from "../test/support/runtime.ts";
-import { runLoad } from "./load.ts";
+import { AUTH, runLoad } from "./load.ts";
 
 interface ProfileNode {
   id: number;
@@ -11,7 +11,6 @@ interface ProfileNode {
   children?: number[];
 }
 
-const AUTH = { authorization: "Bearer dev-token", "content-type": "application/json" };
 const INSPECTOR_PORT = Number(process.env.PROFILE_INSPECTOR_PORT ?? 9229);
 
 buildBundle();

@@ -1,9 +1,7 @@
 // Real-time figures for `npm run bench`: WebSocket turn round trip vs a bare DO echo, time to
 // first delta vs done, and fan-out to many clients of one session.
 import WebSocket from "ws";
-import { type LatencyStats, stats } from "./load.ts";
-
-const AUTH = { authorization: "Bearer dev-token", "content-type": "application/json" };
+import { AUTH, createSession, type LatencyStats, stats } from "./load.ts";
 
 function wsUrl(base: URL, path: string): URL {
   const url = new URL(path, base);
@@ -36,15 +34,6 @@ function roundTrip(socket: WebSocket, frame: string, done: (text: string) => boo
   });
 }
 
-export async function createSession(base: URL, sessionId: string): Promise<void> {
-  const response = await fetch(new URL("/v1/sessions", base), {
-    method: "POST",
-    headers: AUTH,
-    body: JSON.stringify({ agent: "assistant", sessionId }),
-  });
-  if (response.status !== 201) throw new Error(`session create failed: ${response.status}`);
-}
-
 /** p50 of a builtin turn over WebSocket (send to `turn completed`) vs a bare DO echo, interleaved. */
 export async function wsRoundTrips(
   product: URL,
@@ -52,7 +41,7 @@ export async function wsRoundTrips(
   rounds: number,
 ): Promise<{ turn: LatencyStats; echo: LatencyStats }> {
   const sessionId = `ws-rtt-${crypto.randomUUID()}`;
-  await createSession(product, sessionId);
+  await createSession(product, "assistant", sessionId);
   const turnSocket = await open(wsUrl(product, `/v1/sessions/${sessionId}/ws?after=0`), true);
   const echoSocket = await open(wsUrl(baseline, `/sessions/echo-${crypto.randomUUID()}/ws`), false);
   const frame = JSON.stringify({ type: "message", content: "What is the status of my order?" });
@@ -79,7 +68,7 @@ export async function streamTimings(
   turns: number,
 ): Promise<{ firstDelta: LatencyStats; done: LatencyStats }> {
   const sessionId = `sse-${crypto.randomUUID()}`;
-  await createSession(product, sessionId);
+  await createSession(product, "assistant", sessionId);
   const firsts: number[] = [];
   const dones: number[] = [];
   for (let i = 0; i < turns; i++) {
@@ -113,7 +102,7 @@ export async function fanOut(
   turns: number,
 ): Promise<{ messagesPerSecond: number; framesPerSecond: number; delivered: number }> {
   const sessionId = `fan-${crypto.randomUUID()}`;
-  await createSession(product, sessionId);
+  await createSession(product, "assistant", sessionId);
   const sockets = await Promise.all(
     Array.from({ length: clients }, () => open(wsUrl(product, `/v1/sessions/${sessionId}/ws?after=0`), true)),
   );

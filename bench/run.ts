@@ -3,14 +3,13 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { buildBundle, startRuntime } from "../test/support/runtime.ts";
-import { type LatencyStats, runLoad, stats } from "./load.ts";
 import { cascadeFigures } from "./cascade.ts";
 import { delegationFigures } from "./delegation.ts";
+import { AUTH, createSession, type LatencyStats, runLoad, stats } from "./load.ts";
 import { fanOut, streamTimings, wsRoundTrips } from "./realtime.ts";
 
 const CONCURRENCY = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const AUTH = { authorization: "Bearer dev-token", "content-type": "application/json" };
 const root = resolve(import.meta.dirname, "..");
 
 function post(base: URL, path: string, body: unknown): Promise<Response> {
@@ -29,17 +28,12 @@ async function turn(
   return { ms: performance.now() - t0, ...body.usage };
 }
 
-async function createSession(base: URL, sessionId: string): Promise<void> {
-  const response = await post(base, "/v1/sessions", { agent: "assistant", sessionId });
-  if (response.status !== 201) throw new Error(`session create failed: ${response.status}`);
-}
-
 /** Sessions with `turns` turns of history each (two messages a turn). */
 async function seedSessions(base: URL, prefix: string, count: number, turns: number): Promise<string[]> {
   const ids = Array.from({ length: count }, (_, i) => `${prefix}-${i}-${crypto.randomUUID()}`);
   await Promise.all(
     ids.map(async (id) => {
-      await createSession(base, id);
+      await createSession(base, "assistant", id);
       for (let t = 0; t < turns; t++) await turn(base, id, `seed message ${t} about the quarterly report`);
     }),
   );
@@ -64,7 +58,7 @@ try {
   const sessions = await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, w) => {
       const id = `load-${w}-${crypto.randomUUID()}`;
-      await createSession(product.url, id);
+      await createSession(product.url, "assistant", id);
       return id;
     }),
   );

@@ -120,10 +120,7 @@ export class TaskCoordinator {
 
   /** A sub-agent begins an attempt; false if the task is no longer wanted (over, or its turn moved on). */
   progress(taskId: string, attempts: number): boolean {
-    const task = this.book.get(taskId);
-    if (!task || task.resolved || isTerminal(task.status)) return false;
-    this.book.progress(taskId, attempts);
-    return true;
+    return this.book.progress(taskId, attempts);
   }
 
   /** Records a task's outcome once; a failure goes to the fallback agent if there is one. */

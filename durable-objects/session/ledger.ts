@@ -33,7 +33,6 @@ const RESTARTED = { code: "internal" as const, message: "the turn was interrupte
  */
 export class TurnLedger {
   private readonly running = new Map<string, UsageNanos>();
-  private readonly active = new Set<string>();
 
   constructor(
     private readonly sql: SqlStorage,
@@ -41,7 +40,6 @@ export class TurnLedger {
   ) {}
 
   start(turnId: string, model: string): void {
-    this.active.add(turnId);
     this.sql.exec(
       "INSERT INTO edgent_turns (id, status, model, started_at) VALUES (?, 'running', ?, ?)",
       turnId,
@@ -80,7 +78,6 @@ export class TurnLedger {
   end(turnId: string, end: TurnEnd): UsageNanos {
     const usage = this.running.get(turnId) ?? NO_USAGE;
     this.running.delete(turnId);
-    this.active.delete(turnId);
     this.sql.exec(
       `UPDATE edgent_turns SET status = ?, steps = ?, input_tokens = ?, output_tokens = ?, model_calls = ?, cost_nanos = ?,
        answered_by = ?, escalation = ?, error_code = ?, error_message = ?, finished_at = ? WHERE id = ?`,
@@ -108,7 +105,6 @@ export class TurnLedger {
   suspend(turnId: string, steps: number, firstSeq: number): UsageNanos {
     const usage = this.running.get(turnId) ?? NO_USAGE;
     this.running.delete(turnId);
-    this.active.delete(turnId);
     this.sql.exec(
       `UPDATE edgent_turns SET status = 'pending', steps = ?, input_tokens = ?, output_tokens = ?, model_calls = ?,
        cost_nanos = ?, first_seq = ? WHERE id = ?`,
@@ -130,13 +126,7 @@ export class TurnLedger {
       .toArray()[0];
     if (!row) return null;
     this.sql.exec("UPDATE edgent_turns SET status = 'running' WHERE id = ?", turnId);
-    this.active.add(turnId);
-    this.running.set(turnId, {
-      inputTokens: Number(row.input_tokens),
-      outputTokens: Number(row.output_tokens),
-      modelCalls: Number(row.model_calls),
-      costNanos: Number(row.cost_nanos),
-    });
+    this.running.set(turnId, usageOf(row));
     return { steps: Number(row.steps), firstSeq: Number(row.first_seq) };
   }
 
@@ -183,7 +173,7 @@ export class TurnLedger {
   failAbandoned(): Array<{ turnId: string; error: { code: "internal"; message: string } }> {
     const abandoned = this.sql
       .exec<Row>(
-        `SELECT t.id, COUNT(c.id) AS calls, COALESCE(SUM(c.input_tokens), 0) AS input_tokens,
+        `SELECT t.id, COUNT(c.id) AS model_calls, COALESCE(SUM(c.input_tokens), 0) AS input_tokens,
          COALESCE(SUM(c.output_tokens), 0) AS output_tokens, COALESCE(SUM(c.cost_nanos), 0) AS cost_nanos
          FROM edgent_turns t LEFT JOIN edgent_model_calls c ON c.turn_id = t.id
          WHERE t.status = 'running' GROUP BY t.id`,
@@ -191,15 +181,19 @@ export class TurnLedger {
       .toArray();
     for (const row of abandoned) {
       const turnId = String(row.id);
-      this.active.add(turnId);
-      this.running.set(turnId, {
-        inputTokens: Number(row.input_tokens),
-        outputTokens: Number(row.output_tokens),
-        modelCalls: Number(row.calls),
-        costNanos: Number(row.cost_nanos),
-      });
+      this.running.set(turnId, usageOf(row));
       this.end(turnId, { status: "failed", steps: 0, error: RESTARTED });
     }
     return abandoned.map((row) => ({ turnId: String(row.id), error: RESTARTED }));
   }
+}
+
+/** A turn's totals from a row with its usage columns. */
+function usageOf(row: Row): UsageNanos {
+  return {
+    inputTokens: Number(row.input_tokens),
+    outputTokens: Number(row.output_tokens),
+    modelCalls: Number(row.model_calls),
+    costNanos: Number(row.cost_nanos),
+  };
 }

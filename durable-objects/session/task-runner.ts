@@ -83,12 +83,7 @@ export class TaskRunner {
     if (origin) {
       if (origin.status === "completed") {
         // the parent may not have got the result the first time: it ignores a second copy
-        await this.report(origin, {
-          taskId: task.taskId,
-          status: "completed",
-          result: origin.result ?? "",
-          attempts: origin.attempt,
-        });
+        await this.reportFinal(origin);
         return this.logged(task, attempt, { status: "duplicate" });
       }
       if (origin.status === "dead_lettered" || origin.status === "timed_out" || origin.status === "discarded")
@@ -180,21 +175,8 @@ export class TaskRunner {
   async reportAgain(): Promise<void> {
     const origin = this.read();
     if (!origin) return;
-    const { task } = origin;
-    const report: TaskReport | null =
-      origin.status === "completed"
-        ? { taskId: task.taskId, status: "completed", result: origin.result ?? "", attempts: origin.attempt }
-        : origin.status === "dead_lettered" || origin.status === "failed"
-          ? {
-              taskId: task.taskId,
-              status: "failed",
-              error: `gave up after ${origin.attempt} attempt(s): ${origin.error ?? "failed"}`,
-              attempts: origin.attempt,
-            }
-          : null;
-    if (!report) return;
     try {
-      await this.report(origin, report);
+      await this.reportFinal(origin);
     } catch {
       this.host.retryReport();
     }
@@ -203,24 +185,18 @@ export class TaskRunner {
   /** The task's attempts ran out: record it and tell the parent it failed. */
   async deadLetter(task: TaskMessage): Promise<void> {
     const origin = this.read();
-    if (origin?.status === "completed") {
-      await this.report(origin, {
-        taskId: task.taskId,
-        status: "completed",
-        result: origin.result ?? "",
-        attempts: origin.attempt,
-      });
-      return;
-    }
     if (origin?.status === "timed_out" || origin?.status === "discarded") return;
-    const attempts = origin?.attempt ?? 0;
-    const cause = origin?.error ?? "the sub-agent could not be reached";
-    const error = `gave up after ${attempts} attempt(s): ${cause}`;
-    if (origin?.status !== "dead_lettered") {
-      this.write({ task, attempt: attempts, status: "dead_lettered", error: cause });
+    if (origin?.status !== "completed" && origin?.status !== "dead_lettered") {
+      const attempts = origin?.attempt ?? 0;
+      this.write({
+        task,
+        attempt: attempts,
+        status: "dead_lettered",
+        error: origin?.error ?? "the sub-agent could not be reached",
+      });
       log({ ...taskLog(task, attempts), status: "dead_lettered" });
     }
-    await reportToParent(this.host.env, task, { taskId: task.taskId, status: "failed", error, attempts });
+    await this.reportFinal(this.read() as Origin);
   }
 
   private async settle(outcome: SendOutcome, durationMs: number): Promise<TaskRunOutcome> {
@@ -230,7 +206,7 @@ export class TaskRunner {
       const result = outcome.response.reply.content;
       this.update({ status: "completed", result });
       log({ ...taskLog(task, attempt), status: "completed", durationMs });
-      await this.report(origin, { taskId: task.taskId, status: "completed", result, attempts: attempt });
+      await this.reportFinal(this.read() as Origin);
       return { status: "completed" };
     }
     const error = outcome.status === "failed" ? outcome.failure.message : `the turn did not run (${outcome.status})`;
@@ -244,8 +220,10 @@ export class TaskRunner {
     return { status: "failed", error };
   }
 
-  private async report(origin: Origin, report: TaskReport): Promise<void> {
-    await reportToParent(this.host.env, origin.task, report);
+  /** Hands the parent the task's outcome, if it has a final one. */
+  private async reportFinal(origin: Origin): Promise<void> {
+    const report = finalReport(origin);
+    if (report) await reportToParent(this.host.env, origin.task, report);
   }
 
   private logged(task: TaskMessage, attempt: number, outcome: TaskRunOutcome): TaskRunOutcome {
@@ -288,10 +266,24 @@ export class TaskRunner {
     const origin = this.read();
     if (origin) this.write({ ...origin, ...change });
   }
+}
 
-  /** Forgets the cached row (the object's storage was erased). */
-  reset(): void {
-    this.origin = undefined;
+/** What the parent is told of a task that is over; null while it is not. */
+function finalReport(origin: Origin): TaskReport | null {
+  const { task, attempt: attempts } = origin;
+  switch (origin.status) {
+    case "completed":
+      return { taskId: task.taskId, status: "completed", result: origin.result ?? "", attempts };
+    case "dead_lettered":
+    case "failed":
+      return {
+        taskId: task.taskId,
+        status: "failed",
+        error: `gave up after ${attempts} attempt(s): ${origin.error ?? "failed"}`,
+        attempts,
+      };
+    default:
+      return null;
   }
 }
 

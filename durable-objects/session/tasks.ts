@@ -59,16 +59,12 @@ export class TaskBook {
   }
 
   get(taskId: string): TaskRow | null {
-    const row = this.sql.exec<Row>("SELECT * FROM edgent_tasks WHERE id = ?", taskId).toArray()[0];
-    return row ? toTask(row) : null;
+    return this.rows("SELECT * FROM edgent_tasks WHERE id = ?", taskId)[0] ?? null;
   }
 
   /** Every task of the session, oldest first. */
   list(limit: number): TaskRow[] {
-    return this.sql
-      .exec<Row>("SELECT * FROM edgent_tasks ORDER BY created_at, rowid LIMIT ?", limit)
-      .toArray()
-      .map(toTask);
+    return this.rows("SELECT * FROM edgent_tasks ORDER BY created_at, rowid LIMIT ?", limit);
   }
 
   countForTurn(turnId: string): number {
@@ -79,23 +75,25 @@ export class TaskBook {
 
   /** Tasks of the turn not yet handed to the transport. */
   unsent(turnId: string): TaskRow[] {
-    return this.sql
-      .exec<Row>("SELECT * FROM edgent_tasks WHERE turn_id = ? AND sent = 0 AND resolved = 0 ORDER BY rowid", turnId)
-      .toArray()
-      .map(toTask);
+    return this.rows(
+      "SELECT * FROM edgent_tasks WHERE turn_id = ? AND sent = 0 AND resolved = 0 ORDER BY rowid",
+      turnId,
+    );
   }
 
   markSent(taskIds: readonly string[]): void {
     for (const id of taskIds) this.sql.exec("UPDATE edgent_tasks SET sent = 1 WHERE id = ?", id);
   }
 
-  /** A sub-agent started an attempt; ignored once the task has an outcome. */
-  progress(taskId: string, attempts: number): void {
-    this.sql.exec(
-      "UPDATE edgent_tasks SET status = 'running', attempts = MAX(attempts, ?) WHERE id = ? AND status IN ('queued', 'running')",
+  /** A sub-agent starts an attempt; false (and nothing changes) once the task is over or no longer awaited. */
+  progress(taskId: string, attempts: number): boolean {
+    const cursor = this.sql.exec(
+      `UPDATE edgent_tasks SET status = 'running', attempts = MAX(attempts, ?)
+       WHERE id = ? AND resolved = 0 AND status IN ('queued', 'running')`,
       attempts,
       taskId,
     );
+    return cursor.rowsWritten > 0;
   }
 
   /** Records a task's outcome once; false if it had one already (or is unknown). */
@@ -115,14 +113,11 @@ export class TaskBook {
 
   /** Tasks past their deadline without an outcome, of a turn still waiting for them. */
   overdue(turnId: string, now: number): TaskRow[] {
-    return this.sql
-      .exec<Row>(
-        "SELECT * FROM edgent_tasks WHERE turn_id = ? AND resolved = 0 AND status IN ('queued', 'running') AND deadline <= ?",
-        turnId,
-        now,
-      )
-      .toArray()
-      .map(toTask);
+    return this.rows(
+      "SELECT * FROM edgent_tasks WHERE turn_id = ? AND resolved = 0 AND status IN ('queued', 'running') AND deadline <= ?",
+      turnId,
+      now,
+    );
   }
 
   /** Whether the turn still waits for a task's outcome. */
@@ -139,14 +134,18 @@ export class TaskBook {
 
   /** Settled tasks whose results the turn's model has not seen yet. */
   unresolved(turnId: string): TaskRow[] {
-    return this.sql
-      .exec<Row>("SELECT * FROM edgent_tasks WHERE turn_id = ? AND resolved = 0 ORDER BY rowid", turnId)
-      .toArray()
-      .map(toTask);
+    return this.rows("SELECT * FROM edgent_tasks WHERE turn_id = ? AND resolved = 0 ORDER BY rowid", turnId);
   }
 
   markResolved(taskIds: readonly string[]): void {
     for (const id of taskIds) this.sql.exec("UPDATE edgent_tasks SET resolved = 1 WHERE id = ?", id);
+  }
+
+  private rows(query: string, ...params: SqlStorageValue[]): TaskRow[] {
+    return this.sql
+      .exec<Row>(query, ...params)
+      .toArray()
+      .map(toTask);
   }
 
   /** The earliest deadline among the turn's outstanding tasks. */

@@ -35,6 +35,12 @@ export class Toolbox {
     }
   }
 
+  /** The tools without `delegate`, for a model's last call of a turn (built only then). */
+  withoutDelegate(): ToolSet {
+    const { delegate: _delegate, ...rest } = this.tools;
+    return rest;
+  }
+
   /** Runs a turn with its context bound to the tools. */
   async during<T>(context: ToolContext, run: () => Promise<T>): Promise<T> {
     this.context = context;

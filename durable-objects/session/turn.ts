@@ -147,7 +147,6 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
     // steps before the turn waited count: a model out of steps gets one last call to read its
     // sub-agents' results, without the delegate tool
     const lastLook = steps >= options.maxSteps;
-    const { delegate: _delegate, ...withoutDelegate } = options.toolbox.tools;
     const result = await options.toolbox.during(toolContext, () =>
       runCascade({
         agent,
@@ -156,7 +155,7 @@ export async function runTurn(options: TurnOptions): Promise<TurnOutcome> {
         central: options.central,
         instructions: context.instructions,
         messages: context.messages,
-        tools: lastLook ? withoutDelegate : options.toolbox.tools,
+        tools: lastLook ? options.toolbox.withoutDelegate() : options.toolbox.tools,
         maxSteps: lastLook ? 1 : options.maxSteps - steps,
         taskAttempt: options.taskAttempt,
         stream: options.stream,

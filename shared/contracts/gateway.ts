@@ -24,14 +24,18 @@ export type GatewayOutcome =
   | { ok: true; result: LanguageModelV4GenerateResult; model: string; latencyMs: number; events: GatewayEvent[] }
   | { ok: false; code: GatewayRefusal; message: string; retryAfterMs?: number; events: GatewayEvent[] };
 
-/** One line of a tenant's usage, per model and agent. */
-export interface UsageLine {
+/** Calls and tokens of one model for one agent. */
+interface UsageCounts {
   model: string;
   agent: string;
   tier: "local" | "central";
   calls: number;
   inputTokens: number;
   outputTokens: number;
+}
+
+/** One line of a tenant's usage, per model and agent. */
+export interface UsageLine extends UsageCounts {
   costUsd: number;
 }
 
@@ -44,12 +48,6 @@ export interface UsageBatch {
 }
 
 /** Usage of a local call, reported by a session so the tenant's totals include it. */
-export interface UsageReport {
-  model: string;
-  agent: string;
-  tier: "local" | "central";
-  calls: number;
-  inputTokens: number;
-  outputTokens: number;
+export interface UsageReport extends UsageCounts {
   costNanos: number;
 }

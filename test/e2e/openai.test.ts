@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, type WireMessage } from "../support/client.ts";
-import { type MockOpenAI, type MockReply, startMockOpenAI } from "../support/openai-mock.ts";
+import { type MockOpenAI, type MockReply, openaiAssistantVars, startMockOpenAI } from "../support/openai-mock.ts";
 import { type Runtime, startRuntime } from "../support/runtime.ts";
 
 let openai: MockOpenAI;
@@ -14,11 +14,7 @@ beforeAll(async () => {
   );
   runtime = await startRuntime({
     vars: {
-      EDGENT_DEV_MODE: "true",
-      EDGENT_AGENT_MODELS: JSON.stringify({ assistant: "openai:test-model" }),
-      // these suites test one tier's failures; escalation has its own suite
-      EDGENT_ESCALATION: "off",
-      OPENAI_BASE_URL: openai.baseURL,
+      ...openaiAssistantVars(openai.baseURL),
       OPENAI_API_KEY: "sk-loopback-test",
       EDGENT_MODEL_MAX_RETRIES: "1",
     },

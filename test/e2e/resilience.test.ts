@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, type Reply, type WireMessage } from "../support/client.ts";
-import { type MockOpenAI, type MockReply, startMockOpenAI } from "../support/openai-mock.ts";
+import { type MockOpenAI, type MockReply, openaiAssistantVars, startMockOpenAI } from "../support/openai-mock.ts";
 import { type Runtime, startRuntime } from "../support/runtime.ts";
 
 describe("with the builtin model", () => {
@@ -62,11 +62,7 @@ describe("with a misbehaving OpenAI-compatible provider", () => {
     openai = await startMockOpenAI((body) => respond(body));
     runtime = await startRuntime({
       vars: {
-        EDGENT_DEV_MODE: "true",
-        EDGENT_AGENT_MODELS: JSON.stringify({ assistant: "openai:test-model" }),
-        // these suites test one tier's failures; escalation has its own suite
-        EDGENT_ESCALATION: "off",
-        OPENAI_BASE_URL: openai.baseURL,
+        ...openaiAssistantVars(openai.baseURL),
         EDGENT_MODEL_MAX_RETRIES: "0",
         EDGENT_MODEL_TIMEOUT_MS: "1000",
       },

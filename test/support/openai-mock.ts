@@ -1,4 +1,4 @@
-import { type IncomingMessage, createServer } from "node:http";
+import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** What the mock was asked, for assertions. */
@@ -114,4 +114,15 @@ async function readBody(req: IncomingMessage): Promise<string> {
   let raw = "";
   for await (const chunk of req) raw += chunk;
   return raw;
+}
+
+/** Runtime vars that point the `assistant` agent at a mock server, one tier only (no escalation). */
+export function openaiAssistantVars(baseURL: string): Record<string, string> {
+  return {
+    EDGENT_DEV_MODE: "true",
+    EDGENT_AGENT_MODELS: JSON.stringify({ assistant: "openai:test-model" }),
+    // these suites test one tier's failures; escalation has its own suite
+    EDGENT_ESCALATION: "off",
+    OPENAI_BASE_URL: baseURL,
+  };
 }
