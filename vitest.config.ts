@@ -19,7 +19,8 @@ export default defineConfig({
             miniflare: { bindings: TEST_VARS },
           }),
         ],
-        test: { name: "workers", include: ["test/workers/**/*.test.ts"] },
+        // the first test of a file also loads the worker into workerd, which takes seconds on a busy machine
+        test: { name: "workers", include: ["test/workers/**/*.test.ts"], testTimeout: 30_000 },
       },
       {
         test: {

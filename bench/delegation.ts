@@ -38,8 +38,10 @@ async function delegatedTurn(base: URL, tasks: number): Promise<number> {
 }
 
 export async function delegationFigures(rounds: number): Promise<DelegationFigures> {
-  const queue = await startRuntime({ vars: { EDGENT_DEV_MODE: "true" } });
-  const direct = await startRuntime({ vars: { EDGENT_DEV_MODE: "true", EDGENT_DELEGATION_TRANSPORT: "direct" } });
+  // a loaded machine can take longer than the default wait for a whole fan-out: wait for the reply
+  const vars = { EDGENT_DEV_MODE: "true", EDGENT_TURN_WAIT_MS: "300000" };
+  const queue = await startRuntime({ vars });
+  const direct = await startRuntime({ vars: { ...vars, EDGENT_DELEGATION_TRANSPORT: "direct" } });
   try {
     const fanOut: DelegationFigures["fanOut"] = [];
     // warm both: first turns create objects and JIT the code

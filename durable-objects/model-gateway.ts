@@ -1,20 +1,24 @@
+import { DurableObject } from "cloudflare:workers";
 import type { LanguageModelV4GenerateResult } from "@ai-sdk/provider";
 import { RetryError } from "ai";
-import { DurableObject } from "cloudflare:workers";
 import type {
   GatewayCallOptions,
   GatewayEvent,
+  GatewayFailure,
   GatewayOutcome,
+  LateUsage,
   UsageBatch,
   UsageLine,
 } from "../shared/contracts/gateway";
 import { type BreakerSnapshot, CircuitBreaker } from "../shared/models/breaker";
+import { budgetPeriod } from "../shared/models/budget-period";
 import { classifyModelFailure } from "../shared/models/failure";
 import { ModelCatalog, nanosToUsd } from "../shared/models/pricing";
 import { resolveModel } from "../shared/models/resolve";
 import { isTransient, withRetries } from "../shared/models/retry";
 import { Semaphore } from "../shared/models/semaphore";
-import { budgetPeriod, type ModelSettings, modelSettings } from "../shared/models/settings";
+import { GATEWAY_SETTINGS, type Settings, settingsOf } from "../shared/settings";
+import type { GatewayApi, GatewayRequest } from "./rpc";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS edgent_budget (period TEXT PRIMARY KEY, tokens INTEGER NOT NULL);
@@ -27,15 +31,6 @@ CREATE TABLE IF NOT EXISTS edgent_usage (
 );
 `;
 
-/** What a session asks the gateway to do. */
-export interface GatewayRequest {
-  model: string;
-  agent: string;
-  options: GatewayCallOptions;
-  /** lets a session that stopped waiting (a cancel) ask for the call's usage later */
-  callId?: string;
-}
-
 /**
  * One per tenant, shared by all its sessions: every central model call goes through here.
  * It enforces a concurrency limit (callers queue briefly, then get 429 with Retry-After), a
@@ -43,65 +38,54 @@ export interface GatewayRequest {
  * it retries transient failures with jittered backoff, falls back to a configured model,
  * and keeps the tenant's usage per model and agent.
  */
-export class ModelGateway extends DurableObject<Env> {
-  private readonly settings: ModelSettings;
+export class ModelGateway extends DurableObject<Env> implements GatewayApi {
+  private readonly settings: Settings;
+  /** why the settings cannot be used, if they cannot */
+  private readonly problem: string | null;
   private readonly catalog: ModelCatalog;
   private readonly slots: Semaphore;
   private readonly breakers = new Map<string, CircuitBreaker>();
   // tokens held by central calls in flight
   private reserved = 0;
   // usage of recent calls, for sessions that stopped waiting for them
-  private readonly late = new Map<string, { model: string; inputTokens: number; outputTokens: number }>();
+  private readonly late = new Map<string, LateUsage>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.settings = modelSettings(env);
-    this.catalog = new ModelCatalog(env.EDGENT_MODEL_SPECS);
-    this.slots = new Semaphore(this.settings.gatewayConcurrency);
+    const loaded = settingsOf(env);
+    this.settings = loaded.values;
+    this.problem = loaded.problem(GATEWAY_SETTINGS);
+    this.catalog = new ModelCatalog(this.settings.EDGENT_MODEL_SPECS);
+    this.slots = new Semaphore(this.settings.EDGENT_GATEWAY_CONCURRENCY);
     ctx.storage.sql.exec(SCHEMA);
   }
 
-  /** Makes a central model call within the tenant's limits. */
   async generate(request: GatewayRequest): Promise<GatewayOutcome> {
     const events: GatewayEvent[] = [];
-    if (this.catalog.error) return { ok: false, code: "misconfigured", message: this.catalog.error, events };
-    const slot = await this.slots.acquire(this.settings.gatewayMaxWaitMs);
+    if (this.problem) return refused({ code: "model_misconfigured", message: this.problem }, events);
+    const concurrency = this.settings.EDGENT_GATEWAY_CONCURRENCY;
+    const slot = await this.slots.acquire(this.settings.EDGENT_GATEWAY_MAX_WAIT_MS);
     if (!slot.ok) {
-      events.push({
-        name: "saturated",
-        data: { waitedMs: slot.waitedMs, concurrency: this.settings.gatewayConcurrency },
-      });
-      return {
-        ok: false,
-        code: "saturated",
-        message: `the central model gateway is at its limit of ${this.settings.gatewayConcurrency} concurrent calls`,
-        retryAfterMs: 1_000,
-        events,
-      };
+      events.push({ name: "saturated", data: { waitedMs: slot.waitedMs, concurrency } });
+      const message = `the central model gateway is at its limit of ${concurrency} concurrent calls`;
+      return refused({ code: "gateway_saturated", message, retryAfterMs: 1_000 }, events);
     }
     // calls in flight hold an estimate of their tokens, so concurrent calls cannot overspend
     // the budget by more than one call's error in that estimate
     const estimate = estimateCallTokens(request.options);
     let held = 0;
     try {
-      const period = budgetPeriod(this.settings.budgetPeriod, Date.now());
+      const budget = this.settings.EDGENT_CENTRAL_BUDGET_TOKENS;
+      const period = budgetPeriod(this.settings.EDGENT_BUDGET_PERIOD, Date.now());
       const spent = this.spent(period.key);
-      if (spent + this.reserved >= this.settings.centralBudgetTokens) {
-        events.push({
-          name: "budget_refused",
-          data: { spent, budget: this.settings.centralBudgetTokens, period: period.key },
-        });
-        return {
-          ok: false,
-          code: "budget_exhausted",
-          message: `the tenant's central model budget of ${this.settings.centralBudgetTokens} tokens for ${period.key} is spent`,
-          retryAfterMs: period.endsAt - Date.now(),
-          events,
-        };
+      if (spent + this.reserved >= budget) {
+        events.push({ name: "budget_refused", data: { spent, budget, period: period.key } });
+        const message = `the tenant's central model budget of ${budget} tokens for ${period.key} is spent`;
+        return refused({ code: "budget_exhausted", message, retryAfterMs: period.endsAt - Date.now() }, events);
       }
       this.reserved += estimate;
       held = estimate;
-      const fallback = this.settings.fallbacks[request.model];
+      const fallback = this.settings.EDGENT_FALLBACK_MODELS[request.model];
       const candidates = fallback ? [request.model, fallback] : [request.model];
       let last: GatewayOutcome | undefined;
       for (const [index, model] of candidates.entries()) {
@@ -116,7 +100,6 @@ export class ModelGateway extends DurableObject<Env> {
     }
   }
 
-  /** Adds usage the tenant's sessions made outside the gateway (their local calls); a batch counts once. */
   async report(batch: UsageBatch): Promise<void> {
     const sql = this.ctx.storage.sql;
     const seen = sql
@@ -133,14 +116,12 @@ export class ModelGateway extends DurableObject<Env> {
     );
   }
 
-  /** Usage of a call a session stopped waiting for (it was cancelled): the session records it later. */
-  async lateUsage(callId: string): Promise<{ model: string; inputTokens: number; outputTokens: number } | null> {
+  async lateUsage(callId: string): Promise<LateUsage | null> {
     const late = this.late.get(callId) ?? null;
     this.late.delete(callId);
     return late;
   }
 
-  /** The tenant's usage per model and agent, and its central budget. */
   async usage(): Promise<{
     lines: UsageLine[];
     budget: { period: string; spentTokens: number; budgetTokens: number };
@@ -157,13 +138,13 @@ export class ModelGateway extends DurableObject<Env> {
         outputTokens: Number(row.output_tokens),
         costUsd: nanosToUsd(Number(row.cost_nanos)),
       }));
-    const period = budgetPeriod(this.settings.budgetPeriod, Date.now());
+    const period = budgetPeriod(this.settings.EDGENT_BUDGET_PERIOD, Date.now());
     return {
       lines,
       budget: {
         period: period.key,
         spentTokens: this.spent(period.key),
-        budgetTokens: this.settings.centralBudgetTokens,
+        budgetTokens: this.settings.EDGENT_CENTRAL_BUDGET_TOKENS,
       },
     };
   }
@@ -172,23 +153,18 @@ export class ModelGateway extends DurableObject<Env> {
     const breaker = this.breaker(model);
     const decision = this.track(model, breaker, events, () => breaker.request(Date.now()));
     if (!decision.allowed) {
-      return {
-        ok: false,
-        code: "breaker_open",
-        message: `the circuit for '${model}' is open`,
-        retryAfterMs: decision.retryAfterMs,
-        events,
-      };
+      const message = `the circuit for '${model}' is open`;
+      return refused({ code: "central_unavailable", message, retryAfterMs: decision.retryAfterMs }, events);
     }
     const resolved = resolveModel(model, this.env);
     if (!resolved.ok) {
       breaker.release();
-      return { ok: false, code: "misconfigured", message: resolved.error, events };
+      return refused({ code: "model_misconfigured", message: resolved.error }, events);
     }
     const retrying = withRetries(resolved.model, {
-      maxRetries: this.settings.maxRetries,
-      baseDelayMs: this.settings.retryBaseMs,
-      timeoutMs: this.settings.timeoutMs,
+      maxRetries: this.settings.EDGENT_MODEL_MAX_RETRIES,
+      baseDelayMs: this.settings.EDGENT_RETRY_BASE_MS,
+      timeoutMs: this.settings.EDGENT_MODEL_TIMEOUT_MS,
     });
     const started = Date.now();
     let result: LanguageModelV4GenerateResult;
@@ -199,18 +175,13 @@ export class ModelGateway extends DurableObject<Env> {
       const last = RetryError.isInstance(error) ? error.lastError : error;
       if (isTransient(last)) this.track(model, breaker, events, () => breaker.failure(Date.now()));
       else breaker.release();
-      const failure = classifyModelFailure(error, model, "");
-      return {
-        ok: false,
-        code: failure.code === "model_unavailable" ? "model_unavailable" : "model_error",
-        message: failure.message,
-        events,
-      };
+      const failure = classifyModelFailure(error, model);
+      return refused({ code: failure.code, message: failure.message }, events);
     }
     this.track(model, breaker, events, () => breaker.success());
     const inputTokens = result.usage.inputTokens.total ?? 0;
     const outputTokens = result.usage.outputTokens.total ?? 0;
-    const key = budgetPeriod(this.settings.budgetPeriod, Date.now()).key;
+    const key = budgetPeriod(this.settings.EDGENT_BUDGET_PERIOD, Date.now()).key;
     this.ctx.storage.sql.exec(
       "INSERT INTO edgent_budget (period, tokens) VALUES (?, ?) ON CONFLICT (period) DO UPDATE SET tokens = tokens + excluded.tokens",
       key,
@@ -268,7 +239,10 @@ export class ModelGateway extends DurableObject<Env> {
         ? { state: row.state as BreakerSnapshot["state"], failures: row.failures, openedAt: row.opened_at }
         : undefined;
       breaker = new CircuitBreaker(
-        { failureThreshold: this.settings.breakerFailures, cooldownMs: this.settings.breakerCooldownMs },
+        {
+          failureThreshold: this.settings.EDGENT_BREAKER_FAILURES,
+          cooldownMs: this.settings.EDGENT_BREAKER_COOLDOWN_MS,
+        },
         snapshot,
       );
       this.breakers.set(model, breaker);
@@ -276,7 +250,7 @@ export class ModelGateway extends DurableObject<Env> {
     return breaker;
   }
 
-  private rememberLate(callId: string, usage: { model: string; inputTokens: number; outputTokens: number }): void {
+  private rememberLate(callId: string, usage: LateUsage): void {
     if (this.late.size >= 1_000) this.late.delete(this.late.keys().next().value as string);
     this.late.set(callId, usage);
   }
@@ -313,15 +287,12 @@ export class ModelGateway extends DurableObject<Env> {
   }
 }
 
-/** The gateway's RPC surface as sessions and the router call it (results are plain data). */
-export type GatewayRpc = Pick<ModelGateway, "generate" | "report" | "usage" | "lateUsage">;
+/** A call the gateway did not make, or that failed, with what happened on the way. */
+function refused(failure: GatewayFailure, events: GatewayEvent[]): GatewayOutcome {
+  return { ok: false, failure, events };
+}
 
 /** A generous guess at a call's tokens: its prompt plus the most it may answer. */
 function estimateCallTokens(options: GatewayCallOptions): number {
   return Math.ceil(JSON.stringify(options.prompt).length / 4) + (options.maxOutputTokens ?? 1_000);
-}
-
-/** The tenant's gateway. */
-export function gatewayFor(env: Env, tenant: string): GatewayRpc {
-  return env.GATEWAYS.getByName(tenant) as unknown as GatewayRpc;
 }

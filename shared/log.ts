@@ -41,7 +41,7 @@ export interface TaskLog {
   agent: string;
   depth: number;
   attempt: number;
-  status: "started" | "completed" | "failed" | "timed_out" | "dead_lettered" | "duplicate" | "pending" | "discarded";
+  status: "started" | "completed" | "failed" | "timed_out" | "dead_lettered" | "duplicate" | "waiting" | "discarded";
   durationMs?: number;
   errorCode?: string;
 }

@@ -4,9 +4,10 @@ import { requireTenant } from "./middleware/auth";
 import { methodNotAllowed, notFound, onError } from "./middleware/errors";
 import { requestLog } from "./middleware/request-log";
 import { agentRoutes } from "./routes/agents";
-import { liveRoutes, liveUpgrade } from "./routes/live";
+import { liveUpgrade, ticketRoutes } from "./routes/live";
 import { sessionRoutes } from "./routes/sessions";
 import { taskRoutes } from "./routes/tasks";
+import { turnRoutes } from "./routes/turns";
 import { usageRoutes } from "./routes/usage";
 
 /** The router: authenticates, validates and hands each request to its session's object. */
@@ -18,7 +19,8 @@ export const app = new Hono<RouterEnv>()
   .use("/v1/*", requireTenant)
   .route("/v1/agents", agentRoutes)
   .route("/v1/usage", usageRoutes)
-  .route("/v1/sessions", liveRoutes)
+  .route("/v1/sessions", ticketRoutes)
+  .route("/v1/sessions", turnRoutes)
   .route("/v1/sessions", sessionRoutes)
   .route("/v1/sessions", taskRoutes)
   .notFound(notFound)

@@ -1,7 +1,8 @@
-import { taskStub } from "../durable-objects/session/task-client";
+import { taskHost } from "../durable-objects/stubs";
 import { type TaskMessage, taskMessageSchema } from "../shared/contracts/task";
-import { delegationSettings, retryDelaySeconds } from "../shared/delegation/settings";
+import { retryDelaySeconds } from "../shared/delegation/retry-delay";
 import { log } from "../shared/log";
+import { settingsOf } from "../shared/settings";
 
 /**
  * The task queue's consumer: runs each delivered task in its sub-agent's own object (named
@@ -10,8 +11,14 @@ import { log } from "../shared/log";
  * max_retries the platform moves the message to the dead-letter queue, handled below.
  */
 export async function consumeTasks(batch: MessageBatch, env: Env): Promise<void> {
-  if (batch.queue === (env.EDGENT_TASK_DEAD_LETTER_QUEUE || "edgent-tasks-dlq")) return consumeDeadLetters(batch, env);
-  const { retryBaseSeconds } = delegationSettings(env);
+  // a queue consumer has no one to answer: a bad setting is logged and its default used, since
+  // dropping tasks would be worse (turns that would send new ones refuse to run meanwhile)
+  const loaded = settingsOf(env);
+  const problem = loaded.problem(["EDGENT_TASK_DEAD_LETTER_QUEUE", "EDGENT_TASK_RETRY_BASE_SECONDS"]);
+  if (problem) log({ event: "notice", level: "error", message: `${problem}; using its default` });
+  const settings = loaded.values;
+  if (batch.queue === settings.EDGENT_TASK_DEAD_LETTER_QUEUE) return consumeDeadLetters(batch, env);
+  const retryBaseSeconds = settings.EDGENT_TASK_RETRY_BASE_SECONDS;
   await Promise.all(
     batch.messages.map(async (message) => {
       const task = readTask(message, batch.queue);
@@ -19,7 +26,7 @@ export async function consumeTasks(batch: MessageBatch, env: Env): Promise<void>
       // the message's own delivery count continues the attempts it was sent with
       const attempt = task.attempt + message.attempts - 1;
       try {
-        const outcome = await taskStub(env, task).runTask(task, attempt);
+        const outcome = await taskHost(env, task).runTask(task, attempt);
         if (outcome.status === "failed") message.retry({ delaySeconds: retryDelaySeconds(attempt, retryBaseSeconds) });
         else message.ack();
       } catch (error) {
@@ -45,7 +52,7 @@ async function consumeDeadLetters(batch: MessageBatch, env: Env): Promise<void> 
       const task = readTask(message, batch.queue);
       if (!task) return;
       try {
-        await taskStub(env, task).deadLetter(task);
+        await taskHost(env, task).deadLetter(task);
         message.ack();
       } catch {
         message.retry({ delaySeconds: 1 });

@@ -29,7 +29,7 @@ export interface ToolContext {
 /** How a coordinator's `delegate` tool hands a task to a sub-agent. */
 export interface DelegationPort {
   /** Records the task for dispatch when the step ends, or throws a ToolError saying why it is refused. */
-  request(input: DelegateInput, toolCallId: string): { taskId: string; agent: string; status: "queued" };
+  request(input: DelegateInput, toolCallId: string): { taskId: string; agent: string };
 }
 
 /** A tool error the model should see, e.g. bad arguments or a failed lookup. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { calculate } from "./calculator";
-import { ToolError, defineTool } from "./define";
+import { defineTool, ToolError } from "./define";
 
 /** Tells the current date and time, optionally in an IANA time zone. */
 export const currentTime = defineTool({

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { TenantDirectory, parseTokenConfig } from "./tenants";
+import { parseSettings } from "../settings";
+import { TenantDirectory, tenantTokens } from "./tenants";
 
 function directory(tokensJson: string | undefined, devMode: boolean): TenantDirectory {
-  const config = parseTokenConfig({ tokensJson, devMode });
-  if (!config.ok) throw new Error(config.error);
-  return new TenantDirectory(config.tokens);
+  const settings = parseSettings({ EDGENT_TOKENS: tokensJson });
+  const problem = settings.problem(["EDGENT_TOKENS"]);
+  if (problem) throw new Error(problem);
+  return new TenantDirectory(tenantTokens(settings.values.EDGENT_TOKENS, devMode));
 }
 
 describe("tenant directory", () => {
@@ -32,9 +34,9 @@ describe("tenant directory", () => {
     ['["a"]', "JSON object"],
     ['{"long-enough-token":"bad tenant!"}', "tenant"],
     ['{"short":"acme"}', "shorter than 8"],
-  ])("reports a broken configuration %s", (tokensJson, message) => {
-    const config = parseTokenConfig({ tokensJson, devMode: false });
-    expect(config.ok).toBe(false);
-    if (!config.ok) expect(config.error).toContain(message);
+  ])("reports a broken configuration %s, naming EDGENT_TOKENS", (tokensJson, message) => {
+    const problem = parseSettings({ EDGENT_TOKENS: tokensJson }).problem(["EDGENT_TOKENS"]);
+    expect(problem).toContain("EDGENT_TOKENS");
+    expect(problem).toContain(message);
   });
 });

@@ -4,45 +4,18 @@ export const DEV_TOKENS: Readonly<Record<string, string>> = {
   "dev-token-2": "dev2",
 };
 
-const TENANT_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-
-/** Settings the tenant directory is built from. */
-export interface TenantDirectoryOptions {
-  /** JSON object of bearer token → tenant, from the EDGENT_TOKENS secret */
-  tokensJson: string | undefined;
-  /** accept the well-known dev tokens; never set in a deployed worker */
-  devMode: boolean;
-}
-
-/** Result of reading the token configuration. */
-export type TokenConfig = { ok: true; tokens: Map<string, string> } | { ok: false; error: string };
-
-/** Reads the token → tenant map; dev tokens are refused outside dev mode even if configured. */
-export function parseTokenConfig(options: TenantDirectoryOptions): TokenConfig {
+/**
+ * The token → tenant map to accept: the configured tokens (EDGENT_TOKENS, validated by the
+ * settings schema), plus the dev tokens in dev mode. Dev tokens are refused outside dev mode
+ * even if configured.
+ */
+export function tenantTokens(configured: Readonly<Record<string, string>>, devMode: boolean): Map<string, string> {
   const tokens = new Map<string, string>();
-  if (options.tokensJson?.trim()) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(options.tokensJson);
-    } catch {
-      return { ok: false, error: "EDGENT_TOKENS is not valid JSON" };
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      return { ok: false, error: "EDGENT_TOKENS must be a JSON object of token to tenant" };
-    }
-    for (const [token, tenant] of Object.entries(parsed)) {
-      if (typeof tenant !== "string" || !TENANT_PATTERN.test(tenant)) {
-        return { ok: false, error: "EDGENT_TOKENS has a tenant that is not 1-64 chars of [A-Za-z0-9_-]" };
-      }
-      if (token.length < 8) return { ok: false, error: "EDGENT_TOKENS has a token shorter than 8 chars" };
-      if (!options.devMode && token in DEV_TOKENS) continue;
-      tokens.set(token, tenant);
-    }
+  for (const [token, tenant] of Object.entries(configured)) {
+    if (devMode || !(token in DEV_TOKENS)) tokens.set(token, tenant);
   }
-  if (options.devMode) {
-    for (const [token, tenant] of Object.entries(DEV_TOKENS)) tokens.set(token, tenant);
-  }
-  return { ok: true, tokens };
+  if (devMode) for (const [token, tenant] of Object.entries(DEV_TOKENS)) tokens.set(token, tenant);
+  return tokens;
 }
 
 /** Maps bearer tokens to tenants, comparing in constant time. */

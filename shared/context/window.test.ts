@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type WindowEntry, planWindow } from "./window";
+import { planWindow, type WindowEntry } from "./window";
 
 function turns(count: number, tokensEach: number): WindowEntry[] {
   const entries: WindowEntry[] = [];

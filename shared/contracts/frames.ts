@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ERROR_CODES } from "../errors";
 import { messageContentSchema, messageSchema, turnResponseSchema } from "./message";
 
 import { onBusySchema } from "./on-busy";
@@ -19,12 +20,18 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 
-/** Lifecycle states a turn reports. */
-/** `waiting`: the turn handed tasks to sub-agents and goes on when their results are in */
+/** Lifecycle states a turn reports; `waiting`: it handed tasks to sub-agents and goes on when their results are in. */
 export const turnStatusSchema = z.enum(["started", "waiting", "completed", "failed", "cancelled"]);
 export type TurnStatus = z.infer<typeof turnStatusSchema>;
 
-const errorSchema = z.object({ code: z.string(), message: z.string(), turnId: z.string().optional() });
+/** An error as frames carry it: a code of the one error vocabulary (shared/errors.ts). */
+export const frameErrorSchema = z.object({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  turnId: z.string().optional(),
+  retryAfterMs: z.number().optional(),
+});
+export type FrameError = z.infer<typeof frameErrorSchema>;
 
 /**
  * Everything a server streams about a session, over WebSocket and SSE alike. SSE uses the
@@ -37,7 +44,7 @@ export const serverFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("turn"), turnId: z.string(), status: turnStatusSchema, clientId: z.string().optional() }),
   z.object({ type: z.literal("event"), turnId: z.string(), name: z.string(), data: z.record(z.string(), z.unknown()) }),
   z.object({ type: z.literal("done"), body: turnResponseSchema }),
-  z.object({ type: z.literal("error"), error: errorSchema }),
+  z.object({ type: z.literal("error"), error: frameErrorSchema }),
   z.object({ type: z.literal("pong") }),
 ]);
 export type ServerFrame = z.infer<typeof serverFrameSchema>;

@@ -1,4 +1,5 @@
 import type { LanguageModelV4CallOptions, LanguageModelV4GenerateResult } from "@ai-sdk/provider";
+import type { ErrorCode } from "../errors";
 
 /** A model call as it crosses to the tenant's gateway: everything but the abort signal. */
 export type GatewayCallOptions = Omit<LanguageModelV4CallOptions, "abortSignal" | "headers">;
@@ -10,19 +11,35 @@ export type GatewayEvent =
   | { name: "saturated"; data: { waitedMs: number; concurrency: number } }
   | { name: "fallback"; data: { from: string; to: string } };
 
-/** Why the gateway did not return an answer. */
-export type GatewayRefusal =
+/** The error codes a central call through the gateway can end with. */
+export type GatewayFailureCode = Extract<
+  ErrorCode,
   | "budget_exhausted"
-  | "saturated"
-  | "breaker_open"
+  | "gateway_saturated"
+  | "central_unavailable"
   | "model_error"
   | "model_unavailable"
-  | "misconfigured";
+  | "model_misconfigured"
+>;
+
+/** Why the gateway did not return an answer. */
+export interface GatewayFailure {
+  code: GatewayFailureCode;
+  message: string;
+  retryAfterMs?: number;
+}
 
 /** What a central call through the gateway came to. */
 export type GatewayOutcome =
   | { ok: true; result: LanguageModelV4GenerateResult; model: string; latencyMs: number; events: GatewayEvent[] }
-  | { ok: false; code: GatewayRefusal; message: string; retryAfterMs?: number; events: GatewayEvent[] };
+  | { ok: false; failure: GatewayFailure; events: GatewayEvent[] };
+
+/** Usage of a central call that its session stopped waiting for. */
+export interface LateUsage {
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+}
 
 /** Calls and tokens of one model for one agent. */
 interface UsageCounts {

@@ -1,5 +1,4 @@
 import type { AgentDefinition } from "../agents/define";
-import type { DelegationSettings } from "./settings";
 
 /** Where a turn sits in the delegation tree. A user's own session is depth 0. */
 export interface DelegationScope {
@@ -11,6 +10,12 @@ export interface DelegationScope {
 
 export type DelegationCheck = { ok: true } | { ok: false; reason: string };
 
+/** How deep the tree may grow and how many tasks one turn may hand out. */
+export interface DelegationLimits {
+  maxDepth: number;
+  maxFanout: number;
+}
+
 /**
  * Whether `agent` may hand a task to `target` now: the target must be one of its declared
  * delegates, the task must stay within the depth limit, must not lead back to an agent
@@ -21,7 +26,7 @@ export function checkDelegation(
   target: string,
   scope: DelegationScope,
   delegatedThisTurn: number,
-  settings: Pick<DelegationSettings, "maxDepth" | "maxFanout">,
+  limits: DelegationLimits,
 ): DelegationCheck {
   if (!agent.delegates.includes(target)) {
     return {
@@ -29,10 +34,10 @@ export function checkDelegation(
       reason: `agent '${agent.name}' cannot delegate to '${target}'; it may delegate to: ${agent.delegates.join(", ")}`,
     };
   }
-  if (scope.depth + 1 > settings.maxDepth) {
+  if (scope.depth + 1 > limits.maxDepth) {
     return {
       ok: false,
-      reason: `delegation depth limit reached: a task at depth ${scope.depth + 1} exceeds the limit of ${settings.maxDepth}`,
+      reason: `delegation depth limit reached: a task at depth ${scope.depth + 1} exceeds the limit of ${limits.maxDepth}`,
     };
   }
   if (scope.chain.includes(target)) {
@@ -41,8 +46,8 @@ export function checkDelegation(
       reason: `delegation cycle refused: '${target}' is already working on this request (${[...scope.chain, target].join(" -> ")})`,
     };
   }
-  if (delegatedThisTurn >= settings.maxFanout) {
-    return { ok: false, reason: `fan-out limit reached: a turn may delegate at most ${settings.maxFanout} tasks` };
+  if (delegatedThisTurn >= limits.maxFanout) {
+    return { ok: false, reason: `fan-out limit reached: a turn may delegate at most ${limits.maxFanout} tasks` };
   }
   return { ok: true };
 }

@@ -1,7 +1,8 @@
 import { generateText, stepCountIs, tool } from "ai";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { BuiltinModel, COMPACTION_MARKER } from "./builtin";
+import { COMPACTION_MARKER } from "../context/compaction";
+import { BuiltinModel } from "./builtin";
 
 const add = tool({
   description: "add two numbers",

@@ -8,12 +8,10 @@ import type {
   LanguageModelV4StreamResult,
   LanguageModelV4Usage,
 } from "@ai-sdk/provider";
+import { COMPACTION_MARKER } from "../context/compaction";
 import { estimateTokens, truncateToTokens } from "../context/tokens";
-import { CENTRAL_MARK, cascadeReply, delegations, failIfDue, failTaskIfDue } from "./builtin-cascade";
+import { CENTRAL_MARK, cascadeReply, delegations, failIfDue, failTaskIfDue } from "./builtin-directives";
 import { streamFromResult } from "./stream";
-
-/** Instructions that start with this marker ask the builtin model for a summary. */
-export const COMPACTION_MARKER = "[edgent:compact]";
 
 /**
  * The offline default model: deterministic, instant, no network. It implements the same
@@ -24,7 +22,7 @@ export const COMPACTION_MARKER = "[edgent:compact]";
  * - `/history`: replies with a JSON array of the user-message texts in its context
  * - `/slow MS TEXT`: replies with TEXT, streamed word by word MS milliseconds apart
  * - `/escalate REASON`, `/confidence X TEXT`, `/fail N TEXT`, `/fail-central N TEXT`: see
- *   builtin-cascade.ts.
+ *   builtin-directives.ts.
  * - `/delegate AGENT TEXT` (one per line): hands TEXT to sub-agent AGENT, then replies with
  *   every result; `/fail-task N TEXT`: a sub-agent fails the task's first N attempts. A model named `central` marks its replies with "[central] ".
  */

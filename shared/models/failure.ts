@@ -1,5 +1,10 @@
 import { APICallError, RetryError } from "ai";
-import type { Failure } from "../errors";
+
+/** A model call that failed after retries: try later (503), or the provider is broken (502). */
+export interface ModelFailure {
+  code: "model_unavailable" | "model_error";
+  message: string;
+}
 
 /** Statuses that mean the provider is overloaded or unreachable rather than broken. */
 const UNAVAILABLE_STATUSES = new Set([408, 429, 503, 504, 529]);
@@ -9,7 +14,7 @@ const UNAVAILABLE_STATUSES = new Set([408, 429, 503, 504, 529]);
  * on: `model_unavailable` (503, try later) or `model_error` (502). Messages name the
  * provider's status, never request contents.
  */
-export function classifyModelFailure(error: unknown, model: string, turnId: string): Failure {
+export function classifyModelFailure(error: unknown, model: string): ModelFailure {
   const attempts = RetryError.isInstance(error) ? error.errors.length : 1;
   const last = RetryError.isInstance(error) ? error.lastError : error;
   const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
@@ -19,12 +24,11 @@ export function classifyModelFailure(error: unknown, model: string, turnId: stri
     return {
       code: unavailable ? "model_unavailable" : "model_error",
       message: `model '${model}' ${status}${tries}`,
-      turnId,
     };
   }
   const name = last instanceof Error ? last.name : "error";
   if (name === "TimeoutError") {
-    return { code: "model_unavailable", message: `model '${model}' did not answer in time${tries}`, turnId };
+    return { code: "model_unavailable", message: `model '${model}' did not answer in time${tries}` };
   }
-  return { code: "model_error", message: `model '${model}' failed${tries} (${name})`, turnId };
+  return { code: "model_error", message: `model '${model}' failed${tries} (${name})` };
 }

@@ -10,9 +10,10 @@ describe("ModelCatalog", () => {
   });
 
   it("merges configured overrides over the defaults and adds new models", () => {
-    const catalog = new ModelCatalog(
-      '{"builtin:echo":{"contextWindow":2000},"openai:my-model":{"inputPerMillion":1,"outputPerMillion":2}}',
-    );
+    const catalog = new ModelCatalog({
+      "builtin:echo": { contextWindow: 2000 },
+      "openai:my-model": { inputPerMillion: 1, outputPerMillion: 2 },
+    });
     expect(catalog.spec("builtin:echo")).toEqual({ inputPerMillion: 0.1, outputPerMillion: 0.4, contextWindow: 2000 });
     expect(catalog.spec("openai:my-model").inputPerMillion).toBe(1);
   });
@@ -20,13 +21,4 @@ describe("ModelCatalog", () => {
   it("treats unknown models as free with an unbounded window", () => {
     expect(new ModelCatalog().spec("openai:unknown")).toMatchObject({ inputPerMillion: 0, outputPerMillion: 0 });
   });
-
-  it.each([["nope"], ["[]"], ['{"x":{"inputPerMillion":-1}}']])(
-    "reports a broken configuration %s, keeping the defaults",
-    (json) => {
-      const catalog = new ModelCatalog(json);
-      expect(catalog.error).toMatch(/EDGENT_MODEL_SPECS/);
-      expect(catalog.spec("builtin:echo").contextWindow).toBe(32_768);
-    },
-  );
 });

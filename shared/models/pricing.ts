@@ -23,17 +23,18 @@ export const DEFAULT_MODEL_SPECS: Readonly<Record<string, ModelSpec>> = {
 /** A model with no known figures: free, with a window that never triggers escalation. */
 const UNKNOWN: ModelSpec = { inputPerMillion: 0, outputPerMillion: 0, contextWindow: Number.MAX_SAFE_INTEGER };
 
-/** Looks models up in the defaults merged with the configured overrides. */
+/** A partial spec as EDGENT_MODEL_SPECS gives it, over the built-in figures. */
+export type ModelSpecOverride = Partial<ModelSpec>;
+
+/** Looks models up in the built-in figures merged with the configured overrides. */
 export class ModelCatalog {
   private readonly specs: Record<string, ModelSpec>;
-  /** why the configured overrides were rejected; the defaults apply meanwhile */
-  readonly error: string | undefined;
 
-  constructor(overridesJson?: string) {
+  constructor(overrides: Readonly<Record<string, ModelSpecOverride>> = {}) {
     this.specs = { ...DEFAULT_MODEL_SPECS };
-    const parsed = parseOverrides(overridesJson);
-    if ("error" in parsed) this.error = parsed.error;
-    else Object.assign(this.specs, parsed.specs);
+    for (const [name, spec] of Object.entries(overrides)) {
+      this.specs[name] = { ...(DEFAULT_MODEL_SPECS[name] ?? UNKNOWN), ...definedOnly(spec) };
+    }
   }
 
   spec(model: string): ModelSpec {
@@ -47,30 +48,8 @@ export class ModelCatalog {
   }
 }
 
-function parseOverrides(json: string | undefined): { specs: Record<string, ModelSpec> } | { error: string } {
-  if (!json?.trim()) return { specs: {} };
-  let overrides: unknown;
-  try {
-    overrides = JSON.parse(json);
-  } catch {
-    return { error: "EDGENT_MODEL_SPECS is not valid JSON" };
-  }
-  if (typeof overrides !== "object" || overrides === null || Array.isArray(overrides)) {
-    return { error: "EDGENT_MODEL_SPECS must be a JSON object of model name to spec" };
-  }
-  const specs: Record<string, ModelSpec> = {};
-  for (const [name, spec] of Object.entries(overrides as Record<string, Partial<ModelSpec>>)) {
-    const merged = { ...(DEFAULT_MODEL_SPECS[name] ?? UNKNOWN), ...spec };
-    if (
-      ![merged.inputPerMillion, merged.outputPerMillion, merged.contextWindow].every(
-        (n) => Number.isFinite(n) && n >= 0,
-      )
-    ) {
-      return { error: `EDGENT_MODEL_SPECS has an invalid spec for '${name}'` };
-    }
-    specs[name] = merged;
-  }
-  return { specs };
+function definedOnly(spec: ModelSpecOverride): ModelSpecOverride {
+  return Object.fromEntries(Object.entries(spec).filter(([, value]) => value !== undefined));
 }
 
 /** Nano-USD as USD. */

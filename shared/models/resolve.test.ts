@@ -35,7 +35,7 @@ describe("model failures", () => {
     [500, "model_error"],
     [400, "model_error"],
   ])("classifies HTTP %s as %s", (status, code) => {
-    expect(classifyModelFailure(apiError(status), "openai:m", "t1")).toMatchObject({ code, turnId: "t1" });
+    expect(classifyModelFailure(apiError(status), "openai:m")).toMatchObject({ code });
   });
 
   it("counts the attempts of a retried failure", () => {
@@ -44,10 +44,9 @@ describe("model failures", () => {
       reason: "maxRetriesExceeded",
       errors: [apiError(500), apiError(500), apiError(500)],
     });
-    expect(classifyModelFailure(error, "openai:m", "t1")).toEqual({
+    expect(classifyModelFailure(error, "openai:m")).toEqual({
       code: "model_error",
       message: "model 'openai:m' answered HTTP 500 after 3 attempts",
-      turnId: "t1",
     });
   });
 });

@@ -1,8 +1,8 @@
-import WebSocket from "ws";
 import { describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import type { TurnBody, WireMessage } from "../support/client.ts";
-import { LiveClient, streamTurn } from "../support/live-client.ts";
 import { useRuntime } from "../support/fixture.ts";
+import { LiveClient, streamTurn } from "../support/live-client.ts";
 
 const suite = useRuntime();
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { WireMessage } from "../support/client.ts";
-import { LiveClient, UpgradeRefused } from "../support/live-client.ts";
 import { useRuntime } from "../support/fixture.ts";
+import { LiveClient, UpgradeRefused } from "../support/live-client.ts";
 
 const suite = useRuntime({ EDGENT_WS_TICKET_TTL_MS: "1500" });
 

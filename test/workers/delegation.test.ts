@@ -1,14 +1,21 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { SessionRpc } from "../../durable-objects/session-agent";
+import type { SessionApi, TaskParent } from "../../durable-objects/rpc";
+import { sessionApi, taskHost, taskParent } from "../../durable-objects/stubs";
 import type { TaskMessage } from "../../shared/contracts/task";
 import worker from "../../workers/router";
 
 const TENANT = "dev";
 
-function rpc(name: string): SessionRpc {
-  return env.SESSIONS.getByName(`${TENANT}:${name}`) as unknown as SessionRpc;
+/** A session's object as the router sees it. */
+function rpc(sessionId: string): SessionApi {
+  return sessionApi(env, TENANT, sessionId);
+}
+
+/** A session's object as its sub-agents see it. */
+function parentOf(sessionId: string): TaskParent {
+  return taskParent(env, { tenant: TENANT, parentSessionId: sessionId });
 }
 
 /** A coordinator whose turn has delegated one task; the task's queue message as it was sent. */
@@ -75,7 +82,11 @@ async function planted(input: string, agent = "knowledge"): Promise<TaskMessage>
 }
 
 async function subMessages(taskId: string) {
-  const page = await rpc(`task:${taskId}`).listMessages({ tenant: TENANT, sessionId: `task:${taskId}` }, 0, 100);
+  const page = await taskHost(env, { tenant: TENANT, taskId }).listMessages(
+    { tenant: TENANT, sessionId: `task:${taskId}` },
+    0,
+    100,
+  );
   return page?.messages ?? [];
 }
 
@@ -99,7 +110,7 @@ describe("task queue consumer (inside workerd)", () => {
     expect(turn.response.reply.content.split(message.taskId)).toHaveLength(2);
     expect(turn.response.messages.filter((m) => m.role === "tool")).toHaveLength(1);
 
-    const sub = await rpc(`task:${message.taskId}`).listMessages(
+    const sub = await taskHost(env, { tenant: TENANT, taskId: message.taskId }).listMessages(
       { tenant: TENANT, sessionId: `task:${message.taskId}` },
       0,
       100,
@@ -110,14 +121,14 @@ describe("task queue consumer (inside workerd)", () => {
 
     // delivered again after the fact: acked, nothing runs, the parent ignores the copy
     expect((await deliver("edgent-tasks", message)).explicitAcks).toHaveLength(1);
-    const again = await rpc(`task:${message.taskId}`).listMessages(
+    const again = await taskHost(env, { tenant: TENANT, taskId: message.taskId }).listMessages(
       { tenant: TENANT, sessionId: `task:${message.taskId}` },
       0,
       100,
     );
     expect(again?.messages).toHaveLength(2);
     expect(
-      await parent.taskSettled(
+      await parentOf(sessionId).taskSettled(
         { tenant: TENANT, sessionId },
         { taskId: message.taskId, status: "failed", error: "late", attempts: 9 },
       ),
@@ -162,7 +173,7 @@ describe("task queue consumer (inside workerd)", () => {
     const unknown = await deliver("edgent-tasks", { ...task, taskId: crypto.randomUUID() });
     expect(unknown.explicitAcks).toHaveLength(1);
     // a task whose outcome the parent already has
-    await rpc(task.parentSessionId).taskSettled(
+    await parentOf(task.parentSessionId).taskSettled(
       { tenant: TENANT, sessionId: task.parentSessionId },
       { taskId: task.taskId, status: "timed_out", error: "too late", attempts: 0 },
     );

@@ -1,15 +1,17 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { SessionAgent, SessionRpc } from "../../durable-objects/session-agent";
-import { TurnLedger } from "../../durable-objects/session/ledger";
-import { SessionStore } from "../../durable-objects/session/store";
+import type { SessionApi } from "../../durable-objects/rpc";
+import { TurnLedger } from "../../durable-objects/session/storage/ledger";
+import { SessionStore } from "../../durable-objects/session/storage/session-store";
+import type { SessionAgent } from "../../durable-objects/session-agent";
+import { sessionApi } from "../../durable-objects/stubs";
+import { ModelCatalog } from "../../shared/models/pricing";
 
 const TENANT = "dev";
 
-function session(sessionId: string): { stub: DurableObjectStub<SessionAgent>; rpc: SessionRpc } {
-  const stub = env.SESSIONS.getByName(`${TENANT}:${sessionId}`);
-  return { stub, rpc: stub as unknown as SessionRpc };
+function session(sessionId: string): { stub: DurableObjectStub<SessionAgent>; rpc: SessionApi } {
+  return { stub: env.SESSIONS.getByName(`${TENANT}:${sessionId}`), rpc: sessionApi(env, TENANT, sessionId) };
 }
 
 async function created(agent = "assistant") {
@@ -63,7 +65,7 @@ describe("SessionAgent (inside workerd)", () => {
     const { sessionId, stub, rpc } = await created();
     await runInDurableObject(stub, (_instance, state) => {
       const store = new SessionStore(state.storage);
-      const ledger = new TurnLedger(state.storage.sql, store);
+      const ledger = new TurnLedger(state.storage.sql, store, new ModelCatalog());
       ledger.start("interrupted-turn", "builtin:echo");
       store.append({ turnId: "interrupted-turn", role: "user", content: "lost in a crash" });
       // what the constructor of a freshly started object does

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { TenantDirectory, parseTokenConfig } from "../../shared/auth/tenants";
-import { EdgentError } from "../../shared/errors";
-import { log } from "../../shared/log";
+import { TenantDirectory, tenantTokens } from "../../shared/auth/tenants";
+import { EdgentError, fromFailure } from "../../shared/errors";
+import { settingsOf } from "../../shared/settings";
 import type { RouterEnv } from "../env";
 
 // the directory is rebuilt only when the configuration changes (a new deploy or secret)
@@ -13,13 +13,15 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 function directoryFor(env: Env, url: string): TenantDirectory {
+  const loaded = settingsOf(env).require(["EDGENT_DEV_MODE", "EDGENT_TOKENS"]);
+  // a broken token configuration answers 503 naming the variable: no token can be trusted
+  if (!loaded.ok) throw fromFailure(loaded.failure);
+  const { EDGENT_DEV_MODE, EDGENT_TOKENS } = loaded.settings;
   // dev tokens need dev mode AND a loopback host, so a var flipped on a deployed worker is not enough
-  const devMode = env.EDGENT_DEV_MODE === "true" && isLoopbackHost(new URL(url).hostname);
+  const devMode = EDGENT_DEV_MODE === "true" && isLoopbackHost(new URL(url).hostname);
   const key = `${devMode}\u0000${env.EDGENT_TOKENS ?? ""}`;
   if (cached?.key === key) return cached.directory;
-  const config = parseTokenConfig({ tokensJson: env.EDGENT_TOKENS, devMode });
-  if (!config.ok) log({ event: "notice", level: "error", message: `token configuration rejected: ${config.error}` });
-  const directory = new TenantDirectory(config.ok ? config.tokens : new Map());
+  const directory = new TenantDirectory(tenantTokens(EDGENT_TOKENS, devMode));
   cached = { key, directory };
   return directory;
 }

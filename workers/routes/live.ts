@@ -1,8 +1,9 @@
 import { Hono } from "hono";
-import { LIVE_HEADERS } from "../../durable-objects/session-agent";
+import { LIVE_HEADERS } from "../../durable-objects/rpc";
 import { newNonce, signTicket, ticketKey, verifyTicket } from "../../shared/auth/tickets";
 import { sessionIdSchema } from "../../shared/contracts/session";
-import { EdgentError } from "../../shared/errors";
+import { EdgentError, fromFailure } from "../../shared/errors";
+import { settingsOf } from "../../shared/settings";
 import { validate } from "../body";
 import type { RouterEnv } from "../env";
 import { authenticate } from "../middleware/auth";
@@ -65,25 +66,17 @@ export const liveUpgrade = new Hono<RouterEnv>()
   })
   .all("/:id/ws", methodNotAllowed(["GET"]));
 
-/** Routes for a session's live clients and running turns (bearer auth). */
-export const liveRoutes = new Hono<RouterEnv>()
+/** POST /v1/sessions/:id/ws-ticket: a single-use ticket for a browser's upgrade (bearer auth). */
+export const ticketRoutes = new Hono<RouterEnv>()
   .post("/:id/ws-ticket", async (c) => {
     const who = caller(c);
-    const ttlMs = Number(c.env.EDGENT_WS_TICKET_TTL_MS) || 60_000;
+    const settings = settingsOf(c.env).require(["EDGENT_WS_TICKET_TTL_MS"]);
+    if (!settings.ok) throw fromFailure(settings.failure);
+    const ttlMs = settings.settings.EDGENT_WS_TICKET_TTL_MS;
     const claims = { t: who.tenant, s: who.sessionId, e: Date.now() + ttlMs, n: newNonce() };
     if (!(await sessionStub(c, who.sessionId).registerTicket(who, claims.n, claims.e)))
       throw sessionNotFound(who.sessionId);
     const ticket = await signTicket(await ticketKeyFor(c.env), claims);
     return c.json({ ticket, expiresAt: new Date(claims.e).toISOString() }, 201);
   })
-  .all("/:id/ws-ticket", methodNotAllowed(["POST"]))
-  .post("/:id/turns/:turnId/cancel", async (c) => {
-    const who = caller(c);
-    const turnId = c.req.param("turnId");
-    c.set("turnId", turnId);
-    const outcome = await sessionStub(c, who.sessionId).cancelTurn(who, turnId);
-    if (outcome.status === "not_found") throw new EdgentError("not_found", `turn '${turnId}' not found`);
-    if (outcome.status === "not_running") throw new EdgentError("conflict", `turn '${turnId}' is not running`);
-    return c.json({ turnId, status: "cancelled" });
-  })
-  .all("/:id/turns/:turnId/cancel", methodNotAllowed(["POST"]));
+  .all("/:id/ws-ticket", methodNotAllowed(["POST"]));

@@ -1,19 +1,20 @@
 import { type Context, Hono } from "hono";
-import type { SessionCaller, SessionRpc } from "../../durable-objects/session-agent";
+import type { SessionApi, SessionCaller } from "../../durable-objects/rpc";
+import { sessionApi } from "../../durable-objects/stubs";
 import { findAgent } from "../../shared/agents/registry";
 import { listMessagesQuerySchema, postMessageBodySchema } from "../../shared/contracts/message";
 import { createSessionBodySchema, sessionIdSchema } from "../../shared/contracts/session";
 import type { PendingTurn } from "../../shared/contracts/task";
-import { EdgentError, fromFailure } from "../../shared/errors";
+import { EdgentError, fromFailure, refusalFailure } from "../../shared/errors";
 import { readJson, validate } from "../body";
 import type { RouterEnv } from "../env";
 import { methodNotAllowed } from "../middleware/errors";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-/** The session's Durable Object; the tenant is part of its name, so tenants never share one. */
-export function sessionStub(c: Context<RouterEnv>, sessionId: string): SessionRpc {
-  return c.env.SESSIONS.getByName(`${c.get("tenant")}:${sessionId}`) as unknown as SessionRpc;
+/** The session's Durable Object, as the router may call it. */
+export function sessionStub(c: Context<RouterEnv>, sessionId: string): SessionApi {
+  return sessionApi(c.env, c.get("tenant"), sessionId);
 }
 
 /** Validates the :id parameter and records it for the request log. */
@@ -24,7 +25,7 @@ export function caller(c: Context<RouterEnv>): SessionCaller {
 }
 
 export function sessionNotFound(sessionId: string): EdgentError {
-  return new EdgentError("not_found", `session '${sessionId}' not found`);
+  return fromFailure(refusalFailure("not_found", sessionId));
 }
 
 async function sha256Hex(text: string): Promise<string> {
@@ -97,19 +98,14 @@ export const sessionRoutes = new Hono<RouterEnv>()
           },
         });
       }
-      throw refusal(streamed.status, who.sessionId);
+      throw fromFailure(refusalFailure(streamed.status, who.sessionId));
     }
     const outcome = await stub.sendMessage(input);
     switch (outcome.status) {
-      case "not_found":
-      case "idempotency_conflict":
-      case "busy":
-      case "superseded":
-        throw refusal(outcome.status, who.sessionId);
       case "failed":
         if (outcome.failure.turnId) c.set("turnId", outcome.failure.turnId);
         throw fromFailure(outcome.failure);
-      case "pending": {
+      case "waiting": {
         // the turn goes on (e.g. waiting for sub-agents): its reply arrives in history and live
         c.set("turnId", outcome.turnId);
         const pending: PendingTurn = { turnId: outcome.turnId, status: "pending" };
@@ -118,18 +114,8 @@ export const sessionRoutes = new Hono<RouterEnv>()
       case "completed":
         c.set("turnId", outcome.response.turnId);
         return c.json(outcome.response);
+      default:
+        throw fromFailure(refusalFailure(outcome.status, who.sessionId));
     }
   })
   .all("/:id/messages", methodNotAllowed(["GET", "POST"]));
-
-/** Why a turn was not run at all; nothing was stored. */
-function refusal(status: "not_found" | "idempotency_conflict" | "busy" | "superseded", sessionId: string): EdgentError {
-  if (status === "not_found") return sessionNotFound(sessionId);
-  if (status === "busy") {
-    return new EdgentError("conflict", "a turn is running and this message's onBusy policy is reject");
-  }
-  if (status === "superseded") {
-    return new EdgentError("conflict", "superseded by an interrupting message; nothing was stored");
-  }
-  return new EdgentError("conflict", "Idempotency-Key was already used with a different request body");
-}

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { taskSessionId, taskStub } from "../../durable-objects/session/task-client";
+import { taskHost, taskSessionId } from "../../durable-objects/stubs";
 import {
   listTasksQuerySchema,
   type TaskDetail,
@@ -35,7 +35,7 @@ export const taskRoutes = new Hono<RouterEnv>()
     const page =
       query.messages === 0
         ? null
-        : await taskStub(c.env, { tenant, taskId }).listMessages(
+        : await taskHost(c.env, { tenant, taskId }).listMessages(
             { tenant, sessionId: taskSessionId(taskId) },
             0,
             query.messages,

@@ -1,12 +1,12 @@
 import { Hono } from "hono";
-import { gatewayFor } from "../../durable-objects/model-gateway";
+import { gatewayApi } from "../../durable-objects/stubs";
 import type { RouterEnv } from "../env";
 import { methodNotAllowed } from "../middleware/errors";
 
 /** GET /v1/usage: the tenant's model usage and cost per model and agent, and its central budget. */
 export const usageRoutes = new Hono<RouterEnv>()
   .get("/", async (c) => {
-    const usage = await gatewayFor(c.env, c.get("tenant")).usage();
+    const usage = await gatewayApi(c.env, c.get("tenant")).usage();
     const totals = usage.lines.reduce(
       (sum, line) => ({
         calls: sum.calls + line.calls,

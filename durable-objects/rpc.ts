@@ -1,0 +1,144 @@
+// The RPC surfaces of the Durable Objects, one per kind of caller, with their outcome unions.
+// Types only (plus the upgrade header names): callers import these, never the classes, so
+// nothing that calls an object depends on how the object is built. Results are plain data.
+import type { GatewayCallOptions, GatewayOutcome, LateUsage, UsageBatch, UsageLine } from "../shared/contracts/gateway";
+import type { MessagePage, TurnResponse } from "../shared/contracts/message";
+import type { OnBusy } from "../shared/contracts/on-busy";
+import type { SessionCreated, SessionInfo } from "../shared/contracts/session";
+import type { TaskDetail, TaskMessage, TaskReport, TaskView } from "../shared/contracts/task";
+import type { Failure, Refusal } from "../shared/errors";
+
+/** Who is asking: the router has authenticated the tenant; the object checks it owns the session. */
+export interface SessionCaller {
+  tenant: string;
+  sessionId: string;
+}
+
+/** A message to run as a turn. */
+export interface TurnRequest {
+  content: string;
+  clientId?: string;
+  onBusy?: OnBusy;
+  /** client's Idempotency-Key header, with a hash of the request it came with */
+  idempotency?: { key: string; requestHash: string };
+}
+
+/** A message to run as a turn, from the HTTP API. */
+export interface SendMessageInput extends SessionCaller, TurnRequest {}
+
+/** How a request to run a turn was answered. */
+export type SendOutcome =
+  | { status: "completed"; response: TurnResponse }
+  | { status: "failed"; failure: Failure }
+  /** nothing was run or stored (see the refusal table in shared/errors.ts) */
+  | { status: Refusal }
+  /** still running (it waits for sub-agents) when the caller stopped waiting */
+  | { status: "waiting"; turnId: string };
+
+/** A streamed turn: SSE bytes, or why it could not start. */
+export type StreamOutcome = { status: "streaming"; stream: ReadableStream<Uint8Array> } | { status: Refusal };
+
+export type CreateOutcome =
+  | { status: "created" | "exists"; session: SessionCreated }
+  | { status: "conflict"; agent: string }
+  /** the object is being reset after an erase: the caller should retry */
+  | { status: "retry" };
+
+export type CancelOutcome = { status: "cancelled" | "not_running" | "not_found" };
+
+/** A task as GET /v1/sessions/:id/tasks/:taskId shows it, before the sub-agent's messages are added. */
+export type TaskRecord = Omit<TaskDetail, "messages">;
+
+/** The public session API, as the router calls it. */
+export interface SessionApi {
+  /** Creates the session, or reports that it exists (with the same or another agent). */
+  create(caller: SessionCaller & { agent: string; onBusy?: OnBusy }): Promise<CreateOutcome>;
+  /** The session's identity and totals, or null if it does not exist for this caller. */
+  info(caller: SessionCaller): Promise<SessionInfo | null>;
+  /** A page of stored history, or null if the session does not exist. */
+  listMessages(caller: SessionCaller, after: number, limit: number): Promise<MessagePage | null>;
+  /** Runs a turn after the earlier ones; a turn still running after the wait limit is answered as waiting. */
+  sendMessage(input: SendMessageInput): Promise<SendOutcome>;
+  /** Runs a turn like sendMessage, streaming its frames as server-sent events. */
+  streamMessage(input: SendMessageInput): Promise<StreamOutcome>;
+  /** Cancels a running or waiting turn; what it produced so far is stored, marked cancelled. */
+  cancelTurn(caller: SessionCaller, turnId: string): Promise<CancelOutcome>;
+  /** Records the nonce of a ticket the router is about to sign; false if there is no such session. */
+  registerTicket(caller: SessionCaller, nonce: string, expiresAt: number): Promise<boolean>;
+  /** Erases the session and its sub-agents' objects; false if there is no such session. */
+  erase(caller: SessionCaller): Promise<boolean>;
+  /** The session's delegated tasks, oldest first, or null if the session does not exist. */
+  listTasks(caller: SessionCaller, limit: number): Promise<TaskView[] | null>;
+  /** One delegated task; null if the session does not exist, "no_task" if the task does not. */
+  getTask(caller: SessionCaller, taskId: string): Promise<TaskRecord | null | "no_task">;
+  /** Accepts a WebSocket upgrade the router authenticated (see LIVE_HEADERS). */
+  fetch(request: Request): Promise<Response>;
+}
+
+/** A task's outcome, as the parent records it. */
+export type SettleOutcome = "recorded" | "duplicate" | "unknown";
+
+/** The parent's side of delegation, as its sub-agents call it. */
+export interface TaskParent {
+  /** A sub-agent begins an attempt at one of this session's tasks; false if the task is no longer wanted. */
+  taskProgress(caller: SessionCaller, taskId: string, attempt: number): Promise<boolean>;
+  /** A task's outcome; recorded once, however often it arrives. */
+  taskSettled(caller: SessionCaller, report: TaskReport): Promise<SettleOutcome>;
+}
+
+/** How a delivery of a task was handled, for the queue consumer to ack or retry. */
+export type TaskRunOutcome =
+  /** the sub-agent answered and the parent has the result */
+  | { status: "completed" }
+  /** the sub-agent delegated in turn; it reports to the parent itself when done */
+  | { status: "waiting" }
+  /** this delivery was already handled, or the task is over: nothing ran */
+  | { status: "duplicate" }
+  /** the task's deadline had passed: the parent was told it timed out */
+  | { status: "expired" }
+  /** the attempt failed: retry, or dead-letter once attempts run out */
+  | { status: "failed"; error: string }
+  /** the parent no longer wants the task (it was cancelled, timed out or erased): nothing ran */
+  | { status: "discarded" }
+  /** the message does not belong to this object */
+  | { status: "rejected"; reason: string };
+
+/** The sub-agent's side of delegation, as the queue consumer and the parent call it. */
+export interface TaskHost {
+  /** Runs one delivery of a task in this, the sub-agent's own object. */
+  runTask(task: TaskMessage, attempt: number): Promise<TaskRunOutcome>;
+  /** A task's attempts ran out (its message reached the dead-letter queue). */
+  deadLetter(task: TaskMessage): Promise<void>;
+  /** The parent session was erased: stop this sub-agent's work and erase it. */
+  discardTask(caller: SessionCaller): Promise<boolean>;
+  /** The sub-agent's own messages, for the parent's task view. */
+  listMessages(caller: SessionCaller, after: number, limit: number): Promise<MessagePage | null>;
+}
+
+/** The tenant's model gateway, as sessions and the router call it. */
+export interface GatewayApi {
+  /** Makes a central model call within the tenant's limits. */
+  generate(request: GatewayRequest): Promise<GatewayOutcome>;
+  /** Adds usage the tenant's sessions made outside the gateway; a batch counts once. */
+  report(batch: UsageBatch): Promise<void>;
+  /** The tenant's usage per model and agent, and its central budget. */
+  usage(): Promise<{ lines: UsageLine[]; budget: { period: string; spentTokens: number; budgetTokens: number } }>;
+  /** Usage of a call a session stopped waiting for (it was cancelled). */
+  lateUsage(callId: string): Promise<LateUsage | null>;
+}
+
+/** What a session asks the gateway to do. */
+export interface GatewayRequest {
+  model: string;
+  agent: string;
+  options: GatewayCallOptions;
+  /** lets a session that stopped waiting (a cancel) ask for the call's usage later */
+  callId?: string;
+}
+
+/** Headers the router sets on a WebSocket upgrade it has authenticated. */
+export const LIVE_HEADERS = {
+  tenant: "x-edgent-tenant",
+  session: "x-edgent-session",
+  ticket: "x-edgent-ticket",
+} as const;

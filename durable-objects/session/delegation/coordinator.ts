@@ -1,0 +1,251 @@
+import { type AgentDefinition, ToolError } from "../../../shared/agents/define";
+import { findAgent } from "../../../shared/agents/registry";
+import { MAX_TASK_CHARS, type TaskReport } from "../../../shared/contracts/task";
+import { checkDelegation, type DelegationLimits, type DelegationScope } from "../../../shared/delegation/policy";
+import { log } from "../../../shared/log";
+import type { SettleOutcome } from "../../rpc";
+import type { NewMessage, SessionMeta } from "../storage/rows";
+import type { RunDelegation } from "../turn/run";
+import { isTerminal, TaskBook, type TaskRow, toTaskMessage } from "./task-book";
+import type { TaskTransport } from "./transports";
+
+/** A turn's place in the delegation tree, and the trace its tasks carry. */
+export interface TurnScope extends DelegationScope {
+  traceId: string;
+}
+
+/** The delegation settings the parent's side applies. */
+export interface CoordinatorLimits extends DelegationLimits {
+  /** how long a task may take, from dispatch to result, before it is timed out */
+  taskTimeoutMs: number;
+}
+
+/** What the coordinator asks of its session object. */
+export interface CoordinatorHooks {
+  transport(): TaskTransport;
+  /** wake the session at `at` (epoch ms) or a little later to time out the turn's overdue tasks */
+  schedule(at: number, turnId: string): Promise<void>;
+  /** every task of the waiting turn has an outcome: the turn may go on */
+  ready(turnId: string): void;
+}
+
+/**
+ * The parent's side of delegation: takes the `delegate` tool's requests within policy, sends
+ * the step's tasks out together, records each outcome once (a fallback agent gets a second
+ * chance), times out what is overdue, and hands the results back to the waiting turn.
+ */
+export class TaskCoordinator {
+  readonly book: TaskBook;
+  private readonly dispatching = new Map<string, Promise<void>>();
+
+  constructor(
+    sql: SqlStorage,
+    private readonly limits: CoordinatorLimits,
+    private readonly hooks: CoordinatorHooks,
+  ) {
+    this.book = new TaskBook(sql);
+  }
+
+  /** The `delegate` tool's way out for one turn, which also knows which calls it accepted. */
+  port(agent: AgentDefinition, scope: TurnScope, turnId: string): RunDelegation {
+    const accepted = new Set<string>();
+    return {
+      accepted,
+      request: (input, toolCallId) => {
+        const check = checkDelegation(agent, input.agent, scope, this.book.countForTurn(turnId), this.limits);
+        if (!check.ok) throw new ToolError(check.reason);
+        const taskId = crypto.randomUUID();
+        this.book.add({
+          taskId,
+          turnId,
+          callId: toolCallId,
+          agent: input.agent,
+          input: input.task,
+          depth: scope.depth + 1,
+          chain: [...scope.chain],
+          traceId: scope.traceId,
+          deadline: Date.now() + this.limits.taskTimeoutMs,
+        });
+        accepted.add(toolCallId);
+        return { taskId, agent: input.agent };
+      },
+    };
+  }
+
+  /**
+   * Sends the turn's unsent tasks to their sub-agents, after arming the alarm for their
+   * deadline: whatever happens next, the waiting turn is woken. One dispatch per turn at a time.
+   */
+  dispatch(meta: SessionMeta, turnId: string): Promise<void> {
+    const previous = this.dispatching.get(turnId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.send(meta, turnId));
+    this.dispatching.set(turnId, next);
+    const forget = () => {
+      if (this.dispatching.get(turnId) === next) this.dispatching.delete(turnId);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+
+  private async send(meta: SessionMeta, turnId: string): Promise<void> {
+    const tasks = this.book.unsent(turnId);
+    if (tasks.length === 0) return;
+    try {
+      const deadline = this.book.nextDeadline(turnId);
+      if (deadline !== null) await this.hooks.schedule(deadline, turnId);
+      // each batch is marked as it goes: a failure part-way fails only what was not sent
+      await this.hooks.transport().send(
+        tasks.map((task) => toTaskMessage(task, meta.tenant, meta.sessionId)),
+        (sent) => this.book.markSent(sent),
+      );
+    } catch (error) {
+      log({
+        event: "notice",
+        level: "error",
+        message: "tasks could not be dispatched",
+        tenant: meta.tenant,
+        sessionId: meta.sessionId,
+        turnId,
+        errorName: error instanceof Error ? error.name : "unknown",
+      });
+      for (const task of this.book.unsent(turnId)) {
+        this.book.markSent([task.taskId]);
+        this.book.settle({
+          taskId: task.taskId,
+          status: "failed",
+          error: "the task could not be dispatched",
+          attempts: 0,
+        });
+      }
+    }
+    this.checkReady(turnId);
+  }
+
+  /** After a restart: re-arms the waiting turn's deadline alarm and sends what was not sent. */
+  async recover(meta: SessionMeta, turnId: string): Promise<void> {
+    const deadline = this.book.nextDeadline(turnId);
+    if (deadline !== null) await this.hooks.schedule(deadline, turnId).catch(() => undefined);
+    await this.dispatch(meta, turnId);
+  }
+
+  /** A sub-agent begins an attempt; false if the task is no longer wanted (over, or its turn moved on). */
+  progress(taskId: string, attempts: number): boolean {
+    return this.book.progress(taskId, attempts);
+  }
+
+  /** Records a task's outcome once; a failure goes to the fallback agent if there is one. */
+  async settle(meta: SessionMeta, report: TaskReport): Promise<SettleOutcome> {
+    const task = this.book.get(report.taskId);
+    if (!task) return "unknown";
+    if (!this.book.settle(report)) return "duplicate";
+    // the turn no longer waits for it (it was cancelled): the outcome is only recorded
+    if (task.resolved) return "recorded";
+    if (report.status !== "completed" && (await this.fallback(meta, task, report))) return "recorded";
+    this.checkReady(task.turnId);
+    return "recorded";
+  }
+
+  /** Times out the turn's tasks that are past their deadline; wakes again for any still running. */
+  async expire(meta: SessionMeta, turnId: string, now: number): Promise<void> {
+    for (const task of this.book.overdue(turnId, now)) {
+      const waited = now - Date.parse(task.createdAt);
+      const report: TaskReport = {
+        taskId: task.taskId,
+        status: "timed_out",
+        error: `no result within ${this.limits.taskTimeoutMs} ms (waited ${waited} ms)`,
+        attempts: task.attempts,
+      };
+      log({
+        event: "task",
+        tenant: meta.tenant,
+        taskId: task.taskId,
+        traceId: task.traceId,
+        parentSessionId: meta.sessionId,
+        agent: task.agent,
+        depth: task.depth,
+        attempt: task.attempts,
+        status: "timed_out",
+        durationMs: waited,
+      });
+      await this.settle(meta, report);
+    }
+    const next = this.book.nextDeadline(turnId);
+    if (next !== null) await this.hooks.schedule(Math.max(next, now + 1), turnId);
+    this.checkReady(turnId);
+  }
+
+  /**
+   * The tool results a waiting turn goes on with, one per `delegate` call; marks them seen.
+   * When the turn is cancelled, tasks still out get a "cancelled" result and their outcome,
+   * when it comes, is only recorded.
+   */
+  results(turnId: string, cancelled = false): NewMessage[] {
+    const tasks = this.book.unresolved(turnId);
+    // a fallback task answers the same call as the task it replaced, and comes after it
+    const finalByCall = new Map<string, TaskRow>();
+    const byId = new Map(tasks.map((task) => [task.taskId, task]));
+    for (const task of tasks) finalByCall.set(task.callId, task);
+    const messages: NewMessage[] = [];
+    for (const [callId, task] of finalByCall) {
+      const replaced = task.fallbackFor ? (byId.get(task.fallbackFor) ?? this.book.get(task.fallbackFor)) : null;
+      const result =
+        cancelled && !isTerminal(task.status)
+          ? { content: `task for '${task.agent}' cancelled: the turn was cancelled before it finished`, isError: true }
+          : toolResult(task, replaced);
+      messages.push({ turnId, role: "tool", toolCallId: callId, toolName: "delegate", ...result });
+    }
+    this.book.markResolved(tasks.map((task) => task.taskId));
+    return messages;
+  }
+
+  /** Hands a failed task to the parent agent's declared fallback agent, once. */
+  private async fallback(meta: SessionMeta, task: TaskRow, report: TaskReport): Promise<boolean> {
+    const fallback = findAgent(meta.agent)?.fallback;
+    if (!fallback || task.fallbackFor || fallback === task.agent || task.chain.includes(fallback)) return false;
+    if (!findAgent(fallback)) return false;
+    const reason = report.status === "completed" ? "" : report.error;
+    const note = `The '${task.agent}' agent could not complete this task (${report.status === "timed_out" ? "timed out" : "failed"}: ${reason}). Please handle it.\n\nTask:\n`;
+    this.book.add({
+      taskId: crypto.randomUUID(),
+      turnId: task.turnId,
+      callId: task.callId,
+      agent: fallback,
+      input: note + task.input.slice(0, MAX_TASK_CHARS - note.length),
+      depth: task.depth,
+      chain: task.chain,
+      traceId: task.traceId,
+      deadline: Date.now() + this.limits.taskTimeoutMs,
+      fallbackFor: task.taskId,
+    });
+    await this.dispatch(meta, task.turnId);
+    return true;
+  }
+
+  private checkReady(turnId: string): void {
+    if (!this.book.outstanding(turnId)) this.hooks.ready(turnId);
+  }
+}
+
+/** What the coordinator's model reads for one delegated call. */
+function toolResult(task: TaskRow, replaced: TaskRow | null): { content: string; isError: boolean } {
+  const instead = replaced
+    ? { insteadOf: { agent: replaced.agent, status: replaced.status, error: replaced.error } }
+    : {};
+  if (task.status === "completed") {
+    return {
+      content: JSON.stringify({
+        agent: task.agent,
+        taskId: task.taskId,
+        status: "completed",
+        result: task.result,
+        ...instead,
+      }),
+      isError: false,
+    };
+  }
+  const what = task.status === "timed_out" ? "timed out" : `failed after ${task.attempts} attempt(s)`;
+  const before = replaced
+    ? ` (fallback for '${replaced.agent}', which ${replaced.status === "timed_out" ? "timed out" : "failed"}: ${replaced.error ?? ""})`
+    : "";
+  return { content: `task for '${task.agent}' ${what}: ${task.error ?? "no result"}${before}`, isError: true };
+}

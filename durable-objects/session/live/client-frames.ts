@@ -1,0 +1,88 @@
+import type { Connection } from "agents";
+import { type ClientFrame, clientFrameSchema, type FrameError } from "../../../shared/contracts/frames";
+import { refusalFailure } from "../../../shared/errors";
+import type { SendOutcome } from "../../rpc";
+import type { TurnConductor } from "../ordering/conductor";
+import type { SessionMeta } from "../storage/rows";
+import { type LiveDelivery, type LiveState, send } from "./live-delivery";
+
+/** The error frame for an outcome that did not produce a turn of its own, or null if it did. */
+export function outcomeError(outcome: SendOutcome, sessionId: string): FrameError | null {
+  switch (outcome.status) {
+    case "completed":
+    case "waiting":
+      return null;
+    case "failed":
+      // a turn that ran has sent its own error frame
+      return outcome.failure.turnId ? null : outcome.failure;
+    default:
+      return refusalFailure(outcome.status, sessionId);
+  }
+}
+
+/** Reads a client frame, or says what is wrong with it. */
+export function parseFrame(message: string | ArrayBuffer | ArrayBufferView): ClientFrame | { error: FrameError } {
+  if (typeof message !== "string") return { error: { code: "bad_request", message: "frames must be JSON text" } };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(message);
+  } catch {
+    return { error: { code: "bad_request", message: "the frame is not valid JSON" } };
+  }
+  const result = clientFrameSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  return {
+    error: {
+      code: "validation_failed",
+      message: `${issue?.path.join(".") || "frame"}: ${issue?.message ?? "invalid"}`,
+    },
+  };
+}
+
+/** Answers a client's WebSocket frame: ping, resume, cancel or a message to run as a turn. */
+export async function answerFrame(
+  connection: Connection<LiveState>,
+  frame: ClientFrame,
+  meta: SessionMeta,
+  live: LiveDelivery,
+  conductor: TurnConductor,
+): Promise<void> {
+  // a client that speaks without resuming first wants live delivery from here on
+  if (frame.type !== "resume") live.release(connection);
+  switch (frame.type) {
+    case "ping":
+      return void send(connection, { type: "pong" });
+    case "resume":
+      if (!live.resume(connection, frame.after)) {
+        send(connection, {
+          type: "error",
+          error: {
+            code: "resume_too_late",
+            message: "live delivery already began; reconnect with ?after=<seq> or send resume right after ready",
+          },
+        });
+      }
+      return;
+    case "cancel": {
+      const outcome = await conductor.cancel(frame.turnId);
+      if (outcome.status !== "cancelled") {
+        send(connection, {
+          type: "error",
+          error: {
+            code: outcome.status === "not_found" ? "not_found" : "conflict",
+            message: `turn ${frame.turnId} is ${outcome.status.replace("_", " ")}`,
+          },
+        });
+      }
+      return;
+    }
+    case "message": {
+      const outcome = await conductor.submit(meta, frame).outcome;
+      // a turn that ran has broadcast its own frames; anything else is answered here
+      const error = outcomeError(outcome, meta.sessionId);
+      if (error) send(connection, { type: "error", error });
+      return;
+    }
+  }
+}

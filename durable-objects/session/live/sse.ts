@@ -1,0 +1,55 @@
+import type { ServerFrame } from "../../../shared/contracts/frames";
+import { refusalFailure } from "../../../shared/errors";
+import type { StreamOutcome } from "../../rpc";
+import type { Submission } from "../ordering/conductor";
+import type { TurnSink } from "../turn/output-gate";
+
+/** How many SSE chunks may wait for a slow reader before deltas are skipped. */
+const SSE_DELTA_BACKLOG = 256;
+
+/**
+ * Submits a turn whose frames are written as server-sent events as they happen, ending with
+ * `done` (or an error frame). A turn that waits for sub-agents keeps the stream open until
+ * its reply, for as long as the object lives.
+ */
+export function streamTurn(
+  sessionId: string,
+  submit: (own: TurnSink) => Submission,
+  background: (work: Promise<unknown>) => void,
+): StreamOutcome {
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = writable.getWriter();
+  const encoder = new TextEncoder();
+  let open = true;
+  const write = (frame: ServerFrame) => {
+    // deltas are ephemeral: a reader that falls far behind skips them, never stored messages
+    if (!open || (frame.type === "delta" && (writer.desiredSize ?? 0) < -SSE_DELTA_BACKLOG)) return;
+    // a client that went away stops receiving; the turn goes on and is stored
+    writer
+      .write(encoder.encode(`event: ${frame.type}\ndata: ${JSON.stringify(frame)}\n\n`))
+      .catch(() => (open = false));
+  };
+  const submission = submit({ emit: write });
+  if (submission.kind === "refused") return { status: "busy" };
+  if (submission.kind === "conflict") return { status: "idempotency_conflict" };
+  const finished = submission.outcome
+    .then((outcome) => {
+      switch (outcome.status) {
+        case "completed":
+          return write({ type: "done", body: outcome.response });
+        case "waiting":
+          // a retry of a turn that still waits for sub-agents: its frames go to live clients
+          return write({ type: "turn", turnId: outcome.turnId, status: "waiting" });
+        case "failed":
+          // a turn that ran has already streamed its own error frame; a replayed failure has not
+          if (outcome.failure.turnId && submission.kind === "queued") return;
+          return write({ type: "error", error: outcome.failure });
+        default:
+          return write({ type: "error", error: refusalFailure(outcome.status, sessionId) });
+      }
+    })
+    .catch(() => write({ type: "error", error: { code: "internal", message: "internal error" } }))
+    .finally(() => writer.close().catch(() => undefined));
+  background(finished);
+  return { status: "streaming", stream: readable };
+}

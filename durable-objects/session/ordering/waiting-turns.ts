@@ -1,0 +1,121 @@
+import { type Deferred, deferred } from "../../../shared/deferred";
+import type { TurnQueue } from "../../../shared/turn-queue";
+import type { SendOutcome } from "../../rpc";
+import type { TaskCoordinator } from "../delegation/coordinator";
+import type { TurnLedger } from "../storage/ledger";
+import type { SessionMeta } from "../storage/rows";
+import type { SessionStore } from "../storage/session-store";
+import type { TurnSink } from "../turn/output-gate";
+import type { TurnRunner } from "../turn/turn-runner";
+import type { IdempotencyRecords } from "./idempotency";
+
+/** What the book of waiting turns works with. */
+export interface WaitingTurnsOptions {
+  store: SessionStore;
+  ledger: TurnLedger;
+  records: IdempotencyRecords;
+  runner: TurnRunner;
+  coordinator: TaskCoordinator;
+  /** a turn that had waited for sub-agents has ended */
+  finished(turnId: string, outcome: SendOutcome): void;
+}
+
+/**
+ * Turns that wait for their sub-agents (at most one per session, since turns run one at a
+ * time): who awaits their end, and going on with them once every task has an outcome (a
+ * result, a deadline, a restart), or cancelling them.
+ */
+export class WaitingTurns {
+  private readonly entries = new Map<string, { done: Deferred<SendOutcome>; own?: TurnSink }>();
+  private readonly resuming = new Set<string>();
+  private readonly cancelRequested = new Set<string>();
+
+  constructor(private readonly options: WaitingTurnsOptions) {}
+
+  /** Settles when the waiting turn ends; `own` is the stream of the caller that started it. */
+  waitFor(turnId: string, own: TurnSink | undefined): Promise<SendOutcome> {
+    let entry = this.entries.get(turnId);
+    if (!entry) {
+      entry = { done: deferred<SendOutcome>(), ...(own ? { own } : {}) };
+      this.entries.set(turnId, entry);
+    }
+    return entry.done.promise;
+  }
+
+  /** Sends the waiting turn's tasks to their sub-agents. */
+  dispatch(meta: SessionMeta, turnId: string): Promise<void> {
+    return this.options.coordinator.dispatch(meta, turnId);
+  }
+
+  /**
+   * Goes on with a waiting turn whose sub-agents have all answered (or failed, or timed out),
+   * or ends it cancelled. Called by results, deadline alarms and a restarted object alike;
+   * runs the turn once at a time.
+   */
+  async resume(turnId: string, cancel = false): Promise<void> {
+    const { ledger, store, coordinator, runner, records } = this.options;
+    if (this.resuming.has(turnId)) return;
+    this.resuming.add(turnId);
+    try {
+      for (;;) {
+        const cancelling = cancel || this.cancelRequested.has(turnId);
+        if (ledger.waiting() !== turnId || !(cancelling || !coordinator.book.outstanding(turnId))) return;
+        const meta = store.meta();
+        if (!meta) return;
+        const entry = this.entries.get(turnId);
+        // a cancelled turn's unfinished tasks get a "cancelled" result: every call has its answer
+        const results = coordinator.results(turnId, cancelling);
+        const outcome = await runner.run({
+          meta,
+          turnId,
+          begin: { kind: "resume", results, cancelled: cancelling },
+          ...(entry?.own ? { own: entry.own } : {}),
+        });
+        // the model delegated again: wait for that step's tasks (they may all be settled already)
+        if (outcome.status === "waiting") {
+          await coordinator.dispatch(meta, turnId);
+          continue;
+        }
+        this.entries.delete(turnId);
+        records.settleTurn(turnId, outcome);
+        entry?.done.resolve(outcome);
+        this.options.finished(turnId, outcome);
+        return;
+      }
+    } finally {
+      this.resuming.delete(turnId);
+      this.cancelRequested.delete(turnId);
+    }
+  }
+
+  /** After a restart: later turns queue behind the turn that waits, and it goes on if it can. */
+  adopt(queue: TurnQueue): void {
+    const turnId = this.options.ledger.waiting();
+    const meta = this.options.store.meta();
+    if (!turnId || !meta) return;
+    const done = this.waitFor(turnId, undefined);
+    void queue.runAlways(() => done);
+    // tasks the last life did not get out go now, and the deadline alarm is armed again
+    void this.options.coordinator
+      .recover(meta, turnId)
+      .catch(() => undefined)
+      .then(() => this.resume(turnId));
+  }
+
+  /** Cancels the turn if it is the one waiting; false if it is not. */
+  async cancel(turnId: string): Promise<boolean> {
+    if (this.options.ledger.waiting() !== turnId) return false;
+    if (this.resuming.has(turnId)) {
+      // it is between steps (sending the next step's tasks): it stops there
+      this.cancelRequested.add(turnId);
+      await this.waitFor(turnId, undefined);
+    } else await this.resume(turnId, true);
+    return true;
+  }
+
+  /** Cancels the waiting turn, if there is one (an erase or an interrupt). */
+  async cancelAll(): Promise<void> {
+    const turnId = this.options.ledger.waiting();
+    if (turnId) await this.cancel(turnId);
+  }
+}

@@ -1,0 +1,174 @@
+import type { JSONValue } from "ai";
+import type { AgentDefinition, FactMemory } from "../../../shared/agents/define";
+import { findAgent } from "../../../shared/agents/registry";
+import type { ServerFrame } from "../../../shared/contracts/frames";
+import type { Failure } from "../../../shared/errors";
+import type { ModelEnv } from "../../../shared/models/resolve";
+import type { GatewayApi } from "../../rpc";
+import type { TurnLedger } from "../storage/ledger";
+import type { SessionMeta } from "../storage/rows";
+import type { SessionStore } from "../storage/session-store";
+import { centralModel } from "./central-model";
+import type { RunInfo, TraceContext } from "./hooks";
+import { combineHooks, type HookSource } from "./hooks";
+import { OutputGate, type TurnSink } from "./output-gate";
+import { type RunDelegation, TurnRun } from "./run";
+import { runTurn, type TurnBegin, type TurnOutcome } from "./run-turn";
+import { Toolbox } from "./toolbox";
+import { chooseModels } from "./turn-models";
+
+/** A turn to run, as the conductor hands it over. */
+export interface TurnOrder {
+  meta: SessionMeta;
+  turnId: string;
+  begin: TurnBegin;
+  clientId?: string;
+  /** what the turn's model calls carry as `providerOptions.edgent`, besides the turn id */
+  callMetadata?: Record<string, JSONValue>;
+  /** the caller's own stream (SSE), besides the session's live clients */
+  own?: TurnSink;
+}
+
+/** What the turn runner needs from its session object. */
+export interface TurnRunnerOptions {
+  env: ModelEnv & object;
+  store: SessionStore;
+  ledger: TurnLedger;
+  memory: FactMemory;
+  /** the session's live clients */
+  live: TurnSink;
+  /** whether any live client is connected, and so wants deltas */
+  watched(): boolean;
+  /** the tenant's gateway, for central calls */
+  gateway(tenant: string): GatewayApi;
+  /** the turn's trace, and the `delegate` tool's way out for an agent that has delegates */
+  delegation(
+    agent: AgentDefinition,
+    turnId: string,
+  ): { ok: true; port?: RunDelegation; trace: TraceContext } | { ok: false; failure: Failure };
+  /** called after each turn: the session schedules a report of its local usage to the gateway */
+  usageRecorded(): void;
+}
+
+/**
+ * Builds one run per turn (its models, tools, output gate, hooks, cancel signal) and runs
+ * it; keeps the running turn so it can be cancelled. Hook sources registered here see
+ * every turn of the session.
+ */
+export class TurnRunner {
+  private readonly sources: HookSource[] = [];
+  private toolbox: Toolbox | undefined;
+  private running: { turnId: string; controller: AbortController; done: Promise<TurnOutcome> } | null = null;
+
+  constructor(private readonly options: TurnRunnerOptions) {}
+
+  /** Adds hooks to every turn from now on (tracing, guardrails, observers). */
+  addHooks(source: HookSource): void {
+    this.sources.push(source);
+  }
+
+  /** The turn running now, if any. */
+  get runningTurn(): string | null {
+    return this.running?.turnId ?? null;
+  }
+
+  /** Cancels the running turn if it is `turnId`, and waits for it to store what it produced. */
+  async cancel(turnId: string): Promise<boolean> {
+    if (this.running?.turnId !== turnId) return false;
+    const { controller, done } = this.running;
+    controller.abort();
+    await done;
+    return true;
+  }
+
+  /** Runs a turn. A turn that cannot start (settings, an agent gone) fails without storing anything. */
+  async run(order: TurnOrder): Promise<TurnOutcome> {
+    const { meta, turnId, begin } = order;
+    const { env, ledger, store } = this.options;
+    const agent = findAgent(meta.agent);
+    if (!agent) {
+      const message = `agent '${meta.agent}' is no longer deployed`;
+      return this.refuse(order, { code: "model_misconfigured", message });
+    }
+    const chosen = chooseModels(agent, env);
+    if (!chosen.ok) return this.refuse(order, chosen.failure);
+    if (this.toolbox?.agent !== agent) this.toolbox = new Toolbox(agent);
+    const { live } = this.options;
+    const sink: TurnSink = order.own ? both(live, order.own) : live;
+    const controller = new AbortController();
+    const delegation = this.options.delegation(agent, turnId);
+    if (!delegation.ok) return this.refuse(order, delegation.failure);
+    const { port, trace } = delegation;
+    const info: RunInfo = {
+      turnId,
+      kind: begin.kind,
+      session: meta,
+      agent: agent,
+      models: { local: chosen.models.local.name, central: chosen.models.central.name },
+      streaming: order.own !== undefined || this.options.watched(),
+      trace,
+    };
+    const hooks = combineHooks(this.sources.flatMap((source) => source(info) ?? []));
+    const gate = new OutputGate(turnId, store, sink, hooks, order.clientId);
+    // most turns never escalate: the gateway's stub is made on first use
+    let gateway: GatewayApi | undefined;
+    const run = new TurnRun({
+      ...info,
+      models: chosen.models,
+      out: gate,
+      cancel: controller.signal,
+      ledger,
+      store,
+      memory: this.options.memory,
+      toolbox: this.toolbox,
+      hooks,
+      callMetadata: { turnId, ...order.callMetadata },
+      central: centralModel({
+        gateway: () => {
+          gateway ??= this.options.gateway(meta.tenant);
+          return gateway;
+        },
+        model: chosen.models.central.name,
+        agent: meta.agent,
+        event: (event) => gate.event(event),
+        // a cancelled turn's central call still cost tokens: it counts in the session's totals
+        lateUsage: (usage) => ledger.recordCall({ turnId, purpose: "turn", tier: "central", latencyMs: 0, ...usage }),
+      }),
+      ...(port ? { delegation: port } : {}),
+    });
+    const done = runTurn(run, begin);
+    this.running = { turnId, controller, done };
+    try {
+      return await done;
+    } finally {
+      this.running = null;
+      // the tenant's totals include local calls too: they are reported in batches, not per turn
+      this.options.usageRecorded();
+    }
+  }
+
+  /** A turn that cannot run: a new one fails with nothing stored; a waiting one is failed, not left waiting. */
+  private refuse(order: TurnOrder, cause: Failure): TurnOutcome {
+    if (order.begin.kind === "start") return { status: "failed", failure: cause };
+    const { ledger, live } = this.options;
+    const { turnId } = order;
+    const failure = { ...cause, turnId };
+    const waited = ledger.resume(turnId);
+    if (waited) ledger.end(turnId, { status: "failed", steps: waited.steps, error: failure });
+    // as a turn that fails while it runs: live clients and the caller's stream see it end
+    for (const sink of [live, order.own]) {
+      sink?.emit({ type: "error", error: failure });
+      sink?.emit({ type: "turn", turnId, status: "failed" });
+    }
+    return { status: "failed", failure };
+  }
+}
+
+function both(a: TurnSink, b: TurnSink): TurnSink {
+  return {
+    emit(frame: ServerFrame) {
+      a.emit(frame);
+      b.emit(frame);
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { DELEGATION_SETTINGS, MODEL_SETTINGS, parseSettings, settingsOf } from "./settings";
+
+describe("settings", () => {
+  it("gives every setting its default when unset or empty", () => {
+    const { values, problems } = parseSettings({ EDGENT_MODEL_MAX_RETRIES: "", EDGENT_BUDGET_PERIOD: " " });
+    expect(problems.size).toBe(0);
+    expect(values).toMatchObject({
+      EDGENT_DEV_MODE: "false",
+      EDGENT_DEFAULT_MODEL: "builtin:echo",
+      EDGENT_DEFAULT_CENTRAL_MODEL: "builtin:central",
+      EDGENT_AGENT_MODELS: {},
+      EDGENT_MODEL_MAX_RETRIES: 2,
+      EDGENT_BUDGET_PERIOD: "day",
+      EDGENT_DELEGATION_MAX_DEPTH: 3,
+      EDGENT_DELEGATION_MAX_FANOUT: 64,
+      EDGENT_TASK_TIMEOUT_MS: 120_000,
+      EDGENT_TASK_RETRY_BASE_SECONDS: 2,
+      EDGENT_DELEGATION_TRANSPORT: "queue",
+      EDGENT_TURN_WAIT_MS: 25_000,
+      EDGENT_TASK_DEAD_LETTER_QUEUE: "edgent-tasks-dlq",
+    });
+  });
+
+  it("reads numbers, choices and JSON objects", () => {
+    const { values, problems } = parseSettings({
+      EDGENT_DELEGATION_MAX_DEPTH: "5",
+      EDGENT_DELEGATION_TRANSPORT: "direct",
+      EDGENT_AGENT_MODELS: '{"assistant":"openai:gpt-4o-mini"}',
+      EDGENT_AGENT_MAX_STEPS: '{"assistant":1}',
+      EDGENT_MODEL_SPECS: '{"builtin:echo":{"contextWindow":700}}',
+    });
+    expect(problems.size).toBe(0);
+    expect(values.EDGENT_DELEGATION_MAX_DEPTH).toBe(5);
+    expect(values.EDGENT_DELEGATION_TRANSPORT).toBe("direct");
+    expect(values.EDGENT_AGENT_MODELS).toEqual({ assistant: "openai:gpt-4o-mini" });
+    expect(values.EDGENT_AGENT_MAX_STEPS).toEqual({ assistant: 1 });
+    expect(values.EDGENT_MODEL_SPECS).toEqual({ "builtin:echo": { contextWindow: 700 } });
+  });
+
+  it.each([
+    ["EDGENT_DELEGATION_MAX_DEPTH", "99", "whole number from 1 to 16"],
+    ["EDGENT_MODEL_TIMEOUT_MS", "1.5", "whole number"],
+    ["EDGENT_MODEL_MAX_RETRIES", "two", "whole number"],
+    ["EDGENT_DELEGATION_TRANSPORT", "carrier-pigeon", "one of queue, direct"],
+    ["EDGENT_BUDGET_PERIOD", "week", "one of hour, day, month"],
+    ["EDGENT_AGENT_MODELS", "{not json", "not valid JSON"],
+    ["EDGENT_AGENT_MAX_STEPS", '{"assistant":0}', "step count"],
+    ["EDGENT_MODEL_SPECS", '{"x":{"inputPerMillion":-1}}', "JSON object of model name"],
+    ["EDGENT_MODEL_SPECS", "[]", "JSON object"],
+    ["EDGENT_FALLBACK_MODELS", '{"a":1}', "model to fallback model"],
+  ])("names %s when its value %j cannot be used, instead of a silent default", (name, raw, message) => {
+    const settings = parseSettings({ [name]: raw });
+    const problem = settings.problem([name as keyof typeof settings.values]);
+    expect(problem).toMatch(new RegExp(`^${name} `));
+    expect(problem).toContain(message);
+  });
+
+  it("spoils only the settings that need the bad variable", () => {
+    const settings = parseSettings({ EDGENT_TASK_TIMEOUT_MS: "0" });
+    expect(settings.problem(MODEL_SETTINGS)).toBeNull();
+    expect(settings.require(DELEGATION_SETTINGS)).toEqual({
+      ok: false,
+      failure: { code: "misconfigured", message: expect.stringContaining("EDGENT_TASK_TIMEOUT_MS") },
+    });
+    expect(parseSettings({ EDGENT_AGENT_MODELS: "[" }).require(MODEL_SETTINGS, "model_misconfigured")).toMatchObject({
+      ok: false,
+      failure: { code: "model_misconfigured" },
+    });
+  });
+
+  it("parses an environment once", () => {
+    const env = { EDGENT_TURN_WAIT_MS: "300" };
+    expect(settingsOf(env)).toBe(settingsOf(env));
+    expect(settingsOf(env).values.EDGENT_TURN_WAIT_MS).toBe(300);
+  });
+});
