@@ -3,7 +3,8 @@ import { PING_FRAME, PONG_FRAME } from "../shared/contracts/frames";
 import type { MessagePage } from "../shared/contracts/message";
 import type { OnBusy } from "../shared/contracts/on-busy";
 import type { SessionInfo } from "../shared/contracts/session";
-import type { TaskMessage, TaskReport, TaskView } from "../shared/contracts/task";
+import type { TaskDelivery, TaskMessage, TaskReport, TaskView } from "../shared/contracts/task";
+import type { TraceSlice, TurnsPage, TurnTrace } from "../shared/contracts/trace";
 import { log } from "../shared/log";
 import { ModelCatalog } from "../shared/models/pricing";
 import { DELEGATION_SETTINGS, settingsOf } from "../shared/settings";
@@ -28,7 +29,7 @@ import { toRecord, toView } from "./session/delegation/task-book";
 import { directTransport, discardTask, queueTransport } from "./session/delegation/transports";
 import { answerFrame, parseFrame } from "./session/live/client-frames";
 import { openLive, refuseUpgrade } from "./session/live/connect";
-import { LiveDelivery, type LiveState, send } from "./session/live/live-delivery";
+import { LiveDelivery, type LiveState, liveSink, send } from "./session/live/live-delivery";
 import { streamTurn } from "./session/live/sse";
 import { TicketBook } from "./session/live/tickets";
 import { TurnConductor } from "./session/ordering/conductor";
@@ -39,8 +40,8 @@ import { TurnLedger } from "./session/storage/ledger";
 import { toUsage } from "./session/storage/rows";
 import { SessionStore } from "./session/storage/session-store";
 import { UsageReport } from "./session/storage/usage-report";
+import { SessionTracing } from "./session/tracing/session-tracing";
 import type { HookSource } from "./session/turn/hooks";
-import type { TurnSink } from "./session/turn/output-gate";
 import { TurnRunner } from "./session/turn/turn-runner";
 import { gatewayApi } from "./stubs";
 
@@ -68,6 +69,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   private readonly coordinator: TaskCoordinator;
   private readonly assigned: AssignedTask;
   private readonly usage: UsageReport;
+  private readonly tracing: SessionTracing;
   // set once erase() has wiped storage; the runtime resets the object a moment later
   private erased = false;
   private reportRetryScheduled = false;
@@ -107,24 +109,32 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
         ready: (turnId) => this.goOn(turnId),
       },
     );
+    this.tracing = new SessionTracing(
+      ctx,
+      env,
+      this.store,
+      () => this.coordinator.book,
+      (at) => this.schedule(at, "reportUsage"),
+    );
     this.assigned = new AssignedTask(sql, {
       env,
       store: this.store,
       submit: (meta, request) => this.conductor.submit(meta, request),
       retryReport: () => this.scheduleReportRetry(),
+      traced: (span) => this.tracing.delivered(span),
     });
     this.runner = new TurnRunner({
       env,
       store: this.store,
       ledger: this.ledger,
       memory: new SessionFacts(sql),
-      live: this.liveSink(),
+      live: liveSink(this.live, () => ctx.getWebSockets().length),
       watched: () => ctx.getWebSockets().length > 0,
       gateway: (tenant) => gatewayApi(env, tenant),
-      delegation: (agent, turnId) => {
+      delegation: (agent, turnId, incoming) => {
         // a user's session is the root of its tree; a sub-agent's session sits where its task put it
-        const scope = this.assigned.scope() ?? { depth: 0, chain: [agent.name], traceId: turnId };
-        const trace = { traceId: scope.traceId };
+        const scope = this.tracing.scope(agent, turnId, incoming, this.assigned.scope());
+        const trace = { traceId: scope.traceId, ...(scope.w3c ? { w3c: scope.w3c } : {}) };
         if (agent.delegates.length === 0) return { ok: true, trace };
         const problem = settingsOf(env).problem(DELEGATION_SETTINGS);
         if (problem) return { ok: false, failure: { code: "misconfigured", message: problem } };
@@ -132,6 +142,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
       },
       usageRecorded: () => this.usage.due(),
     });
+    for (const source of this.tracing.hookSources()) this.runner.addHooks(source);
     const queue = new TurnQueue();
     this.waiting = new WaitingTurns({
       store: this.store,
@@ -234,14 +245,27 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     return task ? toRecord(task) : "no_task";
   }
 
-  async runTask(task: TaskMessage, attempt: number): Promise<TaskRunOutcome> {
+  async runTask(task: TaskMessage, attempt: number, delivery?: TaskDelivery): Promise<TaskRunOutcome> {
     // only a parent's erase erases a sub-agent's session: the task is not wanted any more
     if (this.erased) return { status: "discarded" };
-    return this.assigned.run(task, attempt);
+    return this.assigned.run(task, attempt, delivery);
   }
 
-  async deadLetter(task: TaskMessage): Promise<void> {
-    await this.assigned.deadLetter(task);
+  async deadLetter(task: TaskMessage, delivery?: TaskDelivery): Promise<void> {
+    await this.assigned.deadLetter(task, delivery);
+  }
+
+  async listTurns(caller: SessionCaller, limit: number, before?: string): Promise<TurnsPage | null | "no_turn"> {
+    return this.owned(caller) ? (this.tracing.turns(limit, before) ?? "no_turn") : null;
+  }
+
+  async turnTrace(caller: SessionCaller, turnId: string): Promise<TurnTrace | null | "no_turn" | "no_trace"> {
+    if (!this.owned(caller)) return null;
+    return this.ledger.exists(turnId) ? ((await this.tracing.trace(turnId)) ?? "no_trace") : "no_turn";
+  }
+
+  async traceSlice(caller: SessionCaller, traceId: string): Promise<TraceSlice | null> {
+    return this.owned(caller) ? this.tracing.slice(traceId) : null;
   }
 
   async taskProgress(caller: SessionCaller, taskId: string, attempt: number): Promise<boolean> {
@@ -323,9 +347,10 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     return answerFrame(connection, frame, meta, this.live, this.conductor);
   }
 
-  /** Sends the session's unreported local model usage to the tenant's gateway (scheduled). */
+  /** Sends unreported local model usage and finished turns' metrics to the tenant; prunes spans (scheduled). */
   async reportUsage(): Promise<void> {
-    await this.usage.send(this.erased ? null : this.store.meta(), (tenant) => gatewayApi(this.env, tenant));
+    const meta = this.erased ? null : this.store.meta();
+    await Promise.all([this.usage.send(meta, (tenant) => gatewayApi(this.env, tenant)), this.tracing.tick(meta)]);
   }
 
   /** The SDK's own protocol frames (identity, state, MCP) are not part of Edgent's protocol. */
@@ -336,17 +361,6 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   /** Clients may not write the agent's state row. */
   override shouldConnectionBeReadonly(): boolean {
     return true;
-  }
-
-  /** Frames for the session's live clients; most turns have none, and skip the SDK's bookkeeping. */
-  private liveSink(): TurnSink {
-    return {
-      emit: (frame) => {
-        if (this.ctx.getWebSockets().length === 0) return;
-        if (frame.type === "message") this.live.message(frame.message);
-        else this.live.broadcast(frame);
-      },
-    };
   }
 
   /** Lets a waiting turn go on; failures are logged, and the deadline alarm tries again. */

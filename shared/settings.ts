@@ -62,6 +62,20 @@ function text(fallback: string) {
     .transform((raw) => raw?.trim() || fallback);
 }
 
+/** An http(s) URL; unset or empty means none. */
+function optionalUrl() {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): string => {
+      const value = raw?.trim() ?? "";
+      if (value === "") return "";
+      if (URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)) return value.replace(/\/+$/, "");
+      ctx.addIssue({ code: "custom", message: `must be an http(s) URL, not '${raw}'` });
+      return z.NEVER;
+    });
+}
+
 const modelName = z.string().min(3).max(256);
 const tenantName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "tenants are 1-64 characters of [A-Za-z0-9_-]");
 const modelSpec = z.strictObject({
@@ -71,7 +85,8 @@ const modelSpec = z.strictObject({
 });
 
 /**
- * Every `EDGENT_*` setting (wrangler.toml `[vars]` and secrets), with its bounds and default.
+ * Every `EDGENT_*` setting (wrangler.toml `[vars]` and secrets) and the standard `OTEL_*`
+ * exporter variables Edgent reads, with its bounds and default.
  * A value out of bounds is an error naming the variable, never a silent default.
  */
 export const settingsSchema = z.object({
@@ -108,6 +123,15 @@ export const settingsSchema = z.object({
   EDGENT_DELEGATION_TRANSPORT: oneOf(["queue", "direct"], "queue"),
   EDGENT_TASK_DEAD_LETTER_QUEUE: text("edgent-tasks-dlq"),
   EDGENT_TURN_WAIT_MS: integer(0, 300_000, 25_000),
+  EDGENT_TRACING: oneOf(["on", "off"], "on"),
+  EDGENT_TRACE_CONTENT: oneOf(["on", "off"], "off"),
+  EDGENT_TRACE_MAX_SPANS: integer(10, 10_000_000, 20_000),
+  EDGENT_TRACE_MAX_AGE_SECONDS: integer(1, 31_536_000, 604_800),
+  EDGENT_TRACE_EXPORT_TIMEOUT_MS: integer(100, 60_000, 3_000),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl(),
+  OTEL_EXPORTER_OTLP_HEADERS: text(""),
+  OTEL_SERVICE_NAME: text("edgent"),
 });
 export type Settings = z.output<typeof settingsSchema>;
 export type SettingName = keyof Settings;
@@ -147,6 +171,19 @@ export const DELEGATION_SETTINGS = [
   "EDGENT_DELEGATION_TRANSPORT",
   "EDGENT_TASK_DEAD_LETTER_QUEUE",
   "EDGENT_TURN_WAIT_MS",
+] as const satisfies readonly SettingName[];
+
+/** Settings of tracing and its export; a bad one turns the part it governs off, never a turn. */
+export const TRACE_SETTINGS = [
+  "EDGENT_TRACING",
+  "EDGENT_TRACE_CONTENT",
+  "EDGENT_TRACE_MAX_SPANS",
+  "EDGENT_TRACE_MAX_AGE_SECONDS",
+  "EDGENT_TRACE_EXPORT_TIMEOUT_MS",
+  "OTEL_EXPORTER_OTLP_ENDPOINT",
+  "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+  "OTEL_EXPORTER_OTLP_HEADERS",
+  "OTEL_SERVICE_NAME",
 ] as const satisfies readonly SettingName[];
 
 /** The settings of one environment: every value (defaults where a value is bad) and what is bad. */

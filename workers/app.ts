@@ -3,8 +3,10 @@ import type { RouterEnv } from "./env";
 import { requireTenant } from "./middleware/auth";
 import { methodNotAllowed, notFound, onError } from "./middleware/errors";
 import { requestLog } from "./middleware/request-log";
+import { traceRequests } from "./middleware/trace";
 import { agentRoutes } from "./routes/agents";
 import { liveUpgrade, ticketRoutes } from "./routes/live";
+import { metricsRoutes } from "./routes/metrics";
 import { sessionRoutes } from "./routes/sessions";
 import { taskRoutes } from "./routes/tasks";
 import { turnRoutes } from "./routes/turns";
@@ -12,6 +14,7 @@ import { usageRoutes } from "./routes/usage";
 
 /** The router: authenticates, validates and hands each request to its session's object. */
 export const app = new Hono<RouterEnv>()
+  .use(traceRequests)
   .use(requestLog)
   .get("/healthz", (c) => c.json({ ok: true }))
   .all("/healthz", methodNotAllowed(["GET"]))
@@ -19,6 +22,7 @@ export const app = new Hono<RouterEnv>()
   .use("/v1/*", requireTenant)
   .route("/v1/agents", agentRoutes)
   .route("/v1/usage", usageRoutes)
+  .route("/v1/metrics", metricsRoutes)
   .route("/v1/sessions", ticketRoutes)
   .route("/v1/sessions", turnRoutes)
   .route("/v1/sessions", sessionRoutes)

@@ -5,6 +5,8 @@ export interface RouterVariables {
   sessionId?: string;
   turnId?: string;
   errorCode?: string;
+  /** the request's W3C trace and the router's span in it */
+  trace?: { traceId: string; spanId: string; sampled: boolean; traceparent: string };
 }
 
 /** The hono environment of the router app. */

@@ -26,7 +26,7 @@ export async function consumeTasks(batch: MessageBatch, env: Env): Promise<void>
       // the message's own delivery count continues the attempts it was sent with
       const attempt = task.attempt + message.attempts - 1;
       try {
-        const outcome = await taskHost(env, task).runTask(task, attempt);
+        const outcome = await taskHost(env, task).runTask(task, attempt, { queue: batch.queue, messageId: message.id });
         if (outcome.status === "failed") message.retry({ delaySeconds: retryDelaySeconds(attempt, retryBaseSeconds) });
         else message.ack();
       } catch (error) {
@@ -52,7 +52,7 @@ async function consumeDeadLetters(batch: MessageBatch, env: Env): Promise<void> 
       const task = readTask(message, batch.queue);
       if (!task) return;
       try {
-        await taskHost(env, task).deadLetter(task);
+        await taskHost(env, task).deadLetter(task, { queue: batch.queue, messageId: message.id });
         message.ack();
       } catch {
         message.retry({ delaySeconds: 1 });

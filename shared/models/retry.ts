@@ -43,8 +43,11 @@ export function withRetries(model: LanguageModelV4, options: RetryOptions): Lang
       const signal = callOptions.abortSignal
         ? AbortSignal.any([callOptions.abortSignal, timeout.signal])
         : timeout.signal;
+      // a retry says which it is (`providerOptions.edgent.retry`), for whoever records the call
+      const edgent = tries > 0 ? { ...callOptions.providerOptions?.edgent, retry: tries } : undefined;
+      const providerOptions = edgent ? { providerOptions: { ...callOptions.providerOptions, edgent } } : {};
       try {
-        return await call({ ...callOptions, abortSignal: signal });
+        return await call({ ...callOptions, ...providerOptions, abortSignal: signal });
       } catch (error) {
         if (callOptions.abortSignal?.aborted) throw error;
         const failure = timeout.signal.aborted ? timeout.signal.reason : error;

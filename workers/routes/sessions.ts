@@ -85,7 +85,8 @@ export const sessionRoutes = new Hono<RouterEnv>()
       throw new EdgentError("validation_failed", "Idempotency-Key: must be 1-255 printable ASCII characters");
     }
     const idempotency = key === undefined ? undefined : { key, requestHash: await sha256Hex(JSON.stringify(body)) };
-    const input = { ...who, content: body.content, onBusy: body.onBusy, idempotency };
+    const traceparent = c.get("trace")?.traceparent;
+    const input = { ...who, content: body.content, onBusy: body.onBusy, idempotency, traceparent };
     const stub = sessionStub(c, who.sessionId);
     if (/\btext\/event-stream\b/.test(c.req.header("accept") ?? "")) {
       const streamed = await stub.streamMessage(input);

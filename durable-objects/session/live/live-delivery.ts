@@ -2,6 +2,7 @@ import type { Connection } from "agents";
 import type { ServerFrame } from "../../../shared/contracts/frames";
 import type { Message } from "../../../shared/contracts/message";
 import type { SessionStore } from "../storage/session-store";
+import type { TurnSink } from "../turn/output-gate";
 
 /** Where a connection stands; kept in its hibernation attachment. */
 export interface LiveState {
@@ -102,6 +103,17 @@ export class LiveDelivery {
     const state = connection.state;
     if (state) connection.setState({ ...state, cursor: Math.max(from, state.cursor) });
   }
+}
+
+/** Frames for a session's live clients; most turns have none, and skip the SDK's bookkeeping. */
+export function liveSink(live: LiveDelivery, connected: () => number): TurnSink {
+  return {
+    emit: (frame) => {
+      if (connected() === 0) return;
+      if (frame.type === "message") live.message(frame.message);
+      else live.broadcast(frame);
+    },
+  };
 }
 
 /** Sends one frame; a socket that is closing is skipped, not an error. */

@@ -119,6 +119,41 @@ export const ADDED_COLUMNS: ReadonlyArray<readonly [table: string, column: strin
   ["edgent_turns", "first_seq", "INTEGER"],
 ];
 
+/** Columns added by migration 3: the W3C trace context a task carries, and when it was sent. */
+const TASK_TRACE_COLUMNS: ReadonlyArray<readonly [table: string, column: string, definition: string]> = [
+  ["edgent_tasks", "traceparent", "TEXT"],
+  ["edgent_tasks", "sent_at", "INTEGER"],
+];
+
+/**
+ * Tables added by migration 3: a session's spans (one JSON document each, grouped by the turn
+ * they belong to for retention), and its finished turns' facts waiting to be reported to the
+ * tenant's metrics (the cursor holds the batch in flight, so a re-sent batch counts once).
+ */
+export const TRACE_TABLES = `
+CREATE TABLE IF NOT EXISTS edgent_spans (
+  span_id TEXT PRIMARY KEY,
+  trace_id TEXT NOT NULL,
+  turn_id TEXT,
+  group_ms INTEGER NOT NULL,
+  data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS edgent_spans_turn ON edgent_spans (turn_id);
+CREATE INDEX IF NOT EXISTS edgent_spans_group ON edgent_spans (group_ms);
+CREATE INDEX IF NOT EXISTS edgent_model_calls_turn ON edgent_model_calls (turn_id);
+CREATE TABLE IF NOT EXISTS edgent_turn_metrics (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  turn_id TEXT NOT NULL UNIQUE,
+  status TEXT NOT NULL,
+  facts TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS edgent_metrics_cursor (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  through_id INTEGER NOT NULL,
+  pending_through INTEGER
+);
+`;
+
 /** The one word for a turn that waits for its sub-agents, indexed because at most one row has it. */
 const WAITING_INDEX = "CREATE INDEX IF NOT EXISTS edgent_turns_waiting ON edgent_turns (id) WHERE status = 'waiting';";
 
@@ -137,6 +172,13 @@ const MIGRATIONS: ReadonlyArray<(sql: SqlStorage) => void> = [
     sql.exec("DROP INDEX IF EXISTS edgent_turns_pending");
     sql.exec(WAITING_INDEX);
   },
+  // 3: tracing (spans, a task's trace context) and turn metrics
+  (sql) => {
+    for (const [table, column, definition] of TASK_TRACE_COLUMNS) {
+      sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+    }
+    sql.exec(TRACE_TABLES);
+  },
 ];
 
 /** The first shipped tables, with today's index of waiting turns. */
@@ -150,14 +192,18 @@ const VERSION_TABLE =
  * columns are part of each CREATE TABLE, so a new object (every delegated task gets one)
  * runs no ALTER TABLE.
  */
-export const FRESH_SCHEMA = `${ADDED_COLUMNS.reduce((schema, [table, column, definition]) => {
-  const start = schema.indexOf(`CREATE TABLE IF NOT EXISTS ${table} (`);
-  const end = schema.indexOf("\n);", start);
-  if (start < 0 || end < 0) throw new Error(`schema has no table ${table}`);
-  // some were added to the CREATE TABLE itself later on
-  if (schema.slice(start, end).includes(`\n  ${column} `)) return schema;
-  return `${schema.slice(0, end)},\n  ${column} ${definition}${schema.slice(end)}`;
-}, TABLES)}
+export const FRESH_SCHEMA = `${[...ADDED_COLUMNS, ...TASK_TRACE_COLUMNS].reduce(
+  (schema, [table, column, definition]) => {
+    const start = schema.indexOf(`CREATE TABLE IF NOT EXISTS ${table} (`);
+    const end = schema.indexOf("\n);", start);
+    if (start < 0 || end < 0) throw new Error(`schema has no table ${table}`);
+    // some were added to the CREATE TABLE itself later on
+    if (schema.slice(start, end).includes(`\n  ${column} `)) return schema;
+    return `${schema.slice(0, end)},\n  ${column} ${definition}${schema.slice(end)}`;
+  },
+  TABLES,
+)}
+${TRACE_TABLES}
 ${VERSION_TABLE}
 INSERT INTO edgent_schema (id, version) VALUES (1, ${MIGRATIONS.length});`;
 

@@ -5,6 +5,7 @@ import type { Message, TurnResponse } from "../../../shared/contracts/message";
 import { delegateInputSchema } from "../../../shared/contracts/task";
 import type { Failure } from "../../../shared/errors";
 import { log } from "../../../shared/log";
+import { turnSpanId } from "../../../shared/tracing/trace-context";
 import { type NewMessage, toUsage, type UsageNanos } from "../storage/rows";
 import { type AnsweredBy, runCascade } from "./cascade";
 import { buildContext } from "./context";
@@ -52,9 +53,10 @@ export async function runTurn(run: TurnRun, begin: TurnBegin): Promise<TurnOutco
       outputTokens: usage.outputTokens,
       modelCalls: usage.modelCalls,
       ...(ending.errorCode ? { errorCode: ending.errorCode } : {}),
+      ...(run.trace.w3c ? { trace_id: run.trace.w3c.traceId, span_id: turnSpanId(turnId) } : {}),
     });
     out.status(ending.status);
-    run.hooks.turnEnded?.(ending);
+    run.hooks.turnEnded?.({ ...ending, usage, steps });
     return toUsage(usage);
   };
   const fail = (failure: Failure): TurnOutcome => {
@@ -77,7 +79,15 @@ export async function runTurn(run: TurnRun, begin: TurnBegin): Promise<TurnOutco
       answeredBy: answeredBy.model,
       ...(escalation ? { escalation } : {}),
     });
-    const usage = end({ status, model: answeredBy.model }, recorded);
+    const usage = end(
+      {
+        status,
+        model: answeredBy.model,
+        tier: answeredBy.tier,
+        ...(answeredBy.escalation ? { escalation: answeredBy.escalation } : {}),
+      },
+      recorded,
+    );
     return { status: "completed", response: { turnId, status, reply, messages: out.messages, usage, answeredBy } };
   };
 
@@ -102,11 +112,18 @@ export async function runTurn(run: TurnRun, begin: TurnBegin): Promise<TurnOutco
   const firstSeq = (out.messages[0] as Message).seq;
 
   try {
+    const building = Date.now();
     const context = await buildContext(run, {
       plan: planBudget(run.agent.contextBudget, fixedContextText(run.agent)),
       currentSeq: firstSeq,
     });
     compacted = context.compacted;
+    run.hooks.contextBuilt?.({
+      startedAt: building,
+      tokens: context.tokens,
+      messages: context.messages.length,
+      compacted,
+    });
     // steps before the turn waited count: a model out of steps gets one last call to read its
     // sub-agents' results, without the delegate tool
     const lastLook = steps >= run.models.maxSteps;

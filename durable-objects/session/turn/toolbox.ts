@@ -2,6 +2,7 @@ import { type JSONSchema7, jsonSchema, type Schema, type ToolSet, tool } from "a
 import { z } from "zod";
 import { type AgentDefinition, type ToolContext, ToolError } from "../../../shared/agents/define";
 import { type DelegateInput, delegateInputSchema } from "../../../shared/contracts/task";
+import { newSpanId } from "../../../shared/tracing/trace-context";
 import type { ToolCall, TurnHooks } from "./hooks";
 
 /** What a tool call sees of the turn it runs in. */
@@ -45,10 +46,11 @@ export class Toolbox {
         description: `Hand a self-contained task to a specialised sub-agent, which runs on its own and returns its answer. Call it several times in one step to run tasks in parallel. Sub-agents: ${agent.delegates.join(", ")}.`,
         inputSchema: inputSchemaOf(delegateInputSchema),
         execute: (args: unknown, { toolCallId }: { toolCallId: string }) =>
-          this.call("delegate", toolCallId, args, (run) => {
+          this.call("delegate", toolCallId, args, (run, call) => {
             const delegation = run.context.delegation;
             if (!delegation) throw new ToolError("delegation is not available in this turn");
-            return delegation.request(args as DelegateInput, toolCallId);
+            // the task's spans hang under this call's span, however many hops later
+            return delegation.request(args as DelegateInput, toolCallId, call.spanId);
           }),
       });
     }
@@ -78,9 +80,9 @@ export class Toolbox {
   }
 
   /** Reports a call the model made with arguments that failed validation (it never ran). */
-  rejected(call: Omit<ToolCall, "startedAt">, error: string): void {
+  rejected(call: Omit<ToolCall, "startedAt" | "spanId">, error: string): void {
     const hooks = this.current?.hooks;
-    const started = { ...call, startedAt: Date.now() };
+    const started = { ...call, startedAt: Date.now(), spanId: newSpanId() };
     hooks?.beforeToolCall?.(started);
     hooks?.afterToolCall?.(started, { ok: false, error, durationMs: 0 });
   }
@@ -89,11 +91,11 @@ export class Toolbox {
     toolName: string,
     toolCallId: string,
     input: unknown,
-    execute: (run: ToolRun) => unknown,
+    execute: (run: ToolRun, call: ToolCall) => unknown,
   ): Promise<unknown> {
     const run = this.current;
     if (!run) throw new Error(`tool '${toolName}' was called outside a turn`);
-    const call: ToolCall = { toolCallId, toolName, input, startedAt: Date.now() };
+    const call: ToolCall = { toolCallId, toolName, input, startedAt: Date.now(), spanId: newSpanId() };
     const took = () => Date.now() - call.startedAt;
     const verdict = await run.hooks.beforeToolCall?.(call);
     if (verdict?.action === "refuse") {
@@ -101,7 +103,7 @@ export class Toolbox {
       throw new ToolError(verdict.reason);
     }
     try {
-      const output = await execute(run);
+      const output = await execute(run, call);
       run.hooks.afterToolCall?.(call, { ok: true, output, durationMs: took() });
       return output;
     } catch (error) {

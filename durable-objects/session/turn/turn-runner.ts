@@ -27,6 +27,8 @@ export interface TurnOrder {
   callMetadata?: Record<string, JSONValue>;
   /** the caller's own stream (SSE), besides the session's live clients */
   own?: TurnSink;
+  /** the W3C `traceparent` the request came with (the router's span); ignored if malformed */
+  traceparent?: string;
 }
 
 /** What the turn runner needs from its session object. */
@@ -45,6 +47,7 @@ export interface TurnRunnerOptions {
   delegation(
     agent: AgentDefinition,
     turnId: string,
+    incoming?: { kind: "start" | "resume"; traceparent?: string },
   ): { ok: true; port?: RunDelegation; trace: TraceContext } | { ok: false; failure: Failure };
   /** called after each turn: the session schedules a report of its local usage to the gateway */
   usageRecorded(): void;
@@ -96,7 +99,10 @@ export class TurnRunner {
     const { live } = this.options;
     const sink: TurnSink = order.own ? both(live, order.own) : live;
     const controller = new AbortController();
-    const delegation = this.options.delegation(agent, turnId);
+    const delegation = this.options.delegation(agent, turnId, {
+      kind: begin.kind,
+      ...(order.traceparent ? { traceparent: order.traceparent } : {}),
+    });
     if (!delegation.ok) return this.refuse(order, delegation.failure);
     const { port, trace } = delegation;
     const info: RunInfo = {
@@ -107,6 +113,7 @@ export class TurnRunner {
       models: { local: chosen.models.local.name, central: chosen.models.central.name },
       streaming: order.own !== undefined || this.options.watched(),
       trace,
+      ...(begin.kind === "resume" ? { resumedCalls: begin.results.flatMap((r) => r.toolCallId ?? []) } : {}),
     };
     const hooks = combineHooks(this.sources.flatMap((source) => source(info) ?? []));
     const gate = new OutputGate(turnId, store, sink, hooks, order.clientId);
@@ -131,6 +138,7 @@ export class TurnRunner {
         model: chosen.models.central.name,
         agent: meta.agent,
         event: (event) => gate.event(event),
+        spans: (spans) => hooks.remoteSpans?.(spans),
         // a cancelled turn's central call still cost tokens: it counts in the session's totals
         lateUsage: (usage) => ledger.recordCall({ turnId, purpose: "turn", tier: "central", latencyMs: 0, ...usage }),
       }),
