@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Client, TurnBody } from "../support/client.ts";
 import { useRuntime } from "../support/fixture.ts";
+import { LiveClient } from "../support/live-client.ts";
 import { until } from "../support/until.ts";
 
 interface Span {
@@ -310,6 +311,19 @@ describe("turn traces", () => {
     }
   });
 
+  it("runs a WebSocket turn in the trace its frame names", async () => {
+    const sessionId = await fx.api.session();
+    const live = await LiveClient.connect(fx.runtime.url, sessionId);
+    try {
+      live.send({ type: "message", content: "over the socket", traceparent: `00-${TRACE}-${CLIENT_SPAN}-01` });
+      const ended = await live.turnEnded();
+      const trace = await traceOf(fx.api, sessionId, (ended as { turnId: string }).turnId);
+      expect(trace).toMatchObject({ traceId: TRACE, parentSpanId: CLIENT_SPAN });
+    } finally {
+      live.close();
+    }
+  });
+
   it("lists a session's turns newest first, a page at a time", async () => {
     const sessionId = await fx.api.session();
     const plain = await fx.api.say(sessionId, "first");
@@ -413,6 +427,26 @@ describe("span retention by age", () => {
       (reply) => reply.status === 404,
     );
     expect(gone.text).toContain("no retained trace");
+  });
+});
+
+describe("content capture", () => {
+  const fx = useRuntime({ EDGENT_TRACE_CONTENT: "on" });
+
+  it("records message text and tool arguments and results when the deployment turns it on", async () => {
+    const sessionId = await fx.api.session();
+    const turn = await fx.api.say(sessionId, '/tool calculator {"expression":"6*7"}');
+    const trace = await traceOf(fx.api, sessionId, turn.turnId);
+    const tool = one(trace, "execute_tool calculator");
+    expect(JSON.parse(String(tool.attributes["gen_ai.tool.call.arguments"]))).toEqual({ expression: "6*7" });
+    expect(String(tool.attributes["gen_ai.tool.call.result"])).toContain("42");
+    const root = trace.spans[0] as Span;
+    expect(JSON.parse(String(root.attributes["gen_ai.input.messages"]))).toEqual([
+      { role: "user", content: '/tool calculator {"expression":"6*7"}' },
+    ]);
+    expect(String(root.attributes["gen_ai.output.messages"])).toContain("42");
+    // never the caller's credentials
+    expect(JSON.stringify(trace)).not.toContain("dev-token");
   });
 });
 

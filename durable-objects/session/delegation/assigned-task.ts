@@ -142,7 +142,7 @@ export class AssignedTask {
     const wanted = await askParent(this.host.env, task, attempt);
     if (!wanted) {
       this.update({ status: "discarded" });
-      log({ ...taskLog(task, attempt), status: "discarded" });
+      log({ ...this.taskLog(task, attempt), status: "discarded" });
       return { status: "discarded" };
     }
     const { store } = this.host;
@@ -150,7 +150,7 @@ export class AssignedTask {
       store.create(task.tenant, taskSessionId(task.taskId), task.agent, new Date().toISOString(), "enqueue");
     }
     const meta = store.meta() as SessionMeta;
-    log({ ...taskLog(task, attempt), status: "started" });
+    log({ ...this.taskLog(task, attempt), status: "started" });
     // the attempt travels with the turn's model calls (the builtin model's `/fail-task` reads it)
     const submission = this.host.submit(meta, { content: task.input, callMetadata: { taskAttempt: attempt } });
     if (submission.turnId) this.update({ turnId: submission.turnId });
@@ -214,7 +214,7 @@ export class AssignedTask {
         status: "dead_lettered",
         error: origin?.error ?? "the sub-agent could not be reached",
       });
-      log({ ...taskLog(task, attempts), status: "dead_lettered" });
+      log({ ...this.taskLog(task, attempts), status: "dead_lettered" });
     }
     await this.reportFinal(this.read() as Origin);
   }
@@ -225,14 +225,14 @@ export class AssignedTask {
     if (outcome.status === "completed") {
       const result = outcome.response.reply.content;
       this.update({ status: "completed", result });
-      log({ ...taskLog(task, attempt), status: "completed", durationMs });
+      log({ ...this.taskLog(task, attempt), status: "completed", durationMs });
       await this.reportFinal(this.read() as Origin);
       return { status: "completed" };
     }
     const error = outcome.status === "failed" ? outcome.failure.message : `the turn did not run (${outcome.status})`;
     this.update({ status: "failed", error });
     log({
-      ...taskLog(task, attempt),
+      ...this.taskLog(task, attempt),
       status: "failed",
       durationMs,
       ...(outcome.status === "failed" ? { errorCode: outcome.failure.code } : {}),
@@ -247,9 +247,14 @@ export class AssignedTask {
   }
 
   private logged(task: TaskMessage, attempt: number, outcome: TaskRunOutcome): TaskRunOutcome {
-    if (outcome.status === "duplicate") log({ ...taskLog(task, attempt), status: "duplicate" });
-    else if (outcome.status === "waiting") log({ ...taskLog(task, attempt), status: "waiting" });
+    if (outcome.status === "duplicate") log({ ...this.taskLog(task, attempt), status: "duplicate" });
+    else if (outcome.status === "waiting") log({ ...this.taskLog(task, attempt), status: "waiting" });
     return outcome;
+  }
+
+  /** A task log line's fields, with the running delivery's span. */
+  private taskLog(task: TaskMessage, attempt: number) {
+    return { ...taskLog(task, attempt), ...(this.delivery ? { span_id: this.delivery.spanId } : {}) };
   }
 
   private read(): Origin | null {
