@@ -7,6 +7,7 @@ import { cascadeFigures } from "./cascade.ts";
 import { delegationFigures } from "./delegation.ts";
 import { AUTH, createSession, type LatencyStats, runLoad, stats } from "./load.ts";
 import { fanOut, streamTimings, wsRoundTrips } from "./realtime.ts";
+import { tracingFigures } from "./tracing.ts";
 
 const CONCURRENCY = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -103,6 +104,8 @@ try {
   const cascade = await cascadeFigures(100);
   console.log("delegation: fan-out of 1, 10 and 50 tasks via the queue vs direct RPC, tasks/s ...");
   const delegation = await delegationFigures(10);
+  console.log("tracing: turn throughput with tracing off, on, and exporting over OTLP (interleaved) ...");
+  const tracing = await tracingFigures(SECONDS * 2);
 
   const results = {
     date: new Date().toISOString(),
@@ -164,6 +167,7 @@ try {
       })),
       throughput: delegation.throughput,
     },
+    tracing,
     targets: {
       throughputRatioAtLeast: 0.5,
       p50RatioAtMost: 1.3,
@@ -171,6 +175,7 @@ try {
         throughput: turns.perSecond / base.perSecond >= 0.5,
         latency: latency2000.p50 / latency10.p50 <= 1.3,
         tokens: maxTokens2000 <= 8000,
+        tracingCost: tracing.cost <= 0.1,
       },
     },
   };
@@ -202,6 +207,8 @@ ${delegation.fanOut
   )
   .join("\n")}
 | tasks through the queue                      | ${fmt(delegation.throughput.tasksPerSecond, 0)} tasks/s (${delegation.throughput.coordinators} coordinators × ${delegation.throughput.tasksEach} tasks in ${fmt(delegation.throughput.seconds, 2)} s) |
+| turns/s, tracing off / on / on + OTLP export | ${fmt(tracing.off.turnsPerSecond)} / ${fmt(tracing.on.turnsPerSecond)} / ${fmt(tracing.exported.turnsPerSecond)} (p50 ${fmt(tracing.off.p50)} / ${fmt(tracing.on.p50)} / ${fmt(tracing.exported.p50)} ms) |
+| tracing cost, 1 − on ÷ off (target ≤ 0.10)   | ${fmt(tracing.cost, 3)} (with export: ${fmt(tracing.exportCost, 3)}; ${tracing.exported.spansReceived} spans received) |
 `);
   console.log("wrote bench/results.json");
 } finally {

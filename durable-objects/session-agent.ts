@@ -121,7 +121,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
       store: this.store,
       submit: (meta, request) => this.conductor.submit(meta, request),
       retryReport: () => this.scheduleReportRetry(),
-      traced: (span) => this.tracing.delivered(span),
+      traced: (span, sampled) => this.tracing.delivered(span, sampled),
     });
     this.runner = new TurnRunner({
       env,

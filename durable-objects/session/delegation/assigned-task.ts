@@ -29,8 +29,8 @@ export interface AssignedTaskHost {
   submit(meta: SessionMeta, request: TurnSubmission): Submission;
   /** call `reportAgain` a little later: no queue delivery waits on this report to retry it */
   retryReport(): void;
-  /** keeps a delivery's span (when the session is traced) */
-  traced?(span: SpanData): void;
+  /** keeps a delivery's span (when the session is traced); exported only if its trace is sampled */
+  traced?(span: SpanData, sampled: boolean): void;
 }
 
 /**
@@ -68,15 +68,16 @@ export class AssignedTask {
   /** Runs one delivery of a task as attempt `attempt`; its span records how the delivery went. */
   async run(task: TaskMessage, attempt: number, source?: TaskDelivery): Promise<TaskRunOutcome> {
     const span = deliverySpan(task, attempt, source);
+    const sampled = parseTraceparent(task.traceparent)?.sampled ?? true;
     let outcome: TaskRunOutcome;
     try {
       outcome = await this.deliver(task, attempt, span);
     } catch (error) {
-      this.host.traced?.(endDelivery(span, "failed", error instanceof Error ? error.message : String(error)));
+      this.host.traced?.(endDelivery(span, "failed", error instanceof Error ? error.message : String(error)), sampled);
       throw error;
     }
     const error = outcome.status === "failed" ? outcome.error : outcome.status === "rejected" ? outcome.reason : "";
-    this.host.traced?.(endDelivery(span, outcome.status, error));
+    this.host.traced?.(endDelivery(span, outcome.status, error), sampled);
     return outcome;
   }
 
@@ -196,11 +197,13 @@ export class AssignedTask {
     if (origin?.status === "timed_out" || origin?.status === "discarded") return;
     const span = deliverySpan(task, origin?.attempt ?? 0, source);
     span.attributes["edgent.delivery.dead_letter"] = true;
+    const sampled = parseTraceparent(task.traceparent)?.sampled ?? true;
     try {
       await this.recordDeadLetter(task, origin);
-      this.host.traced?.(endDelivery(span, "dead_lettered", this.read()?.error));
+      this.host.traced?.(endDelivery(span, "dead_lettered", this.read()?.error), sampled);
     } catch (error) {
-      this.host.traced?.(endDelivery(span, "failed", error instanceof Error ? error.message : String(error)));
+      const message = error instanceof Error ? error.message : String(error);
+      this.host.traced?.(endDelivery(span, "failed", message), sampled);
       throw error;
     }
   }

@@ -128,10 +128,10 @@ export class SessionTracing {
   }
 
   /** Keeps a task delivery's span (this object runs the task as a sub-agent). */
-  delivered(span: SpanData): void {
+  delivered(span: SpanData, sampled: boolean): void {
     if (!this.spans) return;
     this.spans.write([span], { startMs: span.startMs });
-    this.export([span]);
+    if (sampled) this.export([span]);
   }
 
   /**

@@ -114,6 +114,10 @@ class RunTracer {
             "edgent.cost_usd": nanosToUsd(end.costNanos),
             ...(end.finishReason ? { "gen_ai.response.finish_reasons": [end.finishReason] } : {}),
           });
+        } else if (cancelled(end.error)) {
+          // a cancelled turn stopped the call: not the model's failure
+          span.statusMessage = "cancelled";
+          span.attributes["edgent.cancelled"] = true;
         } else {
           const failure = classifyModelFailure(end.error, call.model);
           const refused = refusalCode(end.error);
@@ -329,6 +333,10 @@ function delegated(output: unknown): { taskId: string; agent: string } | null {
   if (typeof output !== "object" || output === null) return null;
   const { taskId, agent } = output as { taskId?: unknown; agent?: unknown };
   return typeof taskId === "string" && typeof agent === "string" ? { taskId, agent } : null;
+}
+
+function cancelled(error: unknown): boolean {
+  return error instanceof Error && error.name === "AbortError";
 }
 
 /** The error code of a gateway refusal (budget, breaker, saturation), which carries one. */
