@@ -15,6 +15,8 @@ export interface ExporterOptions {
   maxQueue?: number;
   /** spans per request */
   maxBatch?: number;
+  /** how long a flush waits for more spans to share its request (a full batch goes at once) */
+  lingerMs?: number;
 }
 
 /** How often a failing collector is reported in the logs, at most. */
@@ -22,8 +24,9 @@ const REPORT_EVERY_MS = 10_000;
 
 /**
  * Sends spans to an OpenTelemetry collector over OTLP/HTTP (JSON), in batches, after the
- * work that made them: callers hand the flush to `waitUntil`. One request at a time; spans
- * that arrive meanwhile ride along in the next batch. A collector that is down, slow or
+ * work that made them: callers hand the flush to `waitUntil`. A flush lingers briefly so that
+ * concurrent turns share a request; one request at a time, and spans that arrive meanwhile
+ * ride along in the next batch. A collector that is down, slow or
  * refusing costs one timeout per batch: its spans are dropped and counted, never retried.
  */
 export class SpanExporter {
@@ -36,10 +39,12 @@ export class SpanExporter {
   private lastReport = 0;
   private readonly maxQueue: number;
   private readonly maxBatch: number;
+  private readonly lingerMs: number;
 
   constructor(private readonly options: ExporterOptions) {
     this.maxQueue = options.maxQueue ?? 4_096;
     this.maxBatch = options.maxBatch ?? 512;
+    this.lingerMs = options.lingerMs ?? 100;
   }
 
   /** Queues spans (of a tenant's turn, if any) for the next flush; what does not fit is dropped and counted. */
@@ -74,8 +79,10 @@ export class SpanExporter {
   }
 
   private async drain(): Promise<void> {
-    // a macrotask later: the response that made these spans leaves first
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    // later than the response that made these spans, and long enough for other turns' spans to
+    // share the request: under load, one request carries many turns
+    const linger = this.queue.length >= this.maxBatch ? 0 : this.lingerMs;
+    await new Promise((resolve) => setTimeout(resolve, linger));
     while (this.queue.length > 0) await this.send(this.queue.splice(0, this.maxBatch));
   }
 

@@ -1,3 +1,4 @@
+import { log } from "../../../shared/log";
 import type { TurnFacts } from "../../../shared/metrics/aggregate";
 import type { HookSource, TurnEnding } from "../turn/hooks";
 
@@ -32,6 +33,25 @@ export function turnFacts(sql: SqlStorage, startedAt: (turnId: string) => number
       toolCalls: 0,
       toolErrors: 0,
     };
+    const record = (ending: TurnEnding): void => {
+      if (ending.status === "waiting") {
+        sql.exec(
+          `INSERT INTO edgent_turn_metrics (turn_id, status, facts) VALUES (?, 'waiting', ?)
+             ON CONFLICT (turn_id) DO UPDATE SET facts = excluded.facts`,
+          run.turnId,
+          JSON.stringify(facts),
+        );
+        return;
+      }
+      const row = finalFacts(facts, ending, run.agent.name, ending.model ?? run.models.local);
+      // a new row (and id) for the final facts: the report takes rows in id order
+      sql.exec(
+        "INSERT OR REPLACE INTO edgent_turn_metrics (turn_id, status, facts) VALUES (?, ?, ?)",
+        run.turnId,
+        row.status,
+        JSON.stringify(row),
+      );
+    };
     return {
       afterToolCall: (_call, end) => {
         facts.toolCalls++;
@@ -42,23 +62,20 @@ export function turnFacts(sql: SqlStorage, startedAt: (turnId: string) => number
         else if (event.name === "escalated" && !facts.signal) facts.signal = String(event.data.signal ?? "unknown");
       },
       turnEnded: (ending) => {
-        if (ending.status === "waiting") {
-          sql.exec(
-            `INSERT INTO edgent_turn_metrics (turn_id, status, facts) VALUES (?, 'waiting', ?)
-             ON CONFLICT (turn_id) DO UPDATE SET facts = excluded.facts`,
-            run.turnId,
-            JSON.stringify(facts),
-          );
-          return;
+        try {
+          record(ending);
+        } catch (error) {
+          // metrics never fail a turn: this one is missing from them, and logged
+          log({
+            event: "notice",
+            level: "error",
+            message: "a turn's metrics could not be recorded",
+            tenant: run.session.tenant,
+            sessionId: run.session.sessionId,
+            turnId: run.turnId,
+            errorName: error instanceof Error ? error.name : "unknown",
+          });
         }
-        const row = finalFacts(facts, ending, run.agent.name, ending.model ?? run.models.local);
-        // a new row (and id) for the final facts: the report takes rows in id order
-        sql.exec(
-          "INSERT OR REPLACE INTO edgent_turn_metrics (turn_id, status, facts) VALUES (?, ?, ?)",
-          run.turnId,
-          row.status,
-          JSON.stringify(row),
-        );
       },
     };
   };

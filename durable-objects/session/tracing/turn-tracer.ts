@@ -1,5 +1,6 @@
 import type { Message } from "../../../shared/contracts/message";
 import type { SpanData, SpanEvent } from "../../../shared/contracts/trace";
+import { log } from "../../../shared/log";
 import { classifyModelFailure } from "../../../shared/models/failure";
 import { nanosToUsd } from "../../../shared/models/pricing";
 import { clip, eventAttributes, jsonText, MAX_EVENTS, providerOf } from "../../../shared/tracing/attributes";
@@ -150,7 +151,24 @@ class RunTracer {
       },
       event: (event) => this.event(event),
       remoteSpans: (spans) => this.finished.push(...spans),
-      turnEnded: (ending) => this.end(ending),
+      turnEnded: (ending) => {
+        // tracing never fails a turn: spans that cannot be written are lost, and logged
+        try {
+          this.end(ending);
+        } catch (error) {
+          log({
+            event: "notice",
+            level: "error",
+            message: "a turn's spans could not be recorded",
+            tenant: this.run.session.tenant,
+            sessionId: this.run.session.sessionId,
+            turnId: this.run.turnId,
+            errorName: error instanceof Error ? error.name : "unknown",
+            trace_id: this.turn.traceId,
+            span_id: this.turn.spanId,
+          });
+        }
+      },
     };
   }
 
