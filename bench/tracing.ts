@@ -9,7 +9,8 @@ import { type Runtime, startRuntime } from "../test/support/runtime.ts";
 import { AUTH, createSession, type LoadResult, runLoad } from "./load.ts";
 
 const CONCURRENCY = 32;
-const ROUNDS = 4;
+// many short interleaved rounds: the cost is the median of each round's ratio, robust to drift
+const ROUNDS = 12;
 const TICK_MS = 1000 / 100; // /proc CPU times are in clock ticks of 10 ms (CLK_TCK 100)
 
 /** One configuration's figures over all its phases. */
@@ -26,9 +27,13 @@ export interface TracingFigures {
   off: TracingPhase;
   on: TracingPhase;
   exported: TracingPhase & { spansReceived: number };
-  /** tracing's cost: CPU per turn on ÷ off − 1 (target ≤ 0.10); turns/s: 1 − on ÷ off */
+  /**
+   * tracing's cost (target ≤ 0.10), the median over rounds of each round's ratio: CPU per turn
+   * on ÷ off − 1, and turns/s 1 − on ÷ off
+   */
   cost: { cpu: number | null; throughput: number };
   exportCost: { cpu: number | null; throughput: number };
+  rounds: number;
   delegation: {
     coordinators: number;
     tasksEach: number;
@@ -101,10 +106,21 @@ function combine(phases: Measured[]): TracingPhase {
   };
 }
 
-function costOf(on: TracingPhase, off: TracingPhase) {
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** The median over rounds of one configuration's cost against another's in the same round. */
+function costOf(on: readonly Measured[], off: readonly Measured[]) {
+  const cpuRatios = on.flatMap((phase, i) => {
+    const other = off[i] as Measured;
+    return phase.cpu !== null && other.cpu ? [phase.cpu / phase.load.count / (other.cpu / other.load.count) - 1] : [];
+  });
   return {
-    cpu: on.cpuMsPerTurn !== null && off.cpuMsPerTurn ? on.cpuMsPerTurn / off.cpuMsPerTurn - 1 : null,
-    throughput: 1 - on.turnsPerSecond / off.turnsPerSecond,
+    cpu: cpuRatios.length === on.length ? median(cpuRatios) : null,
+    throughput: median(on.map((phase, i) => 1 - phase.load.perSecond / (off[i] as Measured).load.perSecond)),
   };
 }
 
@@ -140,7 +156,7 @@ async function turnFigures(secondsPerPhase: number, receiverUrl: string) {
         phases[i]?.push({ load, cpu: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore });
       }
     }
-    return phases.map(combine) as [TracingPhase, TracingPhase, TracingPhase];
+    return phases;
   } finally {
     await Promise.all(started.map(({ runtime }) => runtime.dispose()));
   }
@@ -173,7 +189,7 @@ async function fanOutRound(runtime: Runtime, pid: number | null, coordinators: n
   return { seconds, cpu: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore };
 }
 
-async function delegationFigures(rounds: number): Promise<TracingFigures["delegation"]> {
+export async function tracedDelegation(rounds: number): Promise<TracingFigures["delegation"]> {
   const coordinators = 10;
   const tasksEach = 10;
   const vars = { EDGENT_DEV_MODE: "true", EDGENT_TURN_WAIT_MS: "300000" };
@@ -215,14 +231,15 @@ async function delegationFigures(rounds: number): Promise<TracingFigures["delega
 export async function tracingFigures(secondsPerPhase: number): Promise<TracingFigures> {
   const receiver = await startOtlpReceiver("ok");
   try {
-    const [off, on, exported] = await turnFigures(secondsPerPhase, receiver.url);
+    const [off = [], on = [], exported = []] = await turnFigures(secondsPerPhase, receiver.url);
     return {
-      off,
-      on,
-      exported: { ...exported, spansReceived: receiver.spans.length },
+      off: combine(off),
+      on: combine(on),
+      exported: { ...combine(exported), spansReceived: receiver.spans.length },
       cost: costOf(on, off),
       exportCost: costOf(exported, off),
-      delegation: await delegationFigures(4),
+      rounds: ROUNDS,
+      delegation: await tracedDelegation(4),
     };
   } finally {
     await receiver.close();

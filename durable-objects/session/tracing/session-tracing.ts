@@ -26,8 +26,8 @@ interface SessionTracingHost {
   book(): TaskBook;
   /** keeps work alive after the response (the export) */
   background(work: Promise<unknown>): void;
-  /** call `tick` at a time, or in some seconds (durably) */
-  wake(when: Date | number): Promise<unknown>;
+  /** call `tick` in some seconds (durably) */
+  wake(seconds: number): Promise<unknown>;
 }
 
 /**
@@ -43,13 +43,13 @@ export class SessionTracing {
   private readonly metrics: MetricsReport;
   private readonly host: SessionTracingHost;
 
-  /** `wake` asks the session to call `tick` at a time or in some seconds (its scheduled report job). */
+  /** `wake` asks the session to call `tick` in some seconds (its scheduled report job). */
   constructor(
     ctx: DurableObjectState,
     env: Env,
     store: SessionStore,
     book: () => TaskBook,
-    wake: (when: Date | number) => Promise<unknown>,
+    wake: (seconds: number) => Promise<unknown>,
   ) {
     const host: SessionTracingHost = {
       sql: ctx.storage.sql,
@@ -72,9 +72,7 @@ export class SessionTracing {
       maxSpans: settings.EDGENT_TRACE_MAX_SPANS,
       maxAgeMs: settings.EDGENT_TRACE_MAX_AGE_SECONDS * 1000,
     };
-    // the age limit's next cut wakes the session (whole seconds, rounded up so it is never early)
-    const prune = (atMs: number) => void wake(new Date(Math.ceil(atMs / 1000) * 1000)).catch(() => undefined);
-    const spans = new SpanStore(host.sql, limits, prune);
+    const spans = new SpanStore(host.sql, limits);
     this.spans = spans;
     this.reader = new TraceReader({
       store: spans,
@@ -135,8 +133,8 @@ export class SessionTracing {
   }
 
   /**
-   * The session's scheduled job (with its usage report, after turns and at the age limit's
-   * next cut): prunes spans past the retention limits and reports finished turns' metrics.
+   * The session's scheduled job (with its usage report, a few seconds after its turns): prunes
+   * spans past the retention limits and reports finished turns' metrics.
    */
   tick(meta: SessionMeta | null): Promise<void> {
     if (meta) this.spans?.prune(Date.now());

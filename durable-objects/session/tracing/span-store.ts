@@ -11,7 +11,9 @@ export interface SpanGroup {
 /**
  * A session's spans in its own SQLite, erased with it. A turn's spans are written in one
  * statement when it ends (or waits); the table is kept within the retention limits by count
- * and age, pruning whole turns, and reads never return a turn past the age limit.
+ * and age, pruning whole turns when spans are written and when the session's report job runs
+ * after its turns, and reads never return a turn past the age limit. An idle session is not
+ * woken just to delete spans that no read will return (it keeps its messages anyway).
  */
 export class SpanStore {
   // known after the first write or prune; an over-count only makes pruning come sooner
@@ -21,8 +23,6 @@ export class SpanStore {
   constructor(
     private readonly sql: SqlStorage,
     private readonly limits: RetentionLimits,
-    /** asks for `prune` to run at `atMs` (the oldest group's age limit) */
-    private readonly wake: (atMs: number) => void,
   ) {}
 
   /** Writes (or replaces, by span id) a group's spans in one statement, then prunes if due. */
@@ -38,10 +38,7 @@ export class SpanStore {
       JSON.stringify(spans),
     );
     this.count = (this.count ?? 0) + spans.length;
-    if (this.oldest === null || this.oldest === undefined) {
-      this.oldest = groupMs;
-      this.wake(groupMs + this.limits.maxAgeMs);
-    } else this.oldest = Math.min(this.oldest, groupMs);
+    this.oldest = Math.min(this.oldest ?? groupMs, groupMs);
     this.prune(Date.now());
   }
 
@@ -81,7 +78,7 @@ export class SpanStore {
     return new Map(rows.map((row) => [String(row.turn_id), String(row.trace_id)]));
   }
 
-  /** Removes what the retention limits no longer allow; schedules the next age check. */
+  /** Removes what the retention limits no longer allow. */
   prune(now: number): void {
     this.load();
     const decision = decideRetention({ spans: this.count ?? 0, oldestGroupMs: this.oldest ?? null }, this.limits, now);
@@ -99,8 +96,6 @@ export class SpanStore {
       if (cut) this.sql.exec("DELETE FROM edgent_spans WHERE group_ms <= ?", cut.group_ms);
     }
     this.count = undefined;
-    this.load();
-    if (this.oldest !== null && this.oldest !== undefined) this.wake(this.oldest + this.limits.maxAgeMs);
   }
 
   private load(): void {
