@@ -43,7 +43,8 @@ export class TenantMetrics extends DurableObject<Env> implements MetricsApi {
     const seen = sql
       .exec<{ through_id: number }>("SELECT through_id FROM edgent_metric_reports WHERE session = ?", batch.sessionId)
       .toArray()[0];
-    if (seen && seen.through_id >= batch.throughId) return;
+    // a batch of turns counts once; one with drops only (no turns to report) always counts
+    if (seen && seen.through_id >= batch.throughId && batch.lines.length > 0) return;
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       for (const line of batch.lines) this.add(line);
@@ -56,7 +57,8 @@ export class TenantMetrics extends DurableObject<Env> implements MetricsApi {
         );
       }
       sql.exec(
-        "INSERT OR REPLACE INTO edgent_metric_reports (session, through_id, updated_ms) VALUES (?, ?, ?)",
+        `INSERT INTO edgent_metric_reports (session, through_id, updated_ms) VALUES (?, ?, ?)
+         ON CONFLICT (session) DO UPDATE SET through_id = MAX(through_id, excluded.through_id), updated_ms = excluded.updated_ms`,
         batch.sessionId,
         batch.throughId,
         now,

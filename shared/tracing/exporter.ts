@@ -57,6 +57,11 @@ export class SpanExporter {
     for (let i = 0; i < Math.min(room, spans.length); i++) this.queue.push({ span: spans[i] as SpanData, tenant });
   }
 
+  /** How many of the tenant's dropped spans wait to be taken. */
+  untakenOf(tenant: string): number {
+    return this.untaken.get(tenant) ?? 0;
+  }
+
   /** The tenant's spans dropped since last taken (for its metrics). */
   take(tenant: string): number {
     const count = this.untaken.get(tenant) ?? 0;

@@ -21,7 +21,11 @@ export class MetricsReport {
     /** asks the session to call `send` in a few seconds (durably) */
     private readonly schedule: () => Promise<unknown>,
     /** spans of the tenant dropped on export since they were last taken (put back if the report fails) */
-    private readonly dropped: { take(tenant: string): number; restore(tenant: string, count: number): void } | null,
+    private readonly dropped: {
+      take(tenant: string): number;
+      restore(tenant: string, count: number): void;
+      untakenOf(tenant: string): number;
+    } | null,
   ) {}
 
   /** A turn ended: make sure a report will go. */
@@ -40,7 +44,7 @@ export class MetricsReport {
       if (!meta) return;
       const cursor = this.cursor();
       const through = cursor.pending ?? this.nextThrough(cursor.through);
-      if (through === null) return;
+      if (through === null) return await this.sendDrops(meta, metrics);
       if (cursor.pending === null) {
         this.sql.exec(
           "INSERT OR REPLACE INTO edgent_metrics_cursor (id, through_id, pending_through) VALUES (1, ?, ?)",
@@ -76,9 +80,29 @@ export class MetricsReport {
       );
       more = this.nextThrough(through) !== null;
     } finally {
-      // turns that ended while this ran (or a batch that failed) go in the next report
+      // turns that ended while this ran (or a batch that failed, or new drops) go in the next report
       this.scheduled = false;
-      if (meta && (more || this.cursor().pending !== null)) this.due();
+      const drops = meta ? (this.dropped?.untakenOf(meta.tenant) ?? 0) : 0;
+      if (meta && (more || drops > 0 || this.cursor().pending !== null)) this.due();
+    }
+  }
+
+  /** With no turns to report, the export's drops still reach the tenant's figures. */
+  private async sendDrops(meta: SessionMeta, metrics: (tenant: string) => MetricsApi): Promise<void> {
+    const droppedSpans = this.dropped?.take(meta.tenant) ?? 0;
+    if (droppedSpans === 0) return;
+    const through = this.cursor().through;
+    try {
+      await metrics(meta.tenant).report({
+        sessionId: meta.sessionId,
+        fromId: through,
+        throughId: through,
+        lines: [],
+        droppedSpans,
+      });
+    } catch (error) {
+      this.dropped?.restore(meta.tenant, droppedSpans);
+      throw error;
     }
   }
 

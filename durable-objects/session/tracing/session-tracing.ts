@@ -157,9 +157,12 @@ export class SessionTracing {
   }
 
   private export(spans: readonly SpanData[]): void {
-    if (!this.exporter || spans.length === 0) return;
-    this.exporter.add(spans, this.host.store.meta()?.tenant ?? "");
-    this.host.background(this.exporter.flush());
+    const exporter = this.exporter;
+    if (!exporter || spans.length === 0) return;
+    const tenant = this.host.store.meta()?.tenant ?? "";
+    exporter.add(spans, tenant);
+    // spans the collector cost are counted in the tenant's metrics, even with no turn after them
+    this.host.background(exporter.flush().then(() => exporter.untakenOf(tenant) > 0 && this.metrics.due()));
   }
 
   private startedAt(turnId: string): number | null {
