@@ -126,20 +126,20 @@ const TASK_TRACE_COLUMNS: ReadonlyArray<readonly [table: string, column: string,
 ];
 
 /**
- * Tables added by migration 3: a session's spans (one JSON document each, grouped by the turn
- * they belong to for retention), and its finished turns' facts waiting to be reported to the
- * tenant's metrics (the cursor holds the batch in flight, so a re-sent batch counts once).
+ * Tables added by migration 3: a session's spans (one row per turn, or per task delivery, its
+ * spans a JSON array: one insert per turn), and its finished turns' facts waiting to be
+ * reported to the tenant's metrics (the cursor holds the batch in flight, so a re-sent batch
+ * counts once).
  */
 export const TRACE_TABLES = `
 CREATE TABLE IF NOT EXISTS edgent_spans (
-  span_id TEXT PRIMARY KEY,
+  id INTEGER PRIMARY KEY,
+  turn_id TEXT UNIQUE,
   trace_id TEXT NOT NULL,
-  turn_id TEXT,
   group_ms INTEGER NOT NULL,
+  spans INTEGER NOT NULL,
   data TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS edgent_spans_turn ON edgent_spans (turn_id);
-CREATE INDEX IF NOT EXISTS edgent_spans_group ON edgent_spans (group_ms);
 CREATE INDEX IF NOT EXISTS edgent_model_calls_turn ON edgent_model_calls (turn_id);
 CREATE TABLE IF NOT EXISTS edgent_turn_metrics (
   id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -39,6 +39,8 @@ export function turnTracer(options: TurnTracerOptions): HookSource {
 class RunTracer {
   private readonly turn: SpanData;
   private readonly finished: SpanData[] = [];
+  // spans a waiting turn's earlier runs stored: its row is rewritten with them when it ends
+  private readonly earlier: SpanData[] = [];
   private readonly calls = new Map<string, SpanData>();
   private readonly tools = new Map<string, SpanData>();
   private escalation: SpanData | null = null;
@@ -53,8 +55,10 @@ class RunTracer {
     const w3c = run.trace.w3c;
     this.sampled = w3c?.sampled ?? true;
     // a turn that waited for sub-agents goes on in the span it started
-    const stored = run.kind === "resume" ? options.store.span(spanId) : null;
+    const kept = run.kind === "resume" ? options.store.turnSpans(run.turnId) : [];
+    const stored = kept.find((span) => span.spanId === spanId);
     if (stored) {
+      this.earlier.push(...kept.filter((span) => span !== stored));
       this.turn = stored;
       this.turn.attributes["edgent.turn.runs"] = Number(stored.attributes["edgent.turn.runs"] ?? 1) + 1;
       return;
@@ -271,7 +275,7 @@ class RunTracer {
     const group = { turnId: this.run.turnId, startMs: turn.startMs };
     if (ending.status === "waiting") {
       // the turn's span stays open (stored, not exported) until the turn goes on and ends
-      this.options.store.write([...this.finished, turn], group);
+      this.options.store.write([...this.earlier, ...this.finished, turn], group);
       if (this.sampled) this.options.export(this.finished);
       return;
     }
@@ -292,7 +296,7 @@ class RunTracer {
     if (this.options.content) this.captureMessages();
     const tasks = this.resumedTasks(now);
     const spans = [...this.finished, ...tasks, turn];
-    this.options.store.write(spans, group);
+    this.options.store.write([...this.earlier, ...spans], group);
     if (this.sampled) this.options.export(spans);
   }
 
