@@ -3,7 +3,9 @@
 // delegation (every task a new sub-agent object) off and on. Each runtime's workerd CPU time is
 // read from /proc, so the cost per turn holds even on a machine other work keeps busy, where
 // turns/s alone swings by tens of percent. Alone: `node bench/tracing.ts` (BENCH_SECONDS).
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { startOtlpReceiver } from "../test/support/otlp-receiver.ts";
 import { type Runtime, startRuntime } from "../test/support/runtime.ts";
 import { AUTH, createSession, type LoadResult, runLoad } from "./load.ts";
@@ -34,6 +36,8 @@ export interface TracingFigures {
   cost: { cpu: number | null; throughput: number };
   exportCost: { cpu: number | null; throughput: number };
   rounds: number;
+  /** the tracer's own CPU per plain turn, measured alone in Node (bench/tracer-cost.ts) */
+  isolated: { tracerMicrosPerTurn: number; shareOfTurnCpu: number | null };
   delegation: {
     coordinators: number;
     tasksEach: number;
@@ -228,12 +232,35 @@ export async function tracedDelegation(rounds: number): Promise<TracingFigures["
   }
 }
 
+/** Runs bench/tracer-cost.ts in Node (with the source's extensionless imports resolved). */
+function tracerCost(): { tracerMicrosPerTurn: number } {
+  const here = import.meta.dirname;
+  const output = execFileSync(
+    process.execPath,
+    [
+      "--experimental-transform-types",
+      "--no-warnings",
+      "--import",
+      resolve(here, "register-ts.mjs"),
+      resolve(here, "tracer-cost.ts"),
+    ],
+    { encoding: "utf8" },
+  );
+  return JSON.parse(output.trim().split("\n").at(-1) ?? "{}") as { tracerMicrosPerTurn: number };
+}
+
 export async function tracingFigures(secondsPerPhase: number): Promise<TracingFigures> {
   const receiver = await startOtlpReceiver("ok");
   try {
     const [off = [], on = [], exported = []] = await turnFigures(secondsPerPhase, receiver.url);
+    const isolated = tracerCost();
+    const offFigures = combine(off);
     return {
-      off: combine(off),
+      isolated: {
+        tracerMicrosPerTurn: isolated.tracerMicrosPerTurn,
+        shareOfTurnCpu: offFigures.cpuMsPerTurn ? isolated.tracerMicrosPerTurn / 1000 / offFigures.cpuMsPerTurn : null,
+      },
+      off: offFigures,
       on: combine(on),
       exported: { ...combine(exported), spansReceived: receiver.spans.length },
       cost: costOf(on, off),

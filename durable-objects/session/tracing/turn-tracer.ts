@@ -334,12 +334,14 @@ class RunTracer {
   private child(span: Partial<SpanData> & Pick<SpanData, "name" | "startMs">): SpanData {
     return {
       traceId: this.turn.traceId,
-      spanId: newSpanId(),
-      parentSpanId: this.turn.spanId,
-      kind: "internal",
-      status: "unset",
-      attributes: {},
-      ...span,
+      spanId: span.spanId ?? newSpanId(),
+      parentSpanId: span.parentSpanId ?? this.turn.spanId,
+      name: span.name,
+      kind: span.kind ?? "internal",
+      startMs: span.startMs,
+      ...(span.endMs !== undefined ? { endMs: span.endMs } : {}),
+      status: span.status ?? "unset",
+      attributes: span.attributes ?? {},
     };
   }
 }
