@@ -64,7 +64,7 @@ export class WaitingTurns {
         if (!meta) return;
         const entry = this.entries.get(turnId);
         // a cancelled turn's unfinished tasks get a "cancelled" result: every call has its answer
-        const results = coordinator.results(turnId, cancelling);
+        const results = coordinator.results(meta, turnId, cancelling);
         const outcome = await runner.run({
           meta,
           turnId,
