@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import type { TurnBody, WireMessage } from "../support/client.ts";
+import { errorBodySchema } from "../../shared/contracts/error-body";
+import { type Message, turnResponseSchema } from "../../shared/contracts/message";
 import { useRuntime } from "../support/fixture.ts";
 import { LiveClient, streamTurn } from "../support/live-client.ts";
 
 const suite = useRuntime();
 
-async function history(sessionId: string): Promise<WireMessage[]> {
-  return ((await suite.api.get(`/v1/sessions/${sessionId}/messages?limit=1000`)).json as { messages: WireMessage[] })
-    .messages;
+function history(sessionId: string): Promise<Message[]> {
+  return suite.api.history(sessionId);
 }
 
 describe("idempotent retries while a turn runs", () => {
@@ -24,7 +24,7 @@ describe("idempotent retries while a turn runs", () => {
       const first = await original;
       expect(retry.status).toBe(200);
       expect(retry.json).toEqual(first.json);
-      expect((first.json as TurnBody & { status: string }).status).toBe("completed");
+      expect(first.parse(turnResponseSchema).status).toBe("completed");
       expect(await history(sessionId)).toHaveLength(2);
     },
   );
@@ -52,7 +52,7 @@ describe("idempotent retries while a turn runs", () => {
     const text = await response.text();
     expect(response.status).toBe(200);
     expect(text).toContain("event: done");
-    expect(text).toContain((done.json as TurnBody).turnId);
+    expect(text).toContain(done.parse(turnResponseSchema).turnId);
     await busy;
   });
 });
@@ -68,11 +68,11 @@ describe("interrupt", () => {
       content: "urgent",
       onBusy: "interrupt",
     });
-    expect(((await running).json as { status: string }).status).toBe("cancelled");
+    expect((await running).parse(turnResponseSchema).status).toBe("cancelled");
     const dropped = await queued;
     expect(dropped.status).toBe(409);
-    expect((dropped.json as { error: { message: string } }).error.message).toContain("superseded");
-    expect((urgent.json as TurnBody).reply.content).toBe("urgent");
+    expect(dropped.parse(errorBodySchema).error.message).toContain("superseded");
+    expect(urgent.parse(turnResponseSchema).reply.content).toBe("urgent");
     expect((await history(sessionId)).map((m) => m.content)).not.toContain("queued behind");
   });
 });

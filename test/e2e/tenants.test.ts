@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { messagePageSchema } from "../../shared/contracts/message";
 import { Client } from "../support/client.ts";
 import { type Runtime, startRuntime } from "../support/runtime.ts";
 
@@ -36,7 +37,7 @@ describe("tenants in dev mode", () => {
     const missing = await dev2.get("/v1/sessions/does-not-exist");
     const foreign = await dev2.get(`/v1/sessions/${sessionId}`);
     expect(foreign.code).toBe(missing.code);
-    const page = (await dev.get(`/v1/sessions/${sessionId}/messages`)).json as { messages: Array<{ content: string }> };
+    const page = (await dev.get(`/v1/sessions/${sessionId}/messages`)).parse(messagePageSchema);
     expect(page.messages.map((m) => m.content)).toEqual(["private to dev", "private to dev"]);
   });
 

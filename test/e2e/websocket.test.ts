@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { WireMessage } from "../support/client.ts";
+import type { Message } from "../../shared/contracts/message";
+import { wsTicketSchema } from "../../shared/contracts/session";
 import { useRuntime } from "../support/fixture.ts";
 import { LiveClient, UpgradeRefused } from "../support/live-client.ts";
 
@@ -75,7 +76,7 @@ describe("WebSocket auth", () => {
     const sessionId = await suite.api.session();
     const issued = await suite.api.post(`/v1/sessions/${sessionId}/ws-ticket`);
     expect(issued.status).toBe(201);
-    const { ticket, expiresAt } = issued.json as { ticket: string; expiresAt: string };
+    const { ticket, expiresAt } = issued.parse(wsTicketSchema);
     expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now());
     expect(ticket).not.toContain("dev-token");
     const client = await LiveClient.connect(suite.runtime.url, sessionId, { ticket });
@@ -89,7 +90,7 @@ describe("WebSocket auth", () => {
     const sessionId = await suite.api.session();
     const other = await suite.api.session();
     const ticketFor = async (id: string) =>
-      ((await suite.api.post(`/v1/sessions/${id}/ws-ticket`)).json as { ticket: string }).ticket;
+      (await suite.api.post(`/v1/sessions/${id}/ws-ticket`)).parse(wsTicketSchema).ticket;
     const expired = await ticketFor(sessionId);
     await new Promise((resolve) => setTimeout(resolve, 1_700));
     expect(await refusal(LiveClient.connect(suite.runtime.url, sessionId, { ticket: expired }))).toBe(401);
@@ -107,10 +108,8 @@ describe("WebSocket auth", () => {
     expect(await refusal(LiveClient.connect(suite.runtime.url, "never", { ticket: forged }))).toBe(401);
     // a ticket is bound to its tenant and session: another tenant's ticket opens nothing here
     const dev2Session = await suite.api.withToken("dev-token-2").session();
-    const dev2Ticket = (
-      (await suite.api.withToken("dev-token-2").post(`/v1/sessions/${dev2Session}/ws-ticket`)).json as {
-        ticket: string;
-      }
+    const dev2Ticket = (await suite.api.withToken("dev-token-2").post(`/v1/sessions/${dev2Session}/ws-ticket`)).parse(
+      wsTicketSchema,
     ).ticket;
     expect(await refusal(LiveClient.connect(suite.runtime.url, sessionId, { ticket: dev2Ticket }))).toBe(401);
   });
@@ -141,7 +140,7 @@ describe("many live sessions", () => {
       }),
     );
     clients.forEach((client, i) => {
-      const messages: WireMessage[] = client.messages();
+      const messages: Message[] = client.messages();
       expect(messages.map((m) => m.seq)).toEqual(Array.from({ length: turns * 2 }, (_, k) => k + 1));
       for (const message of messages) expect(message.content).toContain(`session ${sessions[i]} `);
       client.close();
