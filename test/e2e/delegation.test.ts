@@ -11,6 +11,7 @@ import {
 import type { Client } from "../support/client.ts";
 import { useRuntime } from "../support/fixture.ts";
 import { doneBody, isFrame, LiveClient, streamTurn } from "../support/live-client.ts";
+import { waitUntil } from "../support/wait-until.ts";
 
 /** What POST /v1/sessions/:id/messages answers for a turn that ran: its reply, or (202) that it goes on. */
 const postedTurnSchema = z.union([turnResponseSchema, pendingTurnSchema]);
@@ -167,9 +168,10 @@ describe("delegation over the task queue", () => {
     const posted = fx.api.post(`/v1/sessions/${sessionId}/messages`, {
       content: "/delegate knowledge /slow 300 one two three four five six seven eight",
     });
-    const [task] = await until(
+    const [task] = await waitUntil(
       () => tasksOf(fx.api, sessionId),
       (tasks) => tasks.length > 0,
+      { what: "the delegated task to be recorded", timeoutMs: 20_000 },
     );
     const cancelled = await fx.api.post(`/v1/sessions/${sessionId}/turns/${task?.turnId}/cancel`);
     expect(cancelled.status).toBe(200);
@@ -186,9 +188,10 @@ describe("delegation over the task queue", () => {
     const pending = fx.api.post(`/v1/sessions/${erased}/messages`, {
       content: "/delegate knowledge /slow 300 one two three four five six seven eight",
     });
-    await until(
+    await waitUntil(
       () => tasksOf(fx.api, erased),
       (tasks) => tasks.length > 0,
+      { what: "the delegated task to be recorded", timeoutMs: 20_000 },
     );
     const started = Date.now();
     expect((await fx.api.delete(`/v1/sessions/${erased}`)).status).toBe(204);
@@ -303,24 +306,14 @@ describe("delegation limits and timing", () => {
   });
 });
 
-/** Polls until `done` holds for what `read` returns. */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** Polls history until the turn's final assistant message appears. */
 async function waitForReply(api: Client, sessionId: string, turnId: string): Promise<Message> {
-  const until = Date.now() + 20_000;
-  while (Date.now() < until) {
-    const page = { messages: await api.history(sessionId) };
-    const reply = page.messages.filter((m) => m.turnId === turnId && m.role === "assistant" && !m.toolCalls).at(-1);
-    if (reply) return reply;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`no reply for turn ${turnId}`);
+  return waitUntil(
+    async () =>
+      (await api.history(sessionId))
+        .filter((m) => m.turnId === turnId && m.role === "assistant" && !m.toolCalls)
+        .at(-1),
+    (reply) => reply !== undefined,
+    { what: `the reply of turn ${turnId}`, timeoutMs: 20_000, intervalMs: 100 },
+  );
 }

@@ -4,6 +4,7 @@ import { tenantUsageSchema } from "../../shared/contracts/usage";
 import { Client } from "../support/client.ts";
 import { doneBody, streamTurn } from "../support/live-client.ts";
 import { type Runtime, startRuntime } from "../support/runtime.ts";
+import { waitUntil } from "../support/wait-until.ts";
 
 async function withRuntime(vars: Record<string, string>): Promise<{ runtime: Runtime; api: Client }> {
   const runtime = await startRuntime({
@@ -69,11 +70,11 @@ describe("escalation edge cases", () => {
       const sessionId = await api.session();
       const answered = await api.say(sessionId, "/escalate /fail-central 9 fall back");
       expect(answered.answeredBy).toMatchObject({ model: "builtin:echo", tier: "central" });
-      let byModel: Array<{ name: string }> = [];
-      for (let i = 0; i < 20 && !byModel.some((m) => m.name === "builtin:echo"); i++) {
-        byModel = (await api.get("/v1/usage")).parse(tenantUsageSchema).byModel;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      const byModel = await waitUntil(
+        async () => (await api.get("/v1/usage")).parse(tenantUsageSchema).byModel,
+        (models) => models.some((m) => m.name === "builtin:echo"),
+        { what: "the fallback's call in the tenant's usage", intervalMs: 50 },
+      );
       expect(byModel.map((m) => m.name)).not.toContain("builtin:central");
     } finally {
       await runtime.dispose();

@@ -5,6 +5,7 @@ import { tenantUsageSchema } from "../../shared/contracts/usage";
 import { Client } from "../support/client.ts";
 import { doneBody, streamTurn } from "../support/live-client.ts";
 import { type Runtime, startRuntime } from "../support/runtime.ts";
+import { waitUntil } from "../support/wait-until.ts";
 
 const FAST_RETRIES = {
   EDGENT_DEV_MODE: "true",
@@ -108,11 +109,11 @@ describe("escalation signals", () => {
     );
     expect(perSession.reduce((sum, value) => sum + value, 0)).toBeCloseTo(cost, 12);
     // local usage reaches the tenant's totals after the reply: wait for it
-    let totals = { costUsd: 0 };
-    for (let i = 0; i < 100 && Math.abs(totals.costUsd - cost) > 1e-12; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      totals = (await client.get("/v1/usage")).parse(tenantUsageSchema).totals;
-    }
+    const totals = await waitUntil(
+      async () => (await client.get("/v1/usage")).parse(tenantUsageSchema).totals,
+      (sums) => Math.abs(sums.costUsd - cost) <= 1e-12,
+      { what: `the tenant's cost totals to reach ${cost}`, intervalMs: 50 },
+    );
     expect(totals.costUsd).toBeCloseTo(cost, 12);
     const usage = (await client.get("/v1/usage")).parse(tenantUsageSchema);
     expect(usage.byModel.map((m) => m.name).sort()).toEqual(["builtin:central", "builtin:echo"]);

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { errorBodySchema } from "../../shared/contracts/error-body";
 import { type Message, turnResponseSchema } from "../../shared/contracts/message";
 import { useRuntime } from "../support/fixture.ts";
-import { LiveClient, streamTurn } from "../support/live-client.ts";
+import { isFrame, LiveClient, streamTurn } from "../support/live-client.ts";
 
 const suite = useRuntime();
 
@@ -112,23 +111,16 @@ describe("WebSocket input", () => {
 
   it("ignores headers and parameters a client sets to steer the object", async () => {
     const sessionId = await suite.api.session();
-    const url = new URL(`/v1/sessions/${sessionId}/ws?after=0&_pk=chosen-id`, suite.runtime.url);
-    url.protocol = "ws:";
-    const socket = new WebSocket(url, {
-      headers: {
-        authorization: "Bearer dev-token",
-        "x-edgent-tenant": "dev2",
-        "x-cf-agents-subagent-url": "/sub/x",
-      },
+    const client = await LiveClient.connect(suite.runtime.url, sessionId, {
+      token: "dev-token",
+      after: 0,
+      query: { _pk: "chosen-id" },
+      headers: { "x-edgent-tenant": "dev2", "x-cf-agents-subagent-url": "/sub/x" },
     });
-    const frames: string[] = [];
-    socket.on("message", (data) => frames.push(String(data)));
-    await new Promise((resolve) => socket.once("open", resolve));
     await suite.api.say(sessionId, "still delivered");
-    for (let i = 0; i < 50 && !frames.some((f) => f.includes('"seq":2')); i++)
-      await new Promise((r) => setTimeout(r, 20));
-    expect(frames.some((f) => f.includes("still delivered"))).toBe(true);
-    socket.close();
+    await client.waitFor(isFrame("message", (f) => f.message.seq === 2));
+    expect(client.messages().some((m) => m.content.includes("still delivered"))).toBe(true);
+    client.close();
   });
 });
 

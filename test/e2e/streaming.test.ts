@@ -3,6 +3,7 @@ import type { ServerFrame } from "../../shared/contracts/frames";
 import { type Message, turnResponseSchema } from "../../shared/contracts/message";
 import { useRuntime } from "../support/fixture.ts";
 import { doneBody, isFrame, LiveClient, streamTurn } from "../support/live-client.ts";
+import { waitUntil } from "../support/wait-until.ts";
 
 const suite = useRuntime();
 
@@ -46,11 +47,11 @@ describe("streaming a turn over SSE", () => {
       { content: "/slow 40 one two three four five six" },
       { stopAfter: (e) => e.event === "delta" },
     );
-    let stored: Message[] = [];
-    for (let i = 0; i < 50 && stored.length < 2; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      stored = await history(sessionId);
-    }
+    const stored = await waitUntil(
+      () => history(sessionId),
+      (messages) => messages.length >= 2,
+      { what: "the turn the client left to be stored" },
+    );
     expect(stored.map((m) => [m.role, m.content])).toEqual([
       ["user", "/slow 40 one two three four five six"],
       ["assistant", "one two three four five six"],
