@@ -249,8 +249,14 @@ describe("delegation limits and timing", () => {
     const { turnId } = posted.parse(pendingTurnSchema);
     const reply = await waitForReply(fx.api, sessionId, turnId);
     expect(reply.content).toMatch(/timed out/);
-    // the sub-agent finishes later; its result no longer changes the task
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // the sub-agent finishes later (its reply lands in its own history, and it reports to the
+    // parent right after storing it); its result no longer changes the task
+    const [timedOut] = await tasksOf(fx.api, sessionId);
+    await waitUntil(
+      () => taskDetail(fx.api, sessionId, timedOut?.taskId ?? ""),
+      (detail) => detail.messages.some((m) => m.role === "assistant"),
+      { what: "the sub-agent's late reply" },
+    );
     const [task] = await tasksOf(fx.api, sessionId);
     expect(task?.status).toBe("timed_out");
     expect(task?.result).toBeUndefined();

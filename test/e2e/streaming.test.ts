@@ -108,7 +108,11 @@ describe("live delivery over WebSocket", () => {
     const seen = first.messages().map((m) => m.seq);
     first.socket.terminate(); // the client dies mid-turn
     const queued = suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "while offline" });
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    await waitUntil(
+      () => history(sessionId),
+      (messages) => messages.some((m) => m.seq > Math.max(...seen)),
+      { what: "a message stored while the client was offline" },
+    );
     const second = await LiveClient.connect(suite.runtime.url, sessionId);
     second.send({ type: "resume", after: Math.max(...seen) });
     const [done1, done2] = (await Promise.all([running, queued])).map((r) => r.parse(turnResponseSchema));
@@ -161,8 +165,9 @@ describe("double-texting and cancellation", () => {
 
   it("rejects a message while a turn runs when its policy is reject, storing nothing", async () => {
     const sessionId = await suite.api.session();
+    const observer = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 0 });
     const slow = suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 30 a b c d e" });
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    await observer.waitFor(isFrame("turn", (f) => f.status === "started"));
     const refused = await suite.api.post(`/v1/sessions/${sessionId}/messages`, {
       content: "too soon",
       onBusy: "reject",
@@ -171,6 +176,7 @@ describe("double-texting and cancellation", () => {
     expect(refused.code).toBe("conflict");
     await slow;
     expect((await history(sessionId)).map((m) => m.content)).toEqual(["/slow 30 a b c d e", "a b c d e"]);
+    observer.close();
   });
 
   it("applies a session's own policy, set at creation", async () => {

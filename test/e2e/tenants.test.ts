@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { messagePageSchema } from "../../shared/contracts/message";
 import { Client } from "../support/client.ts";
 import { type Runtime, startRuntime } from "../support/runtime.ts";
+import { waitUntil } from "../support/wait-until.ts";
 
 describe("tenants in dev mode", () => {
   let runtime: Runtime;
@@ -47,12 +48,19 @@ describe("tenants in dev mode", () => {
     const before = runtime.logs.length;
     const turn = await dev.say(sessionId, secretContent);
     await dev.withToken("wrong-token-123").get("/v1/agents");
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const lines = runtime.logs
-      .slice(before)
-      .flatMap((line) => line.split("\n"))
-      .filter((line) => line.startsWith("{"));
-    const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const records = await waitUntil(
+      () =>
+        runtime.logs
+          .slice(before)
+          .flatMap((line) => line.split("\n"))
+          .filter((line) => line.startsWith("{"))
+          .map((line) => JSON.parse(line) as Record<string, unknown>),
+      (lines) =>
+        lines.some((r) => r.event === "turn" && r.turnId === turn.turnId) &&
+        lines.some((r) => r.event === "request" && r.turnId === turn.turnId) &&
+        lines.some((r) => r.event === "request" && r.status === 401),
+      { what: "the log lines of the turn and of both requests" },
+    );
     const turnLine = records.find((r) => r.event === "turn" && r.turnId === turn.turnId);
     expect(turnLine).toMatchObject({ tenant: "dev", sessionId, status: "completed", durationMs: expect.any(Number) });
     const requestLine = records.find((r) => r.event === "request" && r.turnId === turn.turnId);
