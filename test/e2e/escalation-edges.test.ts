@@ -4,7 +4,7 @@ import { tenantUsageSchema } from "../../shared/contracts/usage";
 import { Client } from "../support/client.ts";
 import { doneBody, streamTurn } from "../support/live-client.ts";
 import { type Runtime, startRuntime } from "../support/runtime.ts";
-import { waitUntil } from "../support/wait-until.ts";
+import { sleepUntil, waitUntil } from "../support/wait-until.ts";
 
 async function withRuntime(vars: Record<string, string>): Promise<{ runtime: Runtime; api: Client }> {
   const runtime = await startRuntime({
@@ -27,15 +27,17 @@ describe("escalation edge cases", () => {
   });
 
   it("does not leave the local breaker half-open when a context escalation skips the local model", async () => {
+    const COOLDOWN_MS = 100;
     const { runtime, api } = await withRuntime({
       EDGENT_BREAKER_FAILURES: "1",
-      EDGENT_BREAKER_COOLDOWN_MS: "100",
+      EDGENT_BREAKER_COOLDOWN_MS: String(COOLDOWN_MS),
       EDGENT_MODEL_SPECS: JSON.stringify({ "builtin:echo": { contextWindow: 400 } }),
     });
     try {
       const sessionId = await api.session();
       expect((await api.say(await api.session(), "/fail 1 x")).answeredBy.escalation?.signal).toBe("error");
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      // past the cool-down, which is the behaviour under test: a probe of the local model would take its trial
+      await sleepUntil(Date.now() + COOLDOWN_MS + 50);
       expect((await api.say(sessionId, `long ${"words ".repeat(400)}`)).answeredBy.escalation?.signal).toBe("context");
       // the breaker's trial was never taken: the next small turn may use the local model again
       const next = await api.say(await api.session(), "small again");

@@ -5,7 +5,7 @@ import { tenantUsageSchema } from "../../shared/contracts/usage";
 import { Client } from "../support/client.ts";
 import { doneBody, streamTurn } from "../support/live-client.ts";
 import { type Runtime, startRuntime } from "../support/runtime.ts";
-import { waitUntil } from "../support/wait-until.ts";
+import { sleepUntil, waitUntil } from "../support/wait-until.ts";
 
 const FAST_RETRIES = {
   EDGENT_DEV_MODE: "true",
@@ -174,6 +174,7 @@ describe("the central model's circuit breaker", () => {
     expect(refused.status).toBe(503);
     expect(refused.code).toBe("central_unavailable");
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    const reopensAt = Date.now() + (refused.error?.retryAfterMs ?? Number.NaN);
     // with a local answer in hand, the turn returns it, marked as such
     const marked = await api.say(b, "/confidence 0.1 local guess || central answer");
     expect(marked.reply.content).toBe("local guess");
@@ -182,7 +183,8 @@ describe("the central model's circuit breaker", () => {
       escalation: { signal: "confidence", refused: "central_unavailable" },
     });
 
-    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    // the cool-down is the behaviour under test, and any probe of the central model would take its one trial
+    await sleepUntil(reopensAt + 50);
     const { events } = await streamTurn(runtime.url, b, { content: "/escalate recovered?" });
     const transitions = events.flatMap(({ frame }) =>
       frame.type === "event" && frame.name === "breaker" ? [frame.data.to] : [],
