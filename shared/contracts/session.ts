@@ -46,3 +46,7 @@ export const sessionInfoSchema = sessionCreatedSchema.extend({
   escalations: z.number().int().nonnegative(),
 });
 export type SessionInfo = z.infer<typeof sessionInfoSchema>;
+
+/** Response of POST /v1/sessions/:id/ws-ticket: a single-use ticket for a WebSocket upgrade. */
+export const wsTicketSchema = z.object({ ticket: z.string(), expiresAt: z.string() });
+export type WsTicket = z.infer<typeof wsTicketSchema>;

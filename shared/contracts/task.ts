@@ -61,6 +61,10 @@ export const taskViewSchema = z.object({
 });
 export type TaskView = z.infer<typeof taskViewSchema>;
 
+/** Response of GET /v1/sessions/:id/tasks. */
+export const taskListSchema = z.object({ tasks: z.array(taskViewSchema) });
+export type TaskList = z.infer<typeof taskListSchema>;
+
 /** GET /v1/sessions/:id/tasks/:taskId: the task and the sub-agent's own messages. */
 export const taskDetailSchema = taskViewSchema.extend({
   depth: z.number().int(),
@@ -70,10 +74,8 @@ export const taskDetailSchema = taskViewSchema.extend({
 export type TaskDetail = z.infer<typeof taskDetailSchema>;
 
 /** Response of POST /v1/sessions/:id/messages when the turn outlives the wait limit. */
-export interface PendingTurn {
-  turnId: string;
-  status: "pending";
-}
+export const pendingTurnSchema = z.object({ turnId: z.string(), status: z.literal("pending") });
+export type PendingTurn = z.infer<typeof pendingTurnSchema>;
 
 /** The outcome of a task, as a sub-agent's object reports it to the parent's. */
 export type TaskReport =

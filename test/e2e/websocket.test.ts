@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { WireMessage } from "../support/client.ts";
+import type { Message } from "../../shared/contracts/message";
+import { wsTicketSchema } from "../../shared/contracts/session";
 import { useRuntime } from "../support/fixture.ts";
 import { LiveClient, UpgradeRefused } from "../support/live-client.ts";
+import { sleepUntil } from "../support/wait-until.ts";
 
 const suite = useRuntime({ EDGENT_WS_TICKET_TTL_MS: "1500" });
 
@@ -75,7 +77,7 @@ describe("WebSocket auth", () => {
     const sessionId = await suite.api.session();
     const issued = await suite.api.post(`/v1/sessions/${sessionId}/ws-ticket`);
     expect(issued.status).toBe(201);
-    const { ticket, expiresAt } = issued.json as { ticket: string; expiresAt: string };
+    const { ticket, expiresAt } = issued.parse(wsTicketSchema);
     expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now());
     expect(ticket).not.toContain("dev-token");
     const client = await LiveClient.connect(suite.runtime.url, sessionId, { ticket });
@@ -88,11 +90,12 @@ describe("WebSocket auth", () => {
   it("refuses an expired ticket, a forged one, and one used for another session", async () => {
     const sessionId = await suite.api.session();
     const other = await suite.api.session();
-    const ticketFor = async (id: string) =>
-      ((await suite.api.post(`/v1/sessions/${id}/ws-ticket`)).json as { ticket: string }).ticket;
-    const expired = await ticketFor(sessionId);
-    await new Promise((resolve) => setTimeout(resolve, 1_700));
-    expect(await refusal(LiveClient.connect(suite.runtime.url, sessionId, { ticket: expired }))).toBe(401);
+    const issue = async (id: string) => (await suite.api.post(`/v1/sessions/${id}/ws-ticket`)).parse(wsTicketSchema);
+    const ticketFor = async (id: string) => (await issue(id)).ticket;
+    const expired = await issue(sessionId);
+    // expiry is the behaviour under test, and trying the ticket before it expires would spend it
+    await sleepUntil(Date.parse(expired.expiresAt) + 50);
+    expect(await refusal(LiveClient.connect(suite.runtime.url, sessionId, { ticket: expired.ticket }))).toBe(401);
     expect(
       await refusal(
         LiveClient.connect(suite.runtime.url, sessionId, { ticket: "dev.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }),
@@ -107,10 +110,8 @@ describe("WebSocket auth", () => {
     expect(await refusal(LiveClient.connect(suite.runtime.url, "never", { ticket: forged }))).toBe(401);
     // a ticket is bound to its tenant and session: another tenant's ticket opens nothing here
     const dev2Session = await suite.api.withToken("dev-token-2").session();
-    const dev2Ticket = (
-      (await suite.api.withToken("dev-token-2").post(`/v1/sessions/${dev2Session}/ws-ticket`)).json as {
-        ticket: string;
-      }
+    const dev2Ticket = (await suite.api.withToken("dev-token-2").post(`/v1/sessions/${dev2Session}/ws-ticket`)).parse(
+      wsTicketSchema,
     ).ticket;
     expect(await refusal(LiveClient.connect(suite.runtime.url, sessionId, { ticket: dev2Ticket }))).toBe(401);
   });
@@ -141,7 +142,7 @@ describe("many live sessions", () => {
       }),
     );
     clients.forEach((client, i) => {
-      const messages: WireMessage[] = client.messages();
+      const messages: Message[] = client.messages();
       expect(messages.map((m) => m.seq)).toEqual(Array.from({ length: turns * 2 }, (_, k) => k + 1));
       for (const message of messages) expect(message.content).toContain(`session ${sessions[i]} `);
       client.close();
