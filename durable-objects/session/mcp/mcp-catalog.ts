@@ -65,11 +65,8 @@ export class McpCatalog {
 
   /** Lists the server again at the next turn. */
   forget(server: string): void {
-    const entry = this.entries.get(server);
-    if (!entry) return;
-    if (entry.listing) entry.listing.at = Number.NEGATIVE_INFINITY;
-    // it answered: no reason to wait before asking it again
-    entry.failure = undefined;
+    const listing = this.entries.get(server)?.listing;
+    if (listing) listing.at = Number.NEGATIVE_INFINITY;
   }
 
   /** Closes every connection. */
