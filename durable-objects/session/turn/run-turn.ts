@@ -168,6 +168,8 @@ export async function runTurn(run: TurnRun, begin: TurnBegin): Promise<TurnOutco
 /** The agent's MCP tools; a server that cannot be listed is an event and a notice, not a failed turn. */
 async function mcpTools(run: TurnRun, source: McpToolSource): Promise<McpToolset> {
   const toolset = await source.tools(run.cancel);
+  // a turn cancelled while it listed says nothing about the servers
+  if (run.cancel.aborted) return toolset;
   for (const problem of toolset.problems) {
     run.out.event({ name: "mcp_unavailable", data: { ...problem } });
     log({
