@@ -19,7 +19,7 @@ export type JsonRpcId = z.infer<typeof jsonRpcIdSchema>;
 const paramsSchema = z.record(z.string(), z.unknown());
 
 /** A JSON-RPC request: it gets one response. */
-export const jsonRpcRequestSchema = z.strictObject({
+export const jsonRpcRequestSchema = z.object({
   jsonrpc: z.literal("2.0"),
   id: jsonRpcIdSchema,
   method: z.string().min(1),
@@ -27,8 +27,8 @@ export const jsonRpcRequestSchema = z.strictObject({
 });
 export type JsonRpcRequest = z.infer<typeof jsonRpcRequestSchema>;
 
-/** A JSON-RPC notification: no id, no response. */
-export const jsonRpcNotificationSchema = z.strictObject({
+/** A JSON-RPC notification: no id (told apart by the key's absence), no response. */
+export const jsonRpcNotificationSchema = z.object({
   jsonrpc: z.literal("2.0"),
   method: z.string().min(1),
   params: paramsSchema.optional(),
@@ -45,8 +45,8 @@ export type JsonRpcError = z.infer<typeof jsonRpcErrorSchema>;
 
 /** A JSON-RPC response a client posted (a 2025 client answering a server's request). */
 export const jsonRpcResponseSchema = z.union([
-  z.strictObject({ jsonrpc: z.literal("2.0"), id: jsonRpcIdSchema, result: paramsSchema }),
-  z.strictObject({ jsonrpc: z.literal("2.0"), id: jsonRpcIdSchema.nullable(), error: jsonRpcErrorSchema }),
+  z.object({ jsonrpc: z.literal("2.0"), id: jsonRpcIdSchema, result: paramsSchema }),
+  z.object({ jsonrpc: z.literal("2.0"), id: jsonRpcIdSchema.nullable(), error: jsonRpcErrorSchema }),
 ]);
 
 /** Any message a client may post to the MCP endpoint. */

@@ -270,3 +270,58 @@ describe("MCP tools offered to a real provider's model", () => {
     expect((await client.get(`/v1/sessions/${sessionId}`)).json).toMatchObject({ messageCount: 0 });
   });
 });
+
+describe("a server that stops answering after it was listed", () => {
+  let flaky: TestMcpServer;
+  let relisting: Runtime;
+  let down = false;
+
+  beforeAll(async () => {
+    flaky = await startLegacyMcpServer(
+      (server) => {
+        server.registerTool("ping", { description: "Answers pong.", inputSchema: {} }, () => ({
+          content: [{ type: "text", text: "pong" }],
+        }));
+      },
+      { down: () => down },
+    );
+    relisting = await startRuntime({
+      vars: {
+        EDGENT_DEV_MODE: "true",
+        EDGENT_MCP_SERVERS: JSON.stringify({ flaky: { url: flaky.url } }),
+        EDGENT_AGENT_MCP_SERVERS: JSON.stringify({ assistant: ["flaky"] }),
+        // list at every turn, so the second turn meets the outage
+        EDGENT_MCP_TOOLS_TTL_MS: "0",
+      },
+    });
+  });
+  afterAll(async () => {
+    await relisting?.dispose();
+    await flaky?.close();
+  });
+
+  it("keeps offering its last list, says so, and does not ask it again for a while", async () => {
+    const client = new Client(relisting.url);
+    const sessionId = await client.session();
+    expect((await client.say(sessionId, "/tool flaky__ping {}")).reply.content).toBe("Tool flaky__ping returned: pong");
+    const listed = flaky.count("tools/list");
+
+    down = true;
+    const { events } = await streamTurn(relisting.url, sessionId, { content: "/tool flaky__ping {}" });
+    const problem = events.map((e) => e.frame).find((f) => f.type === "event" && f.name === "mcp_unavailable");
+    expect(problem).toMatchObject({
+      data: { server: "flaky", error: "MCP server 'flaky' failed (HTTP 503)", stale: true },
+    });
+    const done = events.at(-1)?.frame as Extract<ServerFrame, { type: "done" }>;
+    // the tool is still offered from the last list; its call fails as a tool error
+    expect(done.body.reply.content).toMatch(/^Tool flaky__ping failed: .*MCP server 'flaky' failed \(HTTP 503\)$/);
+
+    // within the retry delay the server is not asked for its list again
+    const asked = flaky.received.length;
+    await client.say(sessionId, "anyone there?");
+    expect(flaky.received.length).toBe(asked);
+    // one attempt, in the turn that met the outage
+    expect(flaky.count("tools/list")).toBe(listed + 1);
+    down = false;
+  });
+});

@@ -31,6 +31,8 @@ export interface TestMcpServer {
 interface ServerOptions {
   /** the Authorization header it requires; others get 401 */
   authorization?: string;
+  /** while this says so, every request gets 503 */
+  down?: () => boolean;
 }
 
 /**
@@ -103,6 +105,10 @@ async function serve(
       ...(body?.method === "tools/call" && body.params?.name ? { tool: body.params.name } : {}),
       headers: req.headers,
     });
+    if (options.down?.()) {
+      res.writeHead(503).end();
+      return;
+    }
     if (options.authorization && req.headers.authorization !== options.authorization) {
       res.writeHead(401, { "www-authenticate": "Bearer" }).end();
       return;

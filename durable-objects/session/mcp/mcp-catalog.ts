@@ -112,7 +112,7 @@ export class McpCatalog {
   }
 
   private entry(config: McpServerConfig): Entry {
-    const key = JSON.stringify([config.url, config.headers, config.timeoutMs]);
+    const key = JSON.stringify([config.url, config.headers, config.timeoutMs, [...(config.tools ?? [])].sort()]);
     let entry = this.entries.get(config.name);
     if (entry?.key !== key) {
       void entry?.connection.close();
