@@ -52,6 +52,7 @@ describe("MCP input schemas", () => {
     [{ type: "object", $schema: "https://example.com/my-dialect" }, "unsupported dialect"],
     [{ type: "object", properties: { a: { $ref: "https://example.com/a.json" } } }, "which is not fetched"],
     [{ type: "object", properties: { a: { description: "x".repeat(100_001) } } }, "over 100000 characters"],
+    [{ type: "object", $defs: { a: { $id: "x" }, b: { $id: "x" } } }, "cannot be compiled"],
   ])("refuses the schema %j", (schema, reason) => {
     const compiled = compileInputSchema(schema);
     expect(compiled.ok).toBe(false);

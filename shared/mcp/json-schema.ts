@@ -37,8 +37,13 @@ export function compileInputSchema(
   const declared = typeof schema.$schema === "string" ? schema.$schema : undefined;
   const draft = declared === undefined ? "2020-12" : DIALECTS[declared.replace(/^https?:\/\//, "").replace(/#$/, "")];
   if (!draft) return { ok: false, error: `its inputSchema uses the unsupported dialect '${declared}'` };
-  // the validator annotates the schema it is given: keep the server's copy as it came
-  const validator = new Validator(JSON.parse(text) as Schema, draft, false);
+  let validator: Validator;
+  try {
+    // the validator annotates the schema it is given: keep the server's copy as it came
+    validator = new Validator(JSON.parse(text) as Schema, draft, false);
+  } catch (error) {
+    return { ok: false, error: `its inputSchema cannot be compiled (${errorText(error)})` };
+  }
   const check: ArgumentCheck = (value) => {
     try {
       const result = validator.validate(value);
