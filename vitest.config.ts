@@ -18,13 +18,25 @@ export default defineConfig({
       {
         plugins: [
           agents(),
-          cloudflareTest({
+          cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: TEST_VARS },
-          }),
+            miniflare: {
+              bindings: {
+                ...TEST_VARS,
+                // an MCP server on loopback (test/support/mcp-fixture.ts), used by the extractor agent only
+                EDGENT_MCP_SERVERS: JSON.stringify({ fixture: { url: inject("mcpFixtureUrl") } }),
+                EDGENT_AGENT_MCP_SERVERS: JSON.stringify({ extractor: ["fixture"] }),
+              },
+            },
+          })),
         ],
         // the first test of a file also loads the worker into workerd, which takes seconds on a busy machine
-        test: { name: "workers", include: ["test/workers/**/*.test.ts"], testTimeout: 30_000 },
+        test: {
+          name: "workers",
+          include: ["test/workers/**/*.test.ts"],
+          globalSetup: ["test/support/mcp-fixture.ts"],
+          testTimeout: 30_000,
+        },
       },
       {
         test: {

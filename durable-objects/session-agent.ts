@@ -31,6 +31,7 @@ import { openLive, refuseUpgrade } from "./session/live/connect";
 import { LiveDelivery, type LiveState, send } from "./session/live/live-delivery";
 import { streamTurn } from "./session/live/sse";
 import { TicketBook } from "./session/live/tickets";
+import { McpCatalog } from "./session/mcp/mcp-catalog";
 import { TurnConductor } from "./session/ordering/conductor";
 import { IdempotencyRecords } from "./session/ordering/idempotency";
 import { WaitingTurns } from "./session/ordering/waiting-turns";
@@ -68,6 +69,8 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   private readonly coordinator: TaskCoordinator;
   private readonly assigned: AssignedTask;
   private readonly usage: UsageReport;
+  /** the session's MCP connections and tool lists */
+  private readonly mcpTools = new McpCatalog();
   // set once erase() has wiped storage; the runtime resets the object a moment later
   private erased = false;
   private reportRetryScheduled = false;
@@ -132,6 +135,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
         return { ok: true, trace, port: this.coordinator.port(agent, scope, turnId) };
       },
       usageRecorded: () => this.usage.due(),
+      mcp: (agent) => this.mcpTools.forAgent(agent, settingsOf(env)),
     });
     const queue = new TurnQueue();
     this.waiting = new WaitingTurns({
@@ -294,6 +298,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
       const started = this.coordinator.book.list(MAX_ERASED_TASKS).filter((task) => task.attempts > 0);
       await Promise.allSettled(started.map(({ taskId }) => discardTask(this.env, meta.tenant, taskId)));
       for (const connection of this.getConnections()) connection.close(1000, "session deleted");
+      await this.mcpTools.close();
       await this.destroy();
       this.erased = true;
       this.store.forget();

@@ -6,6 +6,8 @@ interface Env {
   EDGENT_TICKET_SECRET?: string;
   /** key for the OpenAI-compatible endpoint (`wrangler secret put OPENAI_API_KEY`) */
   OPENAI_API_KEY?: string;
+  /** JSON of MCP server name → {header: value} sent with every request to it (`wrangler secret put EDGENT_MCP_HEADERS`) */
+  EDGENT_MCP_HEADERS?: string;
   /** JSON of model name → {inputPerMillion, outputPerMillion, contextWindow}, over the built-in table */
   EDGENT_MODEL_SPECS?: string;
   /** Workers AI, when `[ai]` is enabled in wrangler.toml */

@@ -56,6 +56,11 @@ export interface NoticeLog {
   turnId?: string;
   taskId?: string;
   errorName?: string;
+  /** an MCP server, and its tool, that the notice is about */
+  server?: string;
+  tool?: string;
+  /** why, in the runtime's words (never content, never a secret) */
+  reason?: string;
 }
 
 export type LogLine = RequestLog | TurnLog | TaskLog | NoticeLog;

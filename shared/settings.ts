@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { isLoopbackHost } from "./auth/loopback";
 import type { ErrorCode } from "./errors";
+import { MCP_SERVER_NAME } from "./mcp/tool-names";
 
 /** A whole number from `min` to `max`; unset or empty means `fallback`. */
 function integer(min: number, max: number, fallback: number) {
@@ -28,8 +30,8 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T, fallba
     });
 }
 
-/** A JSON object whose values match `value`; unset or empty means `{}`. */
-function jsonObject<Value extends z.ZodType>(value: Value, what: string) {
+/** A JSON object whose keys match `key` and values match `value`; unset or empty means `{}`. */
+function jsonObject<Value extends z.ZodType>(value: Value, what: string, key: z.ZodType<string> = z.string()) {
   return z
     .string()
     .optional()
@@ -42,13 +44,15 @@ function jsonObject<Value extends z.ZodType>(value: Value, what: string) {
         ctx.addIssue({ code: "custom", message: "is not valid JSON" });
         return z.NEVER;
       }
-      const result = z.record(z.string(), value).safeParse(parsed);
+      const result = z.record(key, value).safeParse(parsed);
       if (result.success) return result.data;
       const issue = result.error.issues[0];
       const at = issue?.path.length ? ` at '${issue.path.join(".")}'` : "";
+      // a bad key's own issue says what is wrong with it
+      const cause = issue?.code === "invalid_key" ? (issue.issues[0] ?? issue) : issue;
       ctx.addIssue({
         code: "custom",
-        message: `must be a JSON object of ${what}${at}: ${issue?.message ?? "invalid"}`,
+        message: `must be a JSON object of ${what}${at}: ${cause?.message ?? "invalid"}`,
       });
       return z.NEVER;
     });
@@ -62,6 +66,26 @@ function text(fallback: string) {
     .transform((raw) => raw?.trim() || fallback);
 }
 
+/** A comma-separated list of origins (`https://host[:port]`); unset or empty means none. */
+function origins() {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): string[] => {
+      const list = (raw ?? "")
+        .split(",")
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0);
+      for (const item of list) {
+        if (!URL.canParse(item) || new URL(item).origin !== item) {
+          ctx.addIssue({ code: "custom", message: `must be a comma-separated list of origins, not '${item}'` });
+          return z.NEVER;
+        }
+      }
+      return list;
+    });
+}
+
 const modelName = z.string().min(3).max(256);
 const tenantName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "tenants are 1-64 characters of [A-Za-z0-9_-]");
 const modelSpec = z.strictObject({
@@ -69,6 +93,26 @@ const modelSpec = z.strictObject({
   outputPerMillion: z.number().nonnegative().optional(),
   contextWindow: z.number().int().positive().optional(),
 });
+
+const mcpServerName = z
+  .string()
+  .regex(MCP_SERVER_NAME, "MCP server names are 1-24 characters of [a-z0-9-] starting with a letter");
+const mcpServer = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }).refine((url) => {
+    const { protocol, hostname } = new URL(url);
+    return protocol === "https:" || isLoopbackHost(hostname);
+  }, "must be an https URL (http only for localhost)"),
+  timeoutMs: z.number().int().min(100).max(300_000).optional(),
+});
+// the client sets these itself; a configured one would break the protocol
+const CLIENT_HEADERS = /^(mcp-.*|content-type|content-length|accept|host|last-event-id)$/i;
+const mcpHeaders = z.record(
+  z
+    .string()
+    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "is not a header name")
+    .refine((name) => !CLIENT_HEADERS.test(name), "is a header the MCP client sets itself"),
+  z.string().regex(/^[\t\x20-\x7e]*$/, "header values must be printable ASCII"),
+);
 
 /**
  * Every `EDGENT_*` setting (wrangler.toml `[vars]` and secrets), with its bounds and default.
@@ -112,6 +156,12 @@ export const settingsSchema = z.object({
   EDGENT_DELEGATION_TRANSPORT: oneOf(["queue", "direct"], "queue"),
   EDGENT_TASK_DEAD_LETTER_QUEUE: text("edgent-tasks-dlq"),
   EDGENT_TURN_WAIT_MS: integer(0, 300_000, 25_000),
+  EDGENT_MCP_SERVERS: jsonObject(mcpServer, "MCP server name to {url, timeoutMs?}", mcpServerName),
+  EDGENT_MCP_HEADERS: jsonObject(mcpHeaders, "MCP server name to {header: value}", mcpServerName),
+  EDGENT_AGENT_MCP_SERVERS: jsonObject(z.array(mcpServerName).max(16), "agent name to a list of MCP server names"),
+  EDGENT_MCP_TIMEOUT_MS: integer(100, 300_000, 10_000),
+  EDGENT_MCP_TOOLS_TTL_MS: integer(0, 86_400_000, 300_000),
+  EDGENT_MCP_ALLOWED_ORIGINS: origins(),
 });
 export type Settings = z.output<typeof settingsSchema>;
 export type SettingName = keyof Settings;
@@ -152,6 +202,15 @@ export const DELEGATION_SETTINGS = [
   "EDGENT_DELEGATION_TRANSPORT",
   "EDGENT_TASK_DEAD_LETTER_QUEUE",
   "EDGENT_TURN_WAIT_MS",
+] as const satisfies readonly SettingName[];
+
+/** Settings of the MCP servers agents use (their tools, in turns). */
+export const MCP_CLIENT_SETTINGS = [
+  "EDGENT_MCP_SERVERS",
+  "EDGENT_MCP_HEADERS",
+  "EDGENT_AGENT_MCP_SERVERS",
+  "EDGENT_MCP_TIMEOUT_MS",
+  "EDGENT_MCP_TOOLS_TTL_MS",
 ] as const satisfies readonly SettingName[];
 
 /** The settings of one environment: every value (defaults where a value is bad) and what is bad. */

@@ -5,6 +5,7 @@ import { methodNotAllowed, notFound, onError } from "./middleware/errors";
 import { requestLog } from "./middleware/request-log";
 import { agentRoutes } from "./routes/agents";
 import { liveUpgrade, ticketRoutes } from "./routes/live";
+import { mcpRoutes } from "./routes/mcp";
 import { sessionRoutes } from "./routes/sessions";
 import { taskRoutes } from "./routes/tasks";
 import { turnRoutes } from "./routes/turns";
@@ -16,6 +17,8 @@ export const app = new Hono<RouterEnv>()
   .get("/healthz", (c) => c.json({ ok: true }))
   .all("/healthz", methodNotAllowed(["GET"]))
   .route("/v1/sessions", liveUpgrade)
+  // MCP clients get JSON-RPC errors, auth failures included: the endpoint authenticates itself
+  .route("/v1/mcp", mcpRoutes)
   .use("/v1/*", requireTenant)
   .route("/v1/agents", agentRoutes)
   .route("/v1/usage", usageRoutes)

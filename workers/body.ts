@@ -11,7 +11,7 @@ export async function readJson<Schema extends z.ZodType>(c: Context, schema: Sch
   if (!/^application\/([\w.+-]*\+)?json\b/i.test(contentType.trim())) {
     throw new EdgentError("unsupported_media_type", "the body must be JSON (Content-Type: application/json)");
   }
-  const text = await readLimited(c.req.raw, MAX_BODY_BYTES);
+  const text = await readText(c.req.raw, MAX_BODY_BYTES);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -30,7 +30,8 @@ export function validate<Schema extends z.ZodType>(schema: Schema, value: unknow
   throw new EdgentError("validation_failed", `${field}: ${issue?.message ?? "invalid"}`);
 }
 
-async function readLimited(request: Request, limit: number): Promise<string> {
+/** Reads a body as UTF-8 text: 413 (payload_too_large) past `limit` bytes, 400 if it is not UTF-8. */
+export async function readText(request: Request, limit: number): Promise<string> {
   const length = request.headers.get("content-length");
   const declared = length === null ? Number.NaN : Number(length);
   if (declared > limit) throw tooLarge(limit);

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { DEFAULT_CONTEXT_BUDGET } from "../context/budget";
 import type { DelegateInput } from "../contracts/task";
+import { MCP_SERVER_NAME } from "../mcp/tool-names";
 
 /** A fact remembered in a session's memory. */
 export interface Fact {
@@ -49,6 +50,14 @@ export function defineTool<Params extends z.ZodType>(tool: AgentTool<Params>): A
   return tool;
 }
 
+/** An MCP server whose tools an agent is offered, and which of them. */
+export interface McpServerUse {
+  /** a server defined in EDGENT_MCP_SERVERS (its URL and timeout; its headers in EDGENT_MCP_HEADERS) */
+  server: string;
+  /** only these tools, by their names on the server; every tool it lists when omitted */
+  tools?: string[];
+}
+
 /** What an author writes to define an agent. */
 export interface AgentConfig {
   name: string;
@@ -75,6 +84,8 @@ export interface AgentConfig {
   delegates?: Array<string | DelegatePolicy>;
   /** agent that retries a task whose sub-agent failed or timed out, unless the delegate names its own */
   fallback?: string;
+  /** MCP servers whose tools the agent is offered, as `<server>__<tool>` (a name uses every tool) */
+  mcpServers?: Array<string | McpServerUse>;
 }
 
 /** How a coordinator works with one of its delegates. */
@@ -131,7 +142,10 @@ export const DEFAULT_ESCALATION: EscalationPolicy = {
 
 /** An agent definition with its defaults filled in. */
 export interface AgentDefinition
-  extends Required<Omit<AgentConfig, "model" | "central" | "escalation" | "outputSchema" | "fallback" | "delegates">> {
+  extends Required<
+    Omit<AgentConfig, "model" | "central" | "escalation" | "outputSchema" | "fallback" | "delegates" | "mcpServers">
+  > {
+  mcpServers: McpServerUse[];
   model?: string;
   central?: string;
   fallback?: string;
@@ -171,8 +185,17 @@ export function defineAgent(config: AgentConfig): AgentDefinition {
   if (config.fallback && !config.delegates?.length) {
     throw new Error(`agent '${config.name}' declares a fallback but no delegates`);
   }
+  const mcpServers = (config.mcpServers ?? []).map((use) => (typeof use === "string" ? { server: use } : use));
+  for (const { server } of mcpServers) {
+    if (!MCP_SERVER_NAME.test(server))
+      throw new Error(`MCP server '${server}' of agent '${config.name}' must match ${MCP_SERVER_NAME}`);
+  }
+  if (new Set(mcpServers.map((use) => use.server)).size !== mcpServers.length) {
+    throw new Error(`agent '${config.name}' names an MCP server twice`);
+  }
   return {
     ...config,
+    mcpServers,
     tools: config.tools ?? {},
     escalation: { ...DEFAULT_ESCALATION, ...config.escalation },
     contextBudget: config.contextBudget ?? DEFAULT_CONTEXT_BUDGET,

@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { isLoopbackHost } from "../../shared/auth/loopback";
 import { TenantDirectory, tenantTokens } from "../../shared/auth/tenants";
 import { EdgentError, fromFailure } from "../../shared/errors";
 import { settingsOf } from "../../shared/settings";
@@ -6,11 +7,6 @@ import type { RouterEnv } from "../env";
 
 // the directory is rebuilt only when the configuration changes (a new deploy or secret)
 let cached: { key: string; directory: TenantDirectory } | undefined;
-
-/** localhost, 127.0.0.0/8 or [::1]: a deployed worker is never reached under these names. */
-export function isLoopbackHost(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
 
 function directoryFor(env: Env, url: string): TenantDirectory {
   const loaded = settingsOf(env).require(["EDGENT_DEV_MODE", "EDGENT_TOKENS"]);

@@ -73,6 +73,8 @@ export async function runModelLoop(run: TurnRun, options: LoopOptions): Promise<
           if (call.invalid) {
             const error = step.toolResults.length === 0 ? "invalid input" : invalidCallError(step, call.toolCallId);
             run.toolbox.rejected({ toolCallId: call.toolCallId, toolName: call.toolName, input: call.input }, error);
+            // a tool of an MCP server that its list lacks: the list is out of date
+            if (!(call.toolName in options.tools)) run.mcp?.missing(call.toolName);
           }
         }
         // a delegated task's result is stored when it arrives, not the placeholder the tool returned

@@ -5,6 +5,7 @@ import type { Message, TurnResponse } from "../../../shared/contracts/message";
 import { delegateInputSchema } from "../../../shared/contracts/task";
 import type { Failure } from "../../../shared/errors";
 import { log } from "../../../shared/log";
+import type { McpToolSource, McpToolset } from "../mcp/remote-tools";
 import { type NewMessage, toUsage, type UsageNanos } from "../storage/rows";
 import { type AnsweredBy, runCascade } from "./cascade";
 import { buildContext } from "./context";
@@ -102,8 +103,10 @@ export async function runTurn(run: TurnRun, begin: TurnBegin): Promise<TurnOutco
   const firstSeq = (out.messages[0] as Message).seq;
 
   try {
+    const mcp = run.mcp ? await mcpTools(run, run.mcp) : undefined;
     const context = await buildContext(run, {
-      plan: planBudget(run.agent.contextBudget, fixedContextText(run.agent)),
+      // the MCP tools' schemas go with every model call, like the agent's own
+      plan: planBudget(run.agent.contextBudget, fixedContextText(run.agent) + (mcp?.schemaText ?? "")),
       currentSeq: firstSeq,
     });
     compacted = context.compacted;
@@ -126,7 +129,7 @@ export async function runTurn(run: TurnRun, begin: TurnBegin): Promise<TurnOutco
         instructions: context.instructions,
         messages: context.messages,
         contextTokens: context.tokens,
-        tools: lastLook ? run.toolbox.withoutDelegate() : run.toolbox.tools,
+        tools: run.toolbox.toolSet(mcp?.tools ?? [], !lastLook),
         maxSteps: lastLook ? 1 : run.models.maxSteps - steps,
       }),
     );
@@ -160,6 +163,27 @@ export async function runTurn(run: TurnRun, begin: TurnBegin): Promise<TurnOutco
     // a bug or a storage failure: what was stored stays stored, the turn is failed
     return fail({ code: "internal", message: "the turn could not be completed", turnId });
   }
+}
+
+/** The agent's MCP tools; a server that cannot be listed is an event and a notice, not a failed turn. */
+async function mcpTools(run: TurnRun, source: McpToolSource): Promise<McpToolset> {
+  const toolset = await source.tools(run.cancel);
+  // a turn cancelled while it listed says nothing about the servers
+  if (run.cancel.aborted) return toolset;
+  for (const problem of toolset.problems) {
+    run.out.event({ name: "mcp_unavailable", data: { ...problem } });
+    log({
+      event: "notice",
+      level: "warn",
+      message: "MCP server unavailable",
+      tenant: run.session.tenant,
+      sessionId: run.session.sessionId,
+      turnId: run.turnId,
+      server: problem.server,
+      reason: problem.error,
+    });
+  }
+  return toolset;
 }
 
 const fixedTextCache = new WeakMap<AgentDefinition, string>();

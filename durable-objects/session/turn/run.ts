@@ -1,6 +1,7 @@
 import type { LanguageModelV4 } from "@ai-sdk/provider";
 import type { JSONValue } from "ai";
 import type { AgentDefinition, DelegationPort, FactMemory } from "../../../shared/agents/define";
+import type { McpToolSource } from "../mcp/remote-tools";
 import type { CallPurpose, TurnLedger } from "../storage/ledger";
 import type { SessionMeta } from "../storage/rows";
 import type { SessionStore } from "../storage/session-store";
@@ -30,6 +31,8 @@ export interface TurnRunParts extends Omit<RunInfo, "models"> {
   /** the central tier as the session reaches it (through the tenant's gateway) */
   central: LanguageModelV4;
   delegation?: RunDelegation;
+  /** the tools of the agent's MCP servers, for an agent that uses some */
+  mcp?: McpToolSource;
 }
 
 /**
@@ -55,6 +58,7 @@ export class TurnRun implements Readonly<TurnRunParts> {
   readonly callMetadata: Record<string, JSONValue>;
   readonly central: LanguageModelV4;
   readonly delegation?: RunDelegation;
+  readonly mcp?: McpToolSource;
   private calls = 0;
 
   constructor(parts: TurnRunParts) {
@@ -75,6 +79,7 @@ export class TurnRun implements Readonly<TurnRunParts> {
     this.callMetadata = parts.callMetadata;
     this.central = parts.central;
     if (parts.delegation) this.delegation = parts.delegation;
+    if (parts.mcp) this.mcp = parts.mcp;
   }
 
   /** The model of a tier for calls made for `purpose`: instrumented, and retried if local. */

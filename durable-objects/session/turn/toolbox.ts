@@ -2,6 +2,7 @@ import { type JSONSchema7, jsonSchema, type Schema, type ToolSet, tool } from "a
 import { z } from "zod";
 import { type AgentDefinition, type ToolContext, ToolError } from "../../../shared/agents/define";
 import { type DelegateInput, delegateInputSchema } from "../../../shared/contracts/task";
+import type { RemoteTool } from "../mcp/remote-tools";
 import type { ToolCall, TurnHooks } from "./hooks";
 
 /** What a tool call sees of the turn it runs in. */
@@ -9,6 +10,8 @@ export interface ToolRun {
   hooks: TurnHooks;
   context: ToolContext;
 }
+
+type RemoteAiTool = NonNullable<ToolSet[string]>;
 
 /** The tool a local model calls to hand the turn to the central model. */
 export const ESCALATE_TOOL = "escalate";
@@ -30,6 +33,7 @@ export class Toolbox {
   /** offered to a local model whose agent may escalate */
   readonly escalate: ToolSet[string];
   private current: ToolRun | null = null;
+  private readonly remoteTools = new WeakMap<RemoteTool, RemoteAiTool>();
 
   constructor(readonly agent: AgentDefinition) {
     for (const [name, definition] of Object.entries(agent.tools)) {
@@ -67,6 +71,21 @@ export class Toolbox {
     return rest;
   }
 
+  /**
+   * A turn's tools: the agent's own (without `delegate` for a last look) and its MCP servers'.
+   * MCP tools pass the same hooks; their arguments are checked against the server's JSON
+   * Schema before a call. An agent's own tool keeps its name over an MCP tool's.
+   */
+  toolSet(remote: readonly RemoteTool[], withDelegate: boolean): ToolSet {
+    const own = withDelegate ? this.tools : this.withoutDelegate();
+    if (remote.length === 0) return own;
+    const tools: ToolSet = { ...own };
+    for (const definition of remote) {
+      if (!(definition.name in tools)) tools[definition.name] = this.remote(definition);
+    }
+    return tools;
+  }
+
   /** Runs a turn with its run bound to the tools. */
   async during<T>(run: ToolRun, work: () => Promise<T>): Promise<T> {
     this.current = run;
@@ -83,6 +102,25 @@ export class Toolbox {
     const started = { ...call, startedAt: Date.now() };
     hooks?.beforeToolCall?.(started);
     hooks?.afterToolCall?.(started, { ok: false, error, durationMs: 0 });
+  }
+
+  /** An MCP tool wrapped for the AI SDK, once per listing (a new list brings new definitions). */
+  private remote(definition: RemoteTool): RemoteAiTool {
+    const known = this.remoteTools.get(definition);
+    if (known) return known;
+    const wrapped: RemoteAiTool = tool({
+      description: definition.description,
+      inputSchema: jsonSchema(definition.parameters as JSONSchema7, {
+        validate(value) {
+          const checked = definition.check(value);
+          return checked.ok ? { success: true, value } : { success: false, error: new Error(checked.error) };
+        },
+      }),
+      execute: (args: unknown, { toolCallId, abortSignal }: { toolCallId: string; abortSignal?: AbortSignal }) =>
+        this.call(definition.name, toolCallId, args, () => definition.call(args, abortSignal)),
+    });
+    this.remoteTools.set(definition, wrapped);
+    return wrapped;
   }
 
   private async call(

@@ -5,6 +5,7 @@ import type { ServerFrame } from "../../../shared/contracts/frames";
 import type { Failure } from "../../../shared/errors";
 import type { ModelEnv } from "../../../shared/models/resolve";
 import type { GatewayApi } from "../../rpc";
+import type { McpToolSource } from "../mcp/remote-tools";
 import type { TurnLedger } from "../storage/ledger";
 import type { SessionMeta } from "../storage/rows";
 import type { SessionStore } from "../storage/session-store";
@@ -48,6 +49,8 @@ export interface TurnRunnerOptions {
   ): { ok: true; port?: RunDelegation; trace: TraceContext } | { ok: false; failure: Failure };
   /** called after each turn: the session schedules a report of its local usage to the gateway */
   usageRecorded(): void;
+  /** the agent's MCP tools, if it uses MCP servers; a configuration error refuses the turn */
+  mcp?(agent: AgentDefinition): { ok: true; source?: McpToolSource } | { ok: false; failure: Failure };
 }
 
 /**
@@ -92,6 +95,8 @@ export class TurnRunner {
     }
     const chosen = chooseModels(agent, env);
     if (!chosen.ok) return this.refuse(order, chosen.failure);
+    const mcp = this.options.mcp?.(agent) ?? { ok: true };
+    if (!mcp.ok) return this.refuse(order, mcp.failure);
     if (this.toolbox?.agent !== agent) this.toolbox = new Toolbox(agent);
     const { live } = this.options;
     const sink: TurnSink = order.own ? both(live, order.own) : live;
@@ -135,6 +140,7 @@ export class TurnRunner {
         lateUsage: (usage) => ledger.recordCall({ turnId, purpose: "turn", tier: "central", latencyMs: 0, ...usage }),
       }),
       ...(port ? { delegation: port } : {}),
+      ...(mcp.source ? { mcp: mcp.source } : {}),
     });
     const done = runTurn(run, begin);
     this.running = { turnId, controller, done };
