@@ -65,8 +65,6 @@ export class Client {
 export class Reply {
   /** the body as JSON, if it is JSON */
   readonly json: unknown;
-  /** the error of an error body, parsed with the contract */
-  readonly error: ErrorBody["error"] | undefined;
 
   constructor(
     /** what was asked, for error messages */
@@ -76,7 +74,11 @@ export class Reply {
     readonly text: string,
   ) {
     this.json = text ? safeJson(text) : undefined;
-    if (status >= 400 && this.json !== undefined) this.error = this.parse(errorBodySchema).error;
+  }
+
+  /** The error of an error body, parsed with the contract when it is read (other protocols answer in theirs). */
+  get error(): ErrorBody["error"] | undefined {
+    return this.status >= 400 && this.json !== undefined ? this.parse(errorBodySchema).error : undefined;
   }
 
   /** The error code of an error body. */
