@@ -4,6 +4,7 @@ import { requireTenant } from "./middleware/auth";
 import { methodNotAllowed, notFound, onError } from "./middleware/errors";
 import { requestLog } from "./middleware/request-log";
 import { agentRoutes } from "./routes/agents";
+import { approvalRoutes } from "./routes/approvals";
 import { liveUpgrade, ticketRoutes } from "./routes/live";
 import { sessionRoutes } from "./routes/sessions";
 import { taskRoutes } from "./routes/tasks";
@@ -23,5 +24,6 @@ export const app = new Hono<RouterEnv>()
   .route("/v1/sessions", turnRoutes)
   .route("/v1/sessions", sessionRoutes)
   .route("/v1/sessions", taskRoutes)
+  .route("/v1/sessions", approvalRoutes)
   .notFound(notFound)
   .onError(onError);

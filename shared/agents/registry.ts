@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { type AgentDefinition, defineAgent } from "./define";
+import { RESEARCH_AGENTS } from "./research";
 import { SUPPORT_AGENTS } from "./support";
 import { calculator, currentTime, recall, remember } from "./tools";
+import { travel } from "./travel";
 
 /** The general-purpose default agent. */
 export const assistant = defineAgent({
@@ -45,6 +47,8 @@ export const AGENTS: ReadonlyMap<string, AgentDefinition> = registry([
   analyst,
   extractor,
   ...SUPPORT_AGENTS,
+  travel,
+  ...RESEARCH_AGENTS,
 ]);
 
 /** Indexes agents by name, refusing a deployment whose delegates or fallbacks name no agent. */

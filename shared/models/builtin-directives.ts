@@ -99,3 +99,9 @@ export function delegations(text: string): { agent: string; task: string }[] | n
   }
   return calls;
 }
+
+/** `/ask QUESTION`: the question the model asks the user with `ask_user`, or null. */
+export function askDirective(text: string): string | null {
+  const match = /^\/ask\s+([\s\S]+)$/.exec(text.trim());
+  return match ? (match[1] as string).trim() : null;
+}

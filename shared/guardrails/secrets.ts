@@ -1,0 +1,81 @@
+import { type Detector, patternDetector } from "./detect";
+
+/** Characters API keys and tokens are made of. */
+const TOKEN_CHARS = /[A-Za-z0-9_.~+/=-]/;
+
+/** API keys and tokens by their well-known shapes. */
+const KEY_SHAPES: ReadonlyArray<[label: string, pattern: RegExp]> = [
+  // OpenAI-style and Anthropic-style keys (sk-..., sk-proj-..., sk-ant-...)
+  ["api_key", /(?<![\w-])sk-(?:[A-Za-z0-9]+-)*[A-Za-z0-9_-]{20,}(?![\w-])/g],
+  // AWS access key ids
+  ["aws_key", /(?<![A-Z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Z0-9])/g],
+  // GitHub tokens
+  ["github_token", /(?<![\w])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?![\w])/g],
+  // Slack tokens
+  ["slack_token", /(?<![\w-])xox[abposr]-[A-Za-z0-9-]{10,}(?![\w-])/g],
+  // Stripe secret and restricted keys
+  ["stripe_key", /(?<![\w])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}(?![\w])/g],
+  // Google API keys
+  ["google_key", /(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])/g],
+  // JSON Web Tokens
+  ["jwt", /(?<![\w-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(?![\w-])/g],
+];
+
+const keyDetectors = KEY_SHAPES.map(([label, pattern]) =>
+  patternDetector(label, pattern, { chars: TOKEN_CHARS, maxLength: 512 }),
+);
+
+/** `Authorization: Bearer <token>`: the token is replaced, the word Bearer stays. */
+const bearerDetector: Detector = {
+  ...patternDetector("bearer_token", /\bBearer\s+([A-Za-z0-9._~+/=-]{16,})/gi, { group: 1 }),
+  openFrom(text) {
+    const open = /\bBearer(?:\s+[A-Za-z0-9._~+/=-]*)?$/i.exec(text) ?? /\bB(?:e(?:a(?:r(?:e)?)?)?)?$/i.exec(text);
+    return open ? open.index : text.length;
+  },
+};
+
+/** `password=...`, `api_key: "..."` and the like: the value is replaced. */
+const assignmentDetector: Detector = {
+  ...patternDetector(
+    "credential",
+    /\b(?:api[_-]?key|secret(?:[_-]?key)?|access[_-]?token|auth[_-]?token|password|passwd|client[_-]?secret)\s*[:=]\s*["']?([^\s"',;]{8,})/gi,
+    { group: 1 },
+  ),
+  openFrom(text) {
+    const open =
+      /\b(?:api[_-]?key|secret(?:[_-]?key)?|access[_-]?token|auth[_-]?token|password|passwd|client[_-]?secret)\s*(?:[:=]\s*["']?[^\s"',;]*)?$/i.exec(
+        text,
+      );
+    return open ? open.index : text.length;
+  },
+};
+
+const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----/g;
+
+/** PEM private key blocks, BEGIN to END; an unterminated one is held until it ends or the text does. */
+const pemDetector: Detector = {
+  label: "private_key",
+  find(text) {
+    const spans = [];
+    for (const begin of text.matchAll(PEM_BEGIN)) {
+      const endMarker = `-----END ${begin[1]}-----`;
+      const end = text.indexOf(endMarker, begin.index);
+      // an unterminated block is redacted to the end of the text: never let half a key out
+      const stop = end < 0 ? text.length : end + endMarker.length;
+      spans.push({ start: begin.index, end: stop, replacement: "[REDACTED:private_key]", label: "private_key" });
+    }
+    return spans;
+  },
+  openFrom(text) {
+    let open = text.length;
+    for (const begin of text.matchAll(PEM_BEGIN)) {
+      if (text.indexOf(`-----END ${begin[1]}-----`, begin.index) < 0) open = Math.min(open, begin.index);
+    }
+    // a BEGIN marker still arriving
+    const partial = /-{1,5}(?:B(?:E(?:G(?:I(?:N(?: [A-Z0-9 ]*-{0,5})?)?)?)?)?)?$/.exec(text);
+    return partial ? Math.min(open, partial.index) : open;
+  },
+};
+
+/** Secrets: API-key-shaped strings, bearer tokens, credential assignments, PEM private keys. */
+export const SECRET_DETECTORS: readonly Detector[] = [pemDetector, bearerDetector, assignmentDetector, ...keyDetectors];
