@@ -70,7 +70,7 @@ export const synthesizer = defineAgent({
     if (sources.length === 0) return { say: "The sources say nothing about this." };
     const words = new Set(contentWords(task));
     const belief = SYNTHESIZER_BELIEFS.find((b) => words.has(b.topic) || task.toLowerCase().includes(b.topic));
-    const findings = sources.map((source) => `${source.text} [${source.id}]`);
+    const findings = sources.map((source) => `${source.text.replace(/[.!?]+$/, "")} [${source.id}].`);
     return { say: [...findings, ...(belief ? [belief.claim] : [])].join(" ") };
   },
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineTool, ToolError } from "./define";
 import {
+  ACCOUNT_CONTACTS,
   formatUsd,
   HELP_ARTICLES,
   type HelpArticle,
@@ -46,6 +47,17 @@ export const invoiceLookup = defineTool({
     const invoice = INVOICES.find((candidate) => candidate.id === invoiceId);
     if (!invoice) throw new ToolError(`no invoice with id '${invoiceId}'`);
     return { ...invoice, amount: formatUsd(invoice.amountCents), ...refundStatus(invoice, now()) };
+  },
+});
+
+/** An account's billing contact and payment details, as the billing system keeps them. */
+export const accountContact = defineTool({
+  description: "Look up an account's billing contact (name, email, phone) and payment details.",
+  parameters: z.object({ accountId: z.string().min(1).max(64).describe("the account id, e.g. acct_4821") }),
+  execute({ accountId }) {
+    const contact = ACCOUNT_CONTACTS.find((candidate) => candidate.accountId === accountId);
+    if (!contact) throw new ToolError(`no account with id '${accountId}'`);
+    return contact;
   },
 });
 

@@ -1,5 +1,5 @@
 import { defineAgent } from "./define";
-import { invoiceLookup, issueRefund, planCatalog, searchHelpCenter } from "./support-tools";
+import { accountContact, invoiceLookup, issueRefund, planCatalog, searchHelpCenter } from "./support-tools";
 import { calculator } from "./tools";
 
 /**
@@ -22,7 +22,13 @@ export const billing = defineAgent({
     "If the request is not about billing at all, delegate it back to triage rather than answering it.",
     "Reply briefly with the figures you found and the invoice or plan they come from.",
   ].join("\n"),
-  tools: { plan_catalog: planCatalog, invoice_lookup: invoiceLookup, issue_refund: issueRefund, calculator },
+  tools: {
+    plan_catalog: planCatalog,
+    invoice_lookup: invoiceLookup,
+    account_contact: accountContact,
+    issue_refund: issueRefund,
+    calculator,
+  },
   delegates: ["knowledge", "triage"],
 });
 

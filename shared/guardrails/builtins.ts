@@ -8,7 +8,7 @@ import { SECRET_DETECTORS } from "./secrets";
 export const DEFAULT_OUTPUT_CHARS = 20_000;
 
 /** Redacts emails, phone numbers, card numbers and IBANs from everything that leaves a turn. */
-export const pii = defineGuardrail({
+export const pii: TextGuardrail = defineGuardrail({
   name: "pii",
   kind: "output",
   description: "Redacts emails, phone numbers, payment card numbers (Luhn-checked) and IBANs (mod-97-checked).",
@@ -16,7 +16,7 @@ export const pii = defineGuardrail({
 });
 
 /** Redacts API keys, tokens, credentials and private keys from everything that leaves a turn. */
-export const secrets = defineGuardrail({
+export const secrets: TextGuardrail = defineGuardrail({
   name: "secrets",
   kind: "output",
   description: "Redacts API-key-shaped strings, bearer tokens, credential assignments and PEM private keys.",
@@ -24,7 +24,7 @@ export const secrets = defineGuardrail({
 });
 
 /** Redacts personal data from the user's message before any model sees it. */
-export const piiInput = defineGuardrail({
+export const piiInput: TextGuardrail = defineGuardrail({
   name: "pii_input",
   kind: "input",
   description: "Redacts personal data from the user's message before any model or storage sees it.",
@@ -32,11 +32,26 @@ export const piiInput = defineGuardrail({
 });
 
 /** Redacts secrets from the user's message before any model sees it. */
-export const secretsInput = defineGuardrail({
+export const secretsInput: TextGuardrail = defineGuardrail({
   name: "secrets_input",
   kind: "input",
   description: "Redacts secrets from the user's message before any model or storage sees it.",
   detectors: SECRET_DETECTORS,
+});
+
+/** Phrases that try to override an agent's instructions: a message that uses them is not run. */
+const INJECTION =
+  /\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?(?:the\s+|your\s+)?(?:previous|prior|above|earlier|system)\s+(?:instructions|prompts?|rules)\b|\b(?:reveal|print|show|repeat)\s+(?:me\s+)?(?:your|the)\s+(?:system\s+prompt|hidden\s+instructions|instructions\s+verbatim)\b/i;
+
+/** Blocks a user's message that tries to override the agent's instructions, before any model sees it. */
+export const promptInjection: TextGuardrail = defineGuardrail({
+  name: "prompt_injection",
+  kind: "input",
+  description: "Blocks messages that try to override or reveal the agent's instructions.",
+  check(text) {
+    const match = INJECTION.exec(text);
+    return match ? block(`the message tries to override the agent's instructions ("${match[0]}")`) : allow();
+  },
 });
 
 /** Trips when an answer (streamed or stored) grows past `maxChars`. */
@@ -113,6 +128,7 @@ export function builtinGuardrails(policy: TenantPolicy | undefined): Guardrail[]
     secrets: () => secrets,
     pii_input: () => piiInput,
     secrets_input: () => secretsInput,
+    prompt_injection: () => promptInjection,
     output_length: () => outputLength(policy.limits?.outputChars ?? DEFAULT_OUTPUT_CHARS),
   };
   const out = [...new Set(policy.guardrails ?? [])].map((name) => named[name]());

@@ -181,7 +181,7 @@ export const ibanDetector: Detector = {
     return spans;
   },
   openFrom(text) {
-    const run = /[A-Z0-9 ]*$/.exec(text);
+    const run = /[A-Z][A-Z0-9 ]*$/.exec(text);
     if (!run || run[0].length === 0 || run[0].length > 42) return text.length;
     return run.index;
   },

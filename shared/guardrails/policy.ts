@@ -1,7 +1,14 @@
 import { z } from "zod";
 
 /** Names of the built-in guardrails a tenant's policy can turn on. */
-export const BUILTIN_GUARDRAILS = ["pii", "secrets", "pii_input", "secrets_input", "output_length"] as const;
+export const BUILTIN_GUARDRAILS = [
+  "pii",
+  "secrets",
+  "pii_input",
+  "secrets_input",
+  "prompt_injection",
+  "output_length",
+] as const;
 export type BuiltinGuardrailName = (typeof BUILTIN_GUARDRAILS)[number];
 
 /** Tools that stay callable whatever a tenant's allowlist says: the runtime's own escalation. */

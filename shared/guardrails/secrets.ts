@@ -27,7 +27,8 @@ const keyDetectors = KEY_SHAPES.map(([label, pattern]) =>
 
 /** `Authorization: Bearer <token>`: the token is replaced, the word Bearer stays. */
 const bearerDetector: Detector = {
-  ...patternDetector("bearer_token", /\bBearer\s+([A-Za-z0-9._~+/=-]{16,})/gi, { group: 1 }),
+  // a token does not end with a full stop: that ends the sentence
+  ...patternDetector("bearer_token", /\bBearer\s+([A-Za-z0-9._~+/=-]{15,}[A-Za-z0-9_~+/=-])/gi, { group: 1 }),
   openFrom(text) {
     const open = /\bBearer(?:\s+[A-Za-z0-9._~+/=-]*)?$/i.exec(text) ?? /\bB(?:e(?:a(?:r(?:e)?)?)?)?$/i.exec(text);
     return open ? open.index : text.length;

@@ -10,7 +10,15 @@ import type {
 } from "@ai-sdk/provider";
 import { COMPACTION_MARKER } from "../context/compaction";
 import { estimateTokens, truncateToTokens } from "../context/tokens";
-import { askDirective, CENTRAL_MARK, cascadeReply, delegations, failIfDue, failTaskIfDue } from "./builtin-directives";
+import {
+  askDirective,
+  CENTRAL_MARK,
+  cascadeReply,
+  delegations,
+  failIfDue,
+  failTaskIfDue,
+  toolLines,
+} from "./builtin-directives";
 import { type OfflinePlaybook, playbookView } from "./playbook";
 import { streamFromResult } from "./stream";
 
@@ -26,7 +34,8 @@ import { streamFromResult } from "./stream";
  *   builtin-directives.ts.
  * - `/delegate AGENT TEXT` (one per line): hands TEXT to sub-agent AGENT, then replies with
  *   every result; `/fail-task N TEXT`: a sub-agent fails the task's first N attempts. A model named `central` marks its replies with "[central] ".
- * - `/ask QUESTION`: asks the user QUESTION with the `ask_user` tool.
+ * - `/ask QUESTION`: asks the user QUESTION with the `ask_user` tool; several `/tool` and `/ask`
+ *   lines make one step of several calls.
  * - an agent's offline playbook, if it has one, decides the steps of a message that is not a directive.
  */
 export class BuiltinModel implements LanguageModelV4 {
@@ -140,6 +149,17 @@ function respond(
         toolCallId: `builtin-call-${callId}-${index}`,
         toolName: "delegate",
         input: JSON.stringify(call),
+      })),
+    };
+  }
+  const calls = toolLines(directive);
+  if (calls) {
+    return {
+      content: calls.map((call, index) => ({
+        type: "tool-call" as const,
+        toolCallId: `builtin-call-${callId}-${index}`,
+        toolName: call.toolName,
+        input: call.input,
       })),
     };
   }

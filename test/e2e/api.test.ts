@@ -33,7 +33,7 @@ describe("HTTP API over a real local server", () => {
         {
           name: "billing",
           description: expect.any(String),
-          tools: ["plan_catalog", "invoice_lookup", "issue_refund", "calculator"],
+          tools: ["plan_catalog", "invoice_lookup", "account_contact", "issue_refund", "calculator"],
           delegates: ["knowledge", "triage"],
         },
         { name: "knowledge", description: expect.any(String), tools: ["search_help_center"] },

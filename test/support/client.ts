@@ -73,6 +73,7 @@ export interface WireMessage {
   toolName?: string;
   isError?: boolean;
   cancelled?: boolean;
+  approval?: { approvalId: string; status: string; decidedBy: { tenant: string; label: string }; reason?: string };
 }
 
 export interface TurnBody {
