@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { ServerFrame } from "../../shared/contracts/frames";
 import { Client, type TurnBody, type WireMessage } from "../support/client.ts";
 import { useRuntime } from "../support/fixture.ts";
 import { LiveClient, streamTurn } from "../support/live-client.ts";
@@ -265,5 +264,3 @@ describe("an approval across a restart", () => {
     }
   });
 });
-
-export type { ServerFrame };
