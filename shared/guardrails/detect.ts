@@ -28,6 +28,8 @@ export interface PatternOptions {
   maxLength?: number;
   /** the characters a match is made of: a stream holds back the trailing run of them */
   chars?: RegExp;
+  /** a cheap test every match passes (say, an `@`): text without it is not searched */
+  hint?: RegExp;
 }
 
 /** A detector from a global regular expression, replacing each (valid) match with `[REDACTED:label]`. */
@@ -39,6 +41,7 @@ export function patternDetector(label: string, pattern: RegExp, options: Pattern
   return {
     label,
     find(text) {
+      if (options.hint && !options.hint.test(text)) return [];
       const spans: Span[] = [];
       for (const match of text.matchAll(pattern)) {
         const whole = match[0];

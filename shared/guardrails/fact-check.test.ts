@@ -89,7 +89,7 @@ describe("the fact check", () => {
         sources: [SOURCE],
       },
       {} as never,
-    );
+    ) as { unsupported: string[] };
     expect(output.unsupported).toHaveLength(1);
   });
 });

@@ -131,7 +131,7 @@ export function isIban(compact: string): boolean {
 export const emailDetector = patternDetector(
   "email",
   /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])/g,
-  { chars: /[A-Za-z0-9._%+@-]/, maxLength: 254 },
+  { chars: /[A-Za-z0-9._%+@-]/, maxLength: 254, hint: /@/ },
 );
 
 const digitCount = (text: string) => text.replace(/\D/g, "").length;
@@ -148,6 +148,7 @@ export const phoneDetector = patternDetector(
     valid: (match) => (match.startsWith("+") ? digitCount(match) >= 8 && digitCount(match) <= 15 : true),
     chars: /[\d ().+-]/,
     maxLength: 24,
+    hint: /\d{3}/,
   },
 );
 
@@ -156,6 +157,7 @@ export const cardDetector = patternDetector("card", /(?<![\w.-])(?:\d[ -]?){12,1
   valid: (match) => isCardNumber(match.replace(/[ -]/g, "")),
   chars: /[\d -]/,
   maxLength: 23,
+  hint: /\d{4}/,
 });
 
 /** IBANs of registered countries, spaced in fours or not, that pass the mod-97 check. */
@@ -163,6 +165,7 @@ export const ibanDetector: Detector = {
   label: "iban",
   find(text) {
     const spans: Span[] = [];
+    if (!/[A-Z]{2}\d{2}/.test(text)) return spans;
     for (const match of text.matchAll(/(?<![A-Za-z0-9])([A-Z]{2})\d{2}/g)) {
       const length = IBAN_LENGTHS[match[1] as string];
       if (!length) continue;

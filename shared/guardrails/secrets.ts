@@ -1,34 +1,41 @@
-import { type Detector, patternDetector } from "./detect";
+import { type Detector, patternDetector, type Span } from "./detect";
 
 /** Characters API keys and tokens are made of. */
 const TOKEN_CHARS = /[A-Za-z0-9_.~+/=-]/;
 
 /** API keys and tokens by their well-known shapes. */
-const KEY_SHAPES: ReadonlyArray<[label: string, pattern: RegExp]> = [
+const KEY_SHAPES: ReadonlyArray<[label: string, pattern: RegExp, hint: RegExp]> = [
   // OpenAI-style and Anthropic-style keys (sk-..., sk-proj-..., sk-ant-...)
-  ["api_key", /(?<![\w-])sk-(?:[A-Za-z0-9]+-)*[A-Za-z0-9_-]{20,}(?![\w-])/g],
+  ["api_key", /(?<![\w-])sk-(?:[A-Za-z0-9]+-)*[A-Za-z0-9_-]{20,}(?![\w-])/g, /sk-/],
   // AWS access key ids
-  ["aws_key", /(?<![A-Z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Z0-9])/g],
+  ["aws_key", /(?<![A-Z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Z0-9])/g, /A[KS]IA/],
   // GitHub tokens
-  ["github_token", /(?<![\w])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?![\w])/g],
+  [
+    "github_token",
+    /(?<![\w])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?![\w])/g,
+    /gh[pousr]_|github_pat_/,
+  ],
   // Slack tokens
-  ["slack_token", /(?<![\w-])xox[abposr]-[A-Za-z0-9-]{10,}(?![\w-])/g],
+  ["slack_token", /(?<![\w-])xox[abposr]-[A-Za-z0-9-]{10,}(?![\w-])/g, /xox/],
   // Stripe secret and restricted keys
-  ["stripe_key", /(?<![\w])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}(?![\w])/g],
+  ["stripe_key", /(?<![\w])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}(?![\w])/g, /_(?:live|test)_/],
   // Google API keys
-  ["google_key", /(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])/g],
+  ["google_key", /(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])/g, /AIza/],
   // JSON Web Tokens
-  ["jwt", /(?<![\w-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(?![\w-])/g],
+  ["jwt", /(?<![\w-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(?![\w-])/g, /eyJ/],
 ];
 
-const keyDetectors = KEY_SHAPES.map(([label, pattern]) =>
-  patternDetector(label, pattern, { chars: TOKEN_CHARS, maxLength: 512 }),
+const keyDetectors = KEY_SHAPES.map(([label, pattern, hint]) =>
+  patternDetector(label, pattern, { chars: TOKEN_CHARS, maxLength: 512, hint }),
 );
 
 /** `Authorization: Bearer <token>`: the token is replaced, the word Bearer stays. */
 const bearerDetector: Detector = {
   // a token does not end with a full stop: that ends the sentence
-  ...patternDetector("bearer_token", /\bBearer\s+([A-Za-z0-9._~+/=-]{15,}[A-Za-z0-9_~+/=-])/gi, { group: 1 }),
+  ...patternDetector("bearer_token", /\bBearer\s+([A-Za-z0-9._~+/=-]{15,}[A-Za-z0-9_~+/=-])/gi, {
+    group: 1,
+    hint: /bearer/i,
+  }),
   openFrom(text) {
     const open = /\bBearer(?:\s+[A-Za-z0-9._~+/=-]*)?$/i.exec(text) ?? /\bB(?:e(?:a(?:r(?:e)?)?)?)?$/i.exec(text);
     return open ? open.index : text.length;
@@ -40,7 +47,7 @@ const assignmentDetector: Detector = {
   ...patternDetector(
     "credential",
     /\b(?:api[_-]?key|secret(?:[_-]?key)?|access[_-]?token|auth[_-]?token|password|passwd|client[_-]?secret)\s*[:=]\s*["']?([^\s"',;]{8,})/gi,
-    { group: 1 },
+    { group: 1, hint: /key|secret|token|passw/i },
   ),
   openFrom(text) {
     const open =
@@ -57,7 +64,8 @@ const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----/g;
 const pemDetector: Detector = {
   label: "private_key",
   find(text) {
-    const spans = [];
+    const spans: Span[] = [];
+    if (!text.includes("-----BEGIN")) return spans;
     for (const begin of text.matchAll(PEM_BEGIN)) {
       const endMarker = `-----END ${begin[1]}-----`;
       const end = text.indexOf(endMarker, begin.index);
