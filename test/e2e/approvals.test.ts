@@ -219,6 +219,30 @@ describe("human approval before side effects", () => {
   });
 });
 
+describe("a sub-agent's approval when the root turn is cancelled", () => {
+  const fx = useRuntime({ EDGENT_TURN_WAIT_MS: "10000" });
+
+  it("cancels the approval down where it was raised, and the sub-agent's turn ends", async () => {
+    const sessionId = await fx.api.session("triage");
+    const paused = (
+      await fx.api.post(`/v1/sessions/${sessionId}/messages`, { content: `/delegate billing ${REFUND(46_000)}` })
+    ).json as Paused;
+    expect(paused.status).toBe("awaiting_approval");
+    expect((await fx.api.post(`/v1/sessions/${sessionId}/turns/${paused.turnId}/cancel`)).status).toBe(200);
+    expect((await approvals(fx.api, sessionId, "all")).map((a) => a.status)).toEqual(["cancelled"]);
+    const tasks = (await fx.api.get(`/v1/sessions/${sessionId}/tasks`)).json as { tasks: Array<{ taskId: string }> };
+    // the sub-agent's own turn was cancelled: its held call answered as cancelled, then a cancelled reply
+    const detail = await until(
+      async () =>
+        (await fx.api.get(`/v1/sessions/${sessionId}/tasks/${tasks.tasks[0]?.taskId}`)).json as {
+          messages: WireMessage[];
+        },
+      (task) => task.messages.at(-1)?.cancelled === true,
+    );
+    expect(detail.messages.find((m) => m.role === "tool")).toMatchObject({ approval: { status: "cancelled" } });
+  });
+});
+
 describe("approvals that nobody decides", () => {
   const fx = useRuntime({ EDGENT_APPROVAL_TTL: "2s" });
 
