@@ -9,7 +9,11 @@ export default defineConfig({
   test: {
     projects: [
       {
-        test: { name: "unit", include: ["shared/**/*.test.ts", "durable-objects/**/*.test.ts"], environment: "node" },
+        test: {
+          name: "unit",
+          include: ["shared/**/*.test.ts", "durable-objects/**/*.test.ts", "test/architecture.test.ts"],
+          environment: "node",
+        },
       },
       {
         plugins: [

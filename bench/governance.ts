@@ -38,7 +38,8 @@ async function sessions(base: URL, token: string, count: number): Promise<string
 function merge(runs: readonly LoadResult[]) {
   const turns = runs.reduce((sum, run) => sum + run.count, 0);
   const seconds = runs.reduce((sum, run) => sum + run.seconds, 0);
-  const weighted = (key: "p50" | "p99") => runs.reduce((sum, run) => sum + run[key] * run.count, 0) / Math.max(1, turns);
+  const weighted = (key: "p50" | "p99") =>
+    runs.reduce((sum, run) => sum + run[key] * run.count, 0) / Math.max(1, turns);
   return {
     turnsPerSecond: turns / seconds,
     p50: weighted("p50"),

@@ -97,6 +97,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
         maxDepth: settings.EDGENT_DELEGATION_MAX_DEPTH,
         maxFanout: settings.EDGENT_DELEGATION_MAX_FANOUT,
         taskTimeoutMs: settings.EDGENT_TASK_TIMEOUT_MS,
+        delegateTimeouts: settings.EDGENT_DELEGATE_TIMEOUTS_MS,
       },
       {
         transport: () =>

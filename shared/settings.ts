@@ -128,6 +128,10 @@ export const settingsSchema = z.object({
   EDGENT_DELEGATION_MAX_DEPTH: integer(1, 16, 3),
   EDGENT_DELEGATION_MAX_FANOUT: integer(1, 500, 64),
   EDGENT_TASK_TIMEOUT_MS: integer(100, 3_600_000, 120_000),
+  EDGENT_DELEGATE_TIMEOUTS_MS: jsonObject(
+    z.number().int().min(100).max(3_600_000),
+    "'coordinator.delegate' to a task timeout from 100 to 3600000 ms",
+  ),
   EDGENT_TASK_RETRY_BASE_SECONDS: integer(0, 3_600, 2),
   EDGENT_DELEGATION_TRANSPORT: oneOf(["queue", "direct"], "queue"),
   EDGENT_TASK_DEAD_LETTER_QUEUE: text("edgent-tasks-dlq"),
@@ -169,6 +173,7 @@ export const DELEGATION_SETTINGS = [
   "EDGENT_DELEGATION_MAX_DEPTH",
   "EDGENT_DELEGATION_MAX_FANOUT",
   "EDGENT_TASK_TIMEOUT_MS",
+  "EDGENT_DELEGATE_TIMEOUTS_MS",
   "EDGENT_TASK_RETRY_BASE_SECONDS",
   "EDGENT_DELEGATION_TRANSPORT",
   "EDGENT_TASK_DEAD_LETTER_QUEUE",

@@ -83,14 +83,42 @@ export interface AgentConfig {
   contextBudget?: number;
   /** model calls per turn before the turn stops (default 8) */
   maxSteps?: number;
-  /** agents this one may hand tasks to with the `delegate` tool; each runs in its own object */
-  delegates?: string[];
-  /** agent that retries a task whose sub-agent failed or timed out; otherwise the failure is reported */
+  /**
+   * agents this one may hand tasks to with the `delegate` tool; each runs in its own object. A
+   * name, or a policy with that delegate's own fallback, deadline and compensating action
+   */
+  delegates?: Array<string | DelegatePolicy>;
+  /** agent that retries a task whose sub-agent failed or timed out, unless the delegate names its own */
   fallback?: string;
   /** guardrails of this agent, on top of the ones its tenant's policy turns on */
   guardrails?: Guardrail[];
   /** what the offline builtin model does for this agent when the user's message is not a directive */
   playbook?: OfflinePlaybook;
+}
+
+/** How a coordinator works with one of its delegates. */
+export interface DelegatePolicy {
+  agent: string;
+  /** takes a task this delegate failed or timed out on (instead of the coordinator's `fallback`) */
+  fallback?: string;
+  /** how long one of its tasks may take, in ms (default EDGENT_TASK_TIMEOUT_MS; EDGENT_DELEGATE_TIMEOUTS_MS overrides) */
+  timeoutMs?: number;
+  /**
+   * runs when a task of this delegate failed for good (its fallback too, if any): what it
+   * returns stands as the task's result, marked compensated, so the request still completes
+   */
+  compensate?: (failure: DelegateFailure) => string;
+}
+
+/** A delegated task that failed for good, as a compensating action sees it. */
+export interface DelegateFailure {
+  /** the delegate the task was for */
+  agent: string;
+  /** the agent that last tried it (the delegate, or its fallback) */
+  lastAgent: string;
+  task: string;
+  status: "failed" | "timed_out";
+  error: string;
 }
 
 /** When a turn leaves the local model for the central one. */
@@ -122,13 +150,19 @@ export const DEFAULT_ESCALATION: EscalationPolicy = {
 
 /** An agent definition with its defaults filled in. */
 export interface AgentDefinition
-  extends Required<Omit<AgentConfig, "model" | "central" | "escalation" | "outputSchema" | "fallback" | "playbook">> {
+  extends Required<
+    Omit<AgentConfig, "model" | "central" | "escalation" | "outputSchema" | "fallback" | "delegates" | "playbook">
+  > {
   model?: string;
   central?: string;
   fallback?: string;
   playbook?: OfflinePlaybook;
   escalation: EscalationPolicy;
   outputSchema?: z.ZodType;
+  /** the names of the agents it may delegate to */
+  delegates: string[];
+  /** each delegate's policy, by name */
+  delegation: Readonly<Record<string, DelegatePolicy>>;
 }
 
 const AGENT_NAME = /^[a-z][a-z0-9-]{0,63}$/;
@@ -146,7 +180,16 @@ export function defineAgent(config: AgentConfig): AgentDefinition {
     if (!TOOL_NAME.test(name)) throw new Error(`tool name '${name}' of agent '${config.name}' must match ${TOOL_NAME}`);
     if (RESERVED_TOOLS.has(name)) throw new Error(`tool name '${name}' of agent '${config.name}' is reserved`);
   }
-  for (const name of [...(config.delegates ?? []), ...(config.fallback ? [config.fallback] : [])]) {
+  const delegation: Record<string, DelegatePolicy> = {};
+  for (const entry of config.delegates ?? []) {
+    const policy = typeof entry === "string" ? { agent: entry } : entry;
+    if (policy.timeoutMs !== undefined && !(Number.isInteger(policy.timeoutMs) && policy.timeoutMs >= 100)) {
+      throw new Error(`delegate '${policy.agent}' of agent '${config.name}' needs a timeoutMs of at least 100`);
+    }
+    delegation[policy.agent] = { ...delegation[policy.agent], ...policy };
+  }
+  const fallbacks = Object.values(delegation).flatMap((policy) => (policy.fallback ? [policy.fallback] : []));
+  for (const name of [...Object.keys(delegation), ...fallbacks, ...(config.fallback ? [config.fallback] : [])]) {
     if (!AGENT_NAME.test(name))
       throw new Error(`delegate '${name}' of agent '${config.name}' must match ${AGENT_NAME}`);
   }
@@ -164,7 +207,8 @@ export function defineAgent(config: AgentConfig): AgentDefinition {
     escalation: { ...DEFAULT_ESCALATION, ...config.escalation },
     contextBudget: config.contextBudget ?? DEFAULT_CONTEXT_BUDGET,
     maxSteps: config.maxSteps ?? 8,
-    delegates: [...new Set(config.delegates ?? [])],
+    delegates: Object.keys(delegation),
+    delegation,
     guardrails: config.guardrails ?? [],
   };
 }

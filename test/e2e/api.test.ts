@@ -38,6 +38,21 @@ describe("HTTP API over a real local server", () => {
         },
         { name: "knowledge", description: expect.any(String), tools: ["search_help_center"] },
         {
+          name: "hr",
+          description: expect.any(String),
+          tools: [],
+          delegates: ["compliance", "legal", "benefits"],
+          delegation: [
+            { agent: "compliance", fallback: "hr-generalist", timeoutMs: 60_000 },
+            { agent: "legal", timeoutMs: 60_000, compensates: true },
+            { agent: "benefits", fallback: "hr-generalist", timeoutMs: 60_000 },
+          ],
+        },
+        { name: "compliance", description: expect.any(String), tools: ["policy_lookup", "reporting_duties"] },
+        { name: "legal", description: expect.any(String), tools: ["policy_lookup"] },
+        { name: "benefits", description: expect.any(String), tools: ["benefits_lookup"] },
+        { name: "hr-generalist", description: expect.any(String), tools: ["policy_lookup", "benefits_lookup"] },
+        {
           name: "travel",
           description: expect.any(String),
           tools: ["find_destination", "search_flights", "search_hotels", "book", "my_trips", "ask_user"],

@@ -19,6 +19,8 @@ export interface TurnScope extends DelegationScope {
 export interface CoordinatorLimits extends DelegationLimits {
   /** how long a task may take, from dispatch to result, before it is timed out */
   taskTimeoutMs: number;
+  /** per-delegate deadlines set by the operator, keyed `coordinator.delegate` (EDGENT_DELEGATE_TIMEOUTS_MS) */
+  delegateTimeouts: Readonly<Record<string, number>>;
 }
 
 /** What the coordinator asks of its session object. */
@@ -69,7 +71,7 @@ export class TaskCoordinator {
           depth: scope.depth + 1,
           chain: [...scope.chain],
           traceId: scope.traceId,
-          deadline: Date.now() + this.limits.taskTimeoutMs,
+          deadline: Date.now() + this.timeoutFor(agent, input.agent),
         });
         accepted.add(toolCallId);
         return { taskId, agent: input.agent };
@@ -162,7 +164,7 @@ export class TaskCoordinator {
       const report: TaskReport = {
         taskId: task.taskId,
         status: "timed_out",
-        error: `no result within ${this.limits.taskTimeoutMs} ms (waited ${waited} ms)`,
+        error: `no result within ${task.deadline - Date.parse(task.createdAt)} ms (waited ${waited} ms)`,
         attempts: task.attempts,
       };
       log({
@@ -189,7 +191,8 @@ export class TaskCoordinator {
    * When the turn is cancelled, tasks still out get a "cancelled" result and their outcome,
    * when it comes, is only recorded.
    */
-  results(turnId: string, cancelled = false): NewMessage[] {
+  results(meta: SessionMeta, turnId: string, cancelled = false): NewMessage[] {
+    const coordinator = findAgent(meta.agent);
     const tasks = this.book.unresolved(turnId);
     // a fallback task answers the same call as the task it replaced, and comes after it
     const finalByCall = new Map<string, TaskRow>();
@@ -201,7 +204,7 @@ export class TaskCoordinator {
       const result =
         cancelled && !isTerminal(task.status)
           ? { content: `task for '${task.agent}' cancelled: the turn was cancelled before it finished`, isError: true }
-          : toolResult(task, replaced);
+          : toolResult(task, replaced, coordinator);
       messages.push({ turnId, role: "tool", toolCallId: callId, toolName: "delegate", ...result });
     }
     this.book.markResolved(tasks.map((task) => task.taskId));
@@ -270,10 +273,21 @@ export class TaskCoordinator {
     return { ok: false, error: task?.error ?? "no reply before the deadline" };
   }
 
-  /** Hands a failed task to the parent agent's declared fallback agent, once. */
+  /** How long a task of `delegate` may take: the operator's setting, the delegate's policy, or the default. */
+  private timeoutFor(coordinator: AgentDefinition, delegate: string): number {
+    return (
+      this.limits.delegateTimeouts[`${coordinator.name}.${delegate}`] ??
+      coordinator.delegation[delegate]?.timeoutMs ??
+      this.limits.taskTimeoutMs
+    );
+  }
+
+  /** Hands a failed task to its delegate's fallback agent (or the coordinator's), once. */
   private async fallback(meta: SessionMeta, task: TaskRow, report: TaskReport): Promise<boolean> {
-    const fallback = findAgent(meta.agent)?.fallback;
-    if (!fallback || task.fallbackFor || fallback === task.agent || task.chain.includes(fallback)) return false;
+    const coordinator = findAgent(meta.agent);
+    if (!coordinator || task.fallbackFor) return false;
+    const fallback = coordinator.delegation[task.agent]?.fallback ?? coordinator.fallback;
+    if (!fallback || fallback === task.agent || task.chain.includes(fallback)) return false;
     if (!findAgent(fallback)) return false;
     const reason = report.status === "completed" ? "" : report.error;
     const note = `The '${task.agent}' agent could not complete this task (${report.status === "timed_out" ? "timed out" : "failed"}: ${reason}). Please handle it.\n\nTask:\n`;
@@ -286,7 +300,7 @@ export class TaskCoordinator {
       depth: task.depth,
       chain: task.chain,
       traceId: task.traceId,
-      deadline: Date.now() + this.limits.taskTimeoutMs,
+      deadline: Date.now() + this.timeoutFor(coordinator, fallback),
       fallbackFor: task.taskId,
     });
     await this.dispatch(meta, task.turnId);
@@ -299,7 +313,11 @@ export class TaskCoordinator {
 }
 
 /** What the coordinator's model reads for one delegated call. */
-function toolResult(task: TaskRow, replaced: TaskRow | null): { content: string; isError: boolean } {
+function toolResult(
+  task: TaskRow,
+  replaced: TaskRow | null,
+  coordinator: AgentDefinition | undefined,
+): { content: string; isError: boolean } {
   const instead = replaced
     ? { insteadOf: { agent: replaced.agent, status: replaced.status, error: replaced.error } }
     : {};
@@ -315,9 +333,47 @@ function toolResult(task: TaskRow, replaced: TaskRow | null): { content: string;
       isError: false,
     };
   }
+  const compensated = compensate(task, replaced, coordinator);
+  if (compensated) return { content: JSON.stringify({ ...compensated, ...instead }), isError: false };
   const what = task.status === "timed_out" ? "timed out" : `failed after ${task.attempts} attempt(s)`;
   const before = replaced
     ? ` (fallback for '${replaced.agent}', which ${replaced.status === "timed_out" ? "timed out" : "failed"}: ${replaced.error ?? ""})`
     : "";
   return { content: `task for '${task.agent}' ${what}: ${task.error ?? "no result"}${before}`, isError: true };
+}
+
+/** The delegate's compensating action for a task that failed for good, if it has one. */
+function compensate(task: TaskRow, replaced: TaskRow | null, coordinator: AgentDefinition | undefined) {
+  if (task.status !== "failed" && task.status !== "timed_out") return null;
+  const delegate = replaced?.agent ?? task.agent;
+  const action = coordinator?.delegation[delegate]?.compensate;
+  if (!action) return null;
+  const failure = {
+    agent: delegate,
+    lastAgent: task.agent,
+    task: replaced?.input ?? task.input,
+    status: task.status,
+    error: task.error ?? "no result",
+  };
+  let result: string;
+  try {
+    result = action(failure);
+  } catch (error) {
+    // a compensating action that fails leaves the failure as it was
+    log({
+      event: "notice",
+      level: "error",
+      message: `the compensating action for '${delegate}' failed`,
+      taskId: task.taskId,
+      errorName: error instanceof Error ? error.name : "unknown",
+    });
+    return null;
+  }
+  return {
+    agent: delegate,
+    taskId: task.taskId,
+    status: "compensated",
+    result,
+    failure: { agent: task.agent, status: task.status, error: failure.error },
+  };
 }

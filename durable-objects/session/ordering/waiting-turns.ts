@@ -107,7 +107,7 @@ export class WaitingTurns {
         if (!meta) return;
         const entry = this.entries.get(turnId);
         // a cancelled turn's unfinished tasks and undecided calls get a "cancelled" answer: every call has one
-        const results = coordinator.results(turnId, cancelling);
+        const results = coordinator.results(meta, turnId, cancelling);
         const decided = approvals.decided(turnId, cancelling);
         const outcome = await runner.run({
           meta,
