@@ -82,12 +82,12 @@ describe("combineHooks with guards", () => {
       input: () => ({ action: "block", reason: "no", guardrail: "g" }),
       output: () => ({ action: "block", reason: "no", guardrail: "g" }),
     };
-    let reached = false;
-    const after: TurnHooks = { input: () => void (reached = true), output: () => void (reached = true) };
+    const reached: string[] = [];
+    const after: TurnHooks = { input: () => void reached.push("input"), output: () => void reached.push("output") };
     const combined = combineHooks([blocking, after]);
     expect(await combined.input?.("hi")).toMatchObject({ action: "block" });
     expect(await combined.output?.({ kind: "summary", text: "s" })).toMatchObject({ action: "block" });
-    expect(reached).toBe(false);
+    expect(reached).toEqual([]);
   });
 
   it("lets a refusal win over an approval hold, and carries redacted arguments to later hooks", async () => {
