@@ -154,7 +154,6 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
       usageRecorded: () => this.usage.due(),
       approvals: (meta, turnId) => this.governance.port(meta, turnId),
     });
-    // guardrails come before every other hook source, so observers only see what they let through
     this.runner.addHooks(this.governance.hooks(), { guard: true });
     const queue = new TurnQueue();
     this.waiting = new WaitingTurns({

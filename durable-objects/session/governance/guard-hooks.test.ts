@@ -67,7 +67,7 @@ describe("the guardrails as turn hooks", () => {
       const verdict = await hooks?.output?.({ kind: "delta", text });
       passed.push(verdict?.action === "replace" ? verdict.text : text);
     }
-    const end = await hooks?.output?.({ kind: "delta", text: "", end: true });
+    const end = await hooks?.output?.({ kind: "flush" });
     passed.push(end?.action === "replace" ? end.text : "");
     expect(passed.join("")).toBe("key: [REDACTED:api_key] ok done");
     expect(passed.some((text) => text.includes("abcdefghij"))).toBe(false);

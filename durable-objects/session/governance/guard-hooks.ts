@@ -83,7 +83,8 @@ class TurnGuard {
   }
 
   private async output(item: OutputItem): Promise<OutputVerdict | undefined> {
-    if (item.kind === "delta") return this.delta(item.text, item.end ?? false);
+    if (item.kind === "delta") return this.delta(item.text, false);
+    if (item.kind === "flush") return this.delta("", true);
     const stage: TextStage = item.kind === "summary" ? "summary" : item.final ? "final" : "message";
     const text = item.kind === "summary" ? item.text : item.message.content;
     let current = text;

@@ -67,8 +67,10 @@ export type InputVerdict =
 
 /** Output of a turn on its way out of the object or into storage. */
 export type OutputItem =
-  /** model text as it is produced, for live clients; `end`: the step's text ends, release what is held */
-  | { kind: "delta"; text: string; end?: boolean }
+  /** model text as it is produced, for live clients */
+  | { kind: "delta"; text: string }
+  /** the step's text ends: a gate that held text back (to see a value whole) releases it as a replacement */
+  | { kind: "flush" }
   /** an assistant or tool message about to be stored (tool results, the final answer) */
   | { kind: "message"; message: NewMessage; final?: boolean }
   /** the rolling summary about to be stored */
@@ -213,7 +215,7 @@ export function combineHooks(sets: readonly TurnHooks[]): TurnHooks {
       let current = item;
       let text: string | undefined;
       let toolCalls: CallInMessage[] | undefined;
-      // each gate sees what the one before it let through
+      // each gate sees what the one before it let through; streamed text held back goes no further
       for (const set of outputs) {
         const verdict = await set.output?.(current);
         if (verdict?.action === "block") return verdict;
@@ -221,6 +223,7 @@ export function combineHooks(sets: readonly TurnHooks[]): TurnHooks {
           text = verdict.text;
           toolCalls = verdict.toolCalls ?? toolCalls;
           current = withText(current, verdict.text, verdict.toolCalls);
+          if (current.kind === "delta" && !current.text) break;
         }
       }
       if (text === undefined) return undefined;
@@ -230,8 +233,9 @@ export function combineHooks(sets: readonly TurnHooks[]): TurnHooks {
   return combined;
 }
 
-/** The same output item carrying another text (and, for a message, other tool-call arguments). */
+/** The same output item carrying another text (and, for a message, other tool-call arguments); released text is a delta. */
 export function withText(item: OutputItem, text: string, toolCalls?: CallInMessage[]): OutputItem {
+  if (item.kind === "flush") return { kind: "delta", text };
   if (item.kind !== "message") return { ...item, text };
   return { ...item, message: { ...item.message, content: text, ...(toolCalls ? { toolCalls } : {}) } };
 }

@@ -58,7 +58,7 @@ export class OutputGate {
   /** A step's text has ended: text an output hook held back (to see a value whole) is released. */
   endText(): void | Promise<void> {
     if (!this.hooks.output || this.blocked) return;
-    return this.check({ kind: "delta", text: "", end: true }).then((verdict) => this.pass("", verdict));
+    return this.check({ kind: "flush" }).then((verdict) => this.pass("", verdict));
   }
 
   /** Stores an assistant or tool message the turn produced, and announces it; `final`: the turn's answer. */
