@@ -66,7 +66,7 @@ export async function governanceFigures(concurrency: number, seconds: number): P
       );
     await load(on, "dev-token", 1);
     await load(off, "dev-token-2", 1);
-    const phases = 4;
+    const phases = 8;
     const onRuns: LoadResult[] = [];
     const offRuns: LoadResult[] = [];
     for (let phase = 0; phase < phases; phase++) {
