@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { buildBundle, startRuntime } from "../test/support/runtime.ts";
 import { cascadeFigures } from "./cascade.ts";
 import { delegationFigures } from "./delegation.ts";
+import { governanceFigures } from "./governance.ts";
 import { AUTH, createSession, type LatencyStats, runLoad, stats } from "./load.ts";
 import { fanOut, streamTimings, wsRoundTrips } from "./realtime.ts";
 
@@ -103,6 +104,8 @@ try {
   const cascade = await cascadeFigures(100);
   console.log("delegation: fan-out of 1, 10 and 50 tasks via the queue vs direct RPC, tasks/s ...");
   const delegation = await delegationFigures(10);
+  console.log("governance: turn throughput with the recommended guardrails on vs off ...");
+  const governance = await governanceFigures(CONCURRENCY, SECONDS);
 
   const results = {
     date: new Date().toISOString(),
@@ -164,6 +167,12 @@ try {
       })),
       throughput: delegation.throughput,
     },
+    governance: {
+      guardrails: governance.guardrails,
+      off: governance.off,
+      on: governance.on,
+      ratio: governance.ratio,
+    },
     targets: {
       throughputRatioAtLeast: 0.5,
       p50RatioAtMost: 1.3,
@@ -171,6 +180,7 @@ try {
         throughput: turns.perSecond / base.perSecond >= 0.5,
         latency: latency2000.p50 / latency10.p50 <= 1.3,
         tokens: maxTokens2000 <= 8000,
+        guardrails: governance.ratio >= 0.9,
       },
     },
   };
@@ -202,6 +212,8 @@ ${delegation.fanOut
   )
   .join("\n")}
 | tasks through the queue                      | ${fmt(delegation.throughput.tasksPerSecond, 0)} tasks/s (${delegation.throughput.coordinators} coordinators × ${delegation.throughput.tasksEach} tasks in ${fmt(delegation.throughput.seconds, 2)} s) |
+| turns/s, guardrails off / on (${governance.guardrails.join(", ")}) | ${fmt(governance.off.turnsPerSecond)} / ${fmt(governance.on.turnsPerSecond)} (p50 ${fmt(governance.off.p50)} / ${fmt(governance.on.p50)} ms) |
+| guardrails on ÷ off (target ≥ 0.9)           | ${fmt(governance.ratio, 3)} |
 `);
   console.log("wrote bench/results.json");
 } finally {

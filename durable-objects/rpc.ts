@@ -1,8 +1,9 @@
 // The RPC surfaces of the Durable Objects, one per kind of caller, with their outcome unions.
 // Types only (plus the upgrade header names): callers import these, never the classes, so
 // nothing that calls an object depends on how the object is built. Results are plain data.
+import type { ApprovalView, TurnProgress } from "../shared/contracts/approval";
 import type { GatewayCallOptions, GatewayOutcome, LateUsage, UsageBatch, UsageLine } from "../shared/contracts/gateway";
-import type { MessagePage, TurnResponse } from "../shared/contracts/message";
+import type { Decider, MessagePage, TurnResponse } from "../shared/contracts/message";
 import type { OnBusy } from "../shared/contracts/on-busy";
 import type { SessionCreated, SessionInfo } from "../shared/contracts/session";
 import type { TaskDetail, TaskMessage, TaskReport, TaskView } from "../shared/contracts/task";
@@ -33,7 +34,9 @@ export type SendOutcome =
   /** nothing was run or stored (see the refusal table in shared/errors.ts) */
   | { status: Refusal }
   /** still running (it waits for sub-agents) when the caller stopped waiting */
-  | { status: "waiting"; turnId: string };
+  | { status: "waiting"; turnId: string }
+  /** paused: a tool call waits for a person's decision (see decideApproval) */
+  | { status: "awaiting_approval"; turnId: string; approvals: ApprovalView[] };
 
 /** A streamed turn: SSE bytes, or why it could not start. */
 export type StreamOutcome = { status: "streaming"; stream: ReadableStream<Uint8Array> } | { status: Refusal };
@@ -45,6 +48,19 @@ export type CreateOutcome =
   | { status: "retry" };
 
 export type CancelOutcome = { status: "cancelled" | "not_running" | "not_found" };
+
+/** A decision on an approval: a person's from the API, or a cancel a parent session hands down. */
+export interface ApprovalDecisionInput {
+  decision: "approve" | "reject" | "cancel";
+  reason?: string;
+  by: Decider;
+}
+
+/** How a decision was taken, and where the turn got with it. */
+export type DecisionOutcome =
+  | { status: "decided"; approval: ApprovalView; turn: TurnProgress }
+  | { status: "already_decided"; approval: ApprovalView }
+  | { status: "not_found" };
 
 /** A task as GET /v1/sessions/:id/tasks/:taskId shows it, before the sub-agent's messages are added. */
 export type TaskRecord = Omit<TaskDetail, "messages">;
@@ -71,6 +87,10 @@ export interface SessionApi {
   listTasks(caller: SessionCaller, limit: number): Promise<TaskView[] | null>;
   /** One delegated task; null if the session does not exist, "no_task" if the task does not. */
   getTask(caller: SessionCaller, taskId: string): Promise<TaskRecord | null | "no_task">;
+  /** The session's approvals (its sub-agents' included), oldest first, or null if the session does not exist. */
+  listApprovals(caller: SessionCaller, status: "pending" | "all", limit: number): Promise<ApprovalView[] | null>;
+  /** Decides an approval once, and reports where its turn got within EDGENT_TURN_WAIT_MS. */
+  decideApproval(caller: SessionCaller, approvalId: string, decision: ApprovalDecisionInput): Promise<DecisionOutcome>;
   /** Accepts a WebSocket upgrade the router authenticated (see LIVE_HEADERS). */
   fetch(request: Request): Promise<Response>;
 }
@@ -84,6 +104,8 @@ export interface TaskParent {
   taskProgress(caller: SessionCaller, taskId: string, attempt: number): Promise<boolean>;
   /** A task's outcome; recorded once, however often it arrives. */
   taskSettled(caller: SessionCaller, report: TaskReport): Promise<SettleOutcome>;
+  /** An approval a sub-agent working on one of this session's tasks raised (or its new state); false if unknown. */
+  approvalRelayed(caller: SessionCaller, taskId: string, approval: ApprovalView): Promise<boolean>;
 }
 
 /** How a delivery of a task was handled, for the queue consumer to ack or retry. */
@@ -113,6 +135,8 @@ export interface TaskHost {
   discardTask(caller: SessionCaller): Promise<boolean>;
   /** The sub-agent's own messages, for the parent's task view. */
   listMessages(caller: SessionCaller, after: number, limit: number): Promise<MessagePage | null>;
+  /** A decision the root session took on one of this sub-agent's approvals. */
+  decideApproval(caller: SessionCaller, approvalId: string, decision: ApprovalDecisionInput): Promise<DecisionOutcome>;
 }
 
 /** The tenant's model gateway, as sessions and the router call it. */

@@ -1,16 +1,18 @@
 import { Agent, type Connection, type ConnectionContext } from "agents";
+import type { ApprovalView } from "../shared/contracts/approval";
 import { PING_FRAME, PONG_FRAME } from "../shared/contracts/frames";
 import type { MessagePage } from "../shared/contracts/message";
 import type { OnBusy } from "../shared/contracts/on-busy";
 import type { SessionInfo } from "../shared/contracts/session";
 import type { TaskMessage, TaskReport, TaskView } from "../shared/contracts/task";
-import { log } from "../shared/log";
 import { ModelCatalog } from "../shared/models/pricing";
 import { DELEGATION_SETTINGS, settingsOf } from "../shared/settings";
 import { TurnQueue } from "../shared/turn-queue";
 import type {
+  ApprovalDecisionInput,
   CancelOutcome,
   CreateOutcome,
+  DecisionOutcome,
   SendMessageInput,
   SendOutcome,
   SessionApi,
@@ -26,6 +28,7 @@ import { AssignedTask } from "./session/delegation/assigned-task";
 import { TaskCoordinator } from "./session/delegation/coordinator";
 import { toRecord, toView } from "./session/delegation/task-book";
 import { directTransport, discardTask, queueTransport } from "./session/delegation/transports";
+import { SessionGovernance } from "./session/governance/session-governance";
 import { answerFrame, parseFrame } from "./session/live/client-frames";
 import { openLive, refuseUpgrade } from "./session/live/connect";
 import { LiveDelivery, type LiveState, send } from "./session/live/live-delivery";
@@ -35,13 +38,13 @@ import { McpCatalog } from "./session/mcp/mcp-catalog";
 import { TurnConductor } from "./session/ordering/conductor";
 import { IdempotencyRecords } from "./session/ordering/idempotency";
 import { WaitingTurns } from "./session/ordering/waiting-turns";
+import { RetryOnce } from "./session/retry-once";
 import { SessionFacts } from "./session/storage/facts";
 import { TurnLedger } from "./session/storage/ledger";
 import { toUsage } from "./session/storage/rows";
 import { SessionStore } from "./session/storage/session-store";
 import { UsageReport } from "./session/storage/usage-report";
 import type { HookSource } from "./session/turn/hooks";
-import type { TurnSink } from "./session/turn/output-gate";
 import { TurnRunner } from "./session/turn/turn-runner";
 import { gatewayApi } from "./stubs";
 
@@ -71,9 +74,11 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   private readonly usage: UsageReport;
   /** the session's MCP connections and tool lists */
   private readonly mcpTools = new McpCatalog();
+  private readonly governance: SessionGovernance;
   // set once erase() has wiped storage; the runtime resets the object a moment later
   private erased = false;
-  private reportRetryScheduled = false;
+  // not `idempotent`: the SDK would match the retry job that is running and add none
+  private readonly reportRetry = new RetryOnce(() => this.schedule(5, "retryTaskReport"));
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -115,14 +120,29 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
       env,
       store: this.store,
       submit: (meta, request) => this.conductor.submit(meta, request),
-      retryReport: () => this.scheduleReportRetry(),
+      retryReport: () => this.reportRetry.request(),
+    });
+    const live = this.live.sink(() => ctx.getWebSockets().length > 0);
+    this.governance = new SessionGovernance({
+      env,
+      sql,
+      store: this.store,
+      ledger: this.ledger,
+      coordinator: this.coordinator,
+      assigned: this.assigned,
+      live,
+      waiting: () => this.waiting,
+      conductor: () => this.conductor,
+      goOn: (turnId) => this.goOn(turnId),
+      schedule: (at, payload) =>
+        this.schedule(at, "approvalAlarm", payload, { idempotent: true }).then(() => undefined),
     });
     this.runner = new TurnRunner({
       env,
       store: this.store,
       ledger: this.ledger,
       memory: new SessionFacts(sql),
-      live: this.liveSink(),
+      live,
       watched: () => ctx.getWebSockets().length > 0,
       gateway: (tenant) => gatewayApi(env, tenant),
       delegation: (agent, turnId) => {
@@ -136,7 +156,9 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
       },
       usageRecorded: () => this.usage.due(),
       mcp: (agent) => this.mcpTools.forAgent(agent, settingsOf(env)),
+      approvals: (meta, turnId) => this.governance.port(meta, turnId),
     });
+    this.runner.addHooks(this.governance.hooks(), { guard: true });
     const queue = new TurnQueue();
     this.waiting = new WaitingTurns({
       store: this.store,
@@ -144,6 +166,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
       records,
       runner: this.runner,
       coordinator: this.coordinator,
+      approvals: this.governance.desk,
       finished: (turnId, outcome) => ctx.waitUntil(this.assigned.finished(turnId, outcome).catch(() => undefined)),
     });
     this.conductor = new TurnConductor({
@@ -213,7 +236,9 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
       timer = setTimeout(() => resolve({ status: "waiting", turnId }), settings.settings.EDGENT_TURN_WAIT_MS);
     });
     try {
-      return await Promise.race([submission.outcome, stillRunning]);
+      // a pause for a person's approval answers at once (202 with the pending approvals)
+      const paused = submission.paused ?? new Promise<never>(() => undefined);
+      return await Promise.race([submission.outcome, paused, stillRunning]);
     } finally {
       clearTimeout(timer);
     }
@@ -237,6 +262,27 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     if (!this.owned(caller)) return null;
     const task = this.coordinator.book.get(taskId);
     return task ? toRecord(task) : "no_task";
+  }
+
+  async listApprovals(caller: SessionCaller, status: "pending" | "all", limit: number): Promise<ApprovalView[] | null> {
+    return this.owned(caller) ? this.governance.list(status, limit) : null;
+  }
+
+  async decideApproval(
+    caller: SessionCaller,
+    approvalId: string,
+    decision: ApprovalDecisionInput,
+  ): Promise<DecisionOutcome> {
+    return this.owned(caller) ? this.governance.decide(approvalId, decision) : { status: "not_found" };
+  }
+
+  async approvalRelayed(caller: SessionCaller, taskId: string, approval: ApprovalView): Promise<boolean> {
+    return this.owned(caller) ? this.governance.desk.arrived(taskId, approval) : false;
+  }
+
+  /** An approval's expiry, or another try at relaying approvals to the parent session (scheduled). */
+  async approvalAlarm(payload: { approvalId?: string; retry?: number }): Promise<void> {
+    if (!this.erased) await this.governance.alarm(payload);
   }
 
   async runTask(task: TaskMessage, attempt: number): Promise<TaskRunOutcome> {
@@ -266,7 +312,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
 
   /** Reports this sub-agent's outcome to its parent again (scheduled after a failed report). */
   async retryTaskReport(): Promise<void> {
-    this.reportRetryScheduled = false;
+    this.reportRetry.fired();
     if (!this.erased) await this.assigned.reportAgain();
   }
 
@@ -344,39 +390,9 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     return true;
   }
 
-  /** Frames for the session's live clients; most turns have none, and skip the SDK's bookkeeping. */
-  private liveSink(): TurnSink {
-    return {
-      emit: (frame) => {
-        if (this.ctx.getWebSockets().length === 0) return;
-        if (frame.type === "message") this.live.message(frame.message);
-        else this.live.broadcast(frame);
-      },
-    };
-  }
-
   /** Lets a waiting turn go on; failures are logged, and the deadline alarm tries again. */
   private goOn(turnId: string): void {
-    const work = this.waiting.resume(turnId).catch((error: unknown) => {
-      log({
-        event: "notice",
-        level: "error",
-        message: "a waiting turn could not go on",
-        turnId,
-        errorName: error instanceof Error ? error.name : "unknown",
-      });
-    });
-    this.ctx.waitUntil(work);
-  }
-
-  /** Asks to report this sub-agent's outcome again in a few seconds, once. */
-  private scheduleReportRetry(): void {
-    // not `idempotent`: the SDK would match the retry job that is running and add none
-    if (this.reportRetryScheduled) return;
-    this.reportRetryScheduled = true;
-    this.schedule(5, "retryTaskReport").catch(() => {
-      this.reportRetryScheduled = false;
-    });
+    this.ctx.waitUntil(this.waiting.goOn(turnId));
   }
 
   /** The session's metadata if it exists and belongs to the caller's tenant. */

@@ -19,8 +19,11 @@ export interface TurnLog {
   sessionId: string;
   agent: string;
   turnId: string;
-  /** `waiting`: the turn handed tasks to sub-agents; another line follows when it ends */
-  status: "completed" | "failed" | "cancelled" | "waiting";
+  /**
+   * `waiting`: the turn handed tasks to sub-agents, `awaiting_approval`: it holds a tool call
+   * for a person's decision; another line follows when it ends
+   */
+  status: "completed" | "failed" | "cancelled" | "waiting" | "awaiting_approval" | "input_required" | "blocked";
   durationMs: number;
   model: string;
   steps: number;

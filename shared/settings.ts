@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isLoopbackHost } from "./auth/loopback";
 import type { ErrorCode } from "./errors";
+import { tenantPolicySchema } from "./guardrails/policy";
 import { MCP_SERVER_NAME } from "./mcp/tool-names";
 
 /** A whole number from `min` to `max`; unset or empty means `fallback`. */
@@ -58,6 +59,25 @@ function jsonObject<Value extends z.ZodType>(value: Value, what: string, key: z.
     });
 }
 
+/** A duration as seconds: `90`, `90s`, `15m`, `24h` or `7d`, from `min` to `max` seconds; unset means `fallback`. */
+function duration(min: number, max: number, fallback: number) {
+  const units: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === "") return fallback;
+      const match = /^(\d+)\s*([smhd]?)$/.exec(raw.trim());
+      const seconds = match ? Number(match[1]) * (units[match[2] || "s"] ?? 1) : Number.NaN;
+      if (Number.isInteger(seconds) && seconds >= min && seconds <= max) return seconds;
+      ctx.addIssue({
+        code: "custom",
+        message: `must be a duration from ${min}s to ${max / 86_400}d such as 90s, 15m, 24h or 7d, not '${raw}'`,
+      });
+      return z.NEVER;
+    });
+}
+
 /** A text setting; unset or empty means `fallback`. */
 function text(fallback: string) {
   return z
@@ -87,6 +107,7 @@ function origins() {
 }
 
 const modelName = z.string().min(3).max(256);
+const tokenLabel = z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, "labels are 1-64 characters of [A-Za-z0-9_.@-]");
 const tenantName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "tenants are 1-64 characters of [A-Za-z0-9_-]");
 const modelSpec = z.strictObject({
   inputPerMillion: z.number().nonnegative().optional(),
@@ -120,7 +141,10 @@ const mcpHeaders = z.record(
  */
 export const settingsSchema = z.object({
   EDGENT_DEV_MODE: oneOf(["true", "false"], "false"),
-  EDGENT_TOKENS: jsonObject(tenantName, "bearer token to tenant").transform((tokens, ctx) => {
+  EDGENT_TOKENS: jsonObject(
+    z.union([tenantName, z.strictObject({ tenant: tenantName, label: tokenLabel })]),
+    'bearer token to tenant (or to {"tenant","label"})',
+  ).transform((tokens, ctx) => {
     if (Object.keys(tokens).some((token) => token.length < 8))
       ctx.addIssue({ code: "custom", message: "has a token shorter than 8 characters" });
     return tokens;
@@ -162,6 +186,8 @@ export const settingsSchema = z.object({
   EDGENT_MCP_TIMEOUT_MS: integer(100, 300_000, 10_000),
   EDGENT_MCP_TOOLS_TTL_MS: integer(0, 86_400_000, 300_000),
   EDGENT_MCP_ALLOWED_ORIGINS: origins(),
+  EDGENT_POLICIES: jsonObject(tenantPolicySchema, 'tenant (or "*" for every other tenant) to policy'),
+  EDGENT_APPROVAL_TTL: duration(1, 30 * 86_400, 86_400),
 });
 export type Settings = z.output<typeof settingsSchema>;
 export type SettingName = keyof Settings;
@@ -212,6 +238,8 @@ export const MCP_CLIENT_SETTINGS = [
   "EDGENT_MCP_TIMEOUT_MS",
   "EDGENT_MCP_TOOLS_TTL_MS",
 ] as const satisfies readonly SettingName[];
+/** Settings of governance: tenant policies and how long an approval may wait. */
+export const GOVERNANCE_SETTINGS = ["EDGENT_POLICIES", "EDGENT_APPROVAL_TTL"] as const satisfies readonly SettingName[];
 
 /** The settings of one environment: every value (defaults where a value is bad) and what is bad. */
 export class LoadedSettings {

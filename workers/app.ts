@@ -4,6 +4,7 @@ import { requireTenant } from "./middleware/auth";
 import { methodNotAllowed, notFound, onError } from "./middleware/errors";
 import { requestLog } from "./middleware/request-log";
 import { agentRoutes } from "./routes/agents";
+import { approvalRoutes } from "./routes/approvals";
 import { liveUpgrade, ticketRoutes } from "./routes/live";
 import { mcpRoutes } from "./routes/mcp";
 import { sessionRoutes } from "./routes/sessions";
@@ -26,5 +27,6 @@ export const app = new Hono<RouterEnv>()
   .route("/v1/sessions", turnRoutes)
   .route("/v1/sessions", sessionRoutes)
   .route("/v1/sessions", taskRoutes)
+  .route("/v1/sessions", approvalRoutes)
   .notFound(notFound)
   .onError(onError);

@@ -2,6 +2,8 @@
 export interface RouterVariables {
   requestId: string;
   tenant: string;
+  /** the label of the caller's token (`api` when it has none) */
+  label: string;
   sessionId?: string;
   turnId?: string;
   errorCode?: string;

@@ -1,7 +1,10 @@
 import type { z } from "zod";
 import { DEFAULT_CONTEXT_BUDGET } from "../context/budget";
 import type { DelegateInput } from "../contracts/task";
+import type { Guardrail } from "../guardrails/define";
+import type { ArgLimit } from "../guardrails/limits";
 import { MCP_SERVER_NAME } from "../mcp/tool-names";
+import type { OfflinePlaybook } from "../models/playbook";
 
 /** A fact remembered in a session's memory. */
 export interface Fact {
@@ -38,11 +41,23 @@ export class ToolError extends Error {
   override readonly name = "ToolError";
 }
 
+/** An argument of a tool, or a dotted path into one. */
+type ArgPath<Args> = Args extends object
+  ? Extract<keyof Args, string> | `${Extract<keyof Args, string>}.${string}`
+  : string;
+
 /** A tool an agent offers its model; arguments are validated against `parameters` first. */
 export interface AgentTool<Params extends z.ZodType = z.ZodType> {
   description: string;
   parameters: Params;
   execute(args: z.output<Params>, context: ToolContext): unknown;
+  /**
+   * The call has side effects a person must approve first: it does not run, the turn waits
+   * (durably) for a decision. `true`, or a function of the call's arguments.
+   */
+  needsApproval?: boolean | ((args: z.output<Params>, context: ToolContext) => boolean | Promise<boolean>);
+  /** bounds on arguments: past one, the call needs approval or is refused (see `arg_limits`) */
+  limits?: ReadonlyArray<ArgLimit<ArgPath<z.output<Params>>>>;
 }
 
 /** Defines a tool with its argument types inferred from the zod schema. */
@@ -86,6 +101,10 @@ export interface AgentConfig {
   fallback?: string;
   /** MCP servers whose tools the agent is offered, as `<server>__<tool>` (a name uses every tool) */
   mcpServers?: Array<string | McpServerUse>;
+  /** guardrails of this agent, on top of the ones its tenant's policy turns on */
+  guardrails?: Guardrail[];
+  /** what the offline builtin model does for this agent when the user's message is not a directive */
+  playbook?: OfflinePlaybook;
 }
 
 /** How a coordinator works with one of its delegates. */
@@ -143,12 +162,16 @@ export const DEFAULT_ESCALATION: EscalationPolicy = {
 /** An agent definition with its defaults filled in. */
 export interface AgentDefinition
   extends Required<
-    Omit<AgentConfig, "model" | "central" | "escalation" | "outputSchema" | "fallback" | "delegates" | "mcpServers">
+    Omit<
+      AgentConfig,
+      "model" | "central" | "escalation" | "outputSchema" | "fallback" | "delegates" | "mcpServers" | "playbook"
+    >
   > {
   mcpServers: McpServerUse[];
   model?: string;
   central?: string;
   fallback?: string;
+  playbook?: OfflinePlaybook;
   escalation: EscalationPolicy;
   outputSchema?: z.ZodType;
   /** the names of the agents it may delegate to */
@@ -161,6 +184,9 @@ const AGENT_NAME = /^[a-z][a-z0-9-]{0,63}$/;
 const TOOL_NAME = /^[a-zA-Z_][a-zA-Z0-9_-]{0,63}$/;
 /** Tools the runtime itself offers: `escalate` (cascade) and `delegate` (sub-agents). */
 const RESERVED_TOOLS = new Set(["escalate", "delegate"]);
+
+/** The name under which an agent offers the runtime's `ask_user` tool. */
+export const ASK_USER_TOOL = "ask_user";
 
 /** Defines an agent, checking its names and filling in defaults. */
 export function defineAgent(config: AgentConfig): AgentDefinition {
@@ -182,6 +208,11 @@ export function defineAgent(config: AgentConfig): AgentDefinition {
     if (!AGENT_NAME.test(name))
       throw new Error(`delegate '${name}' of agent '${config.name}' must match ${AGENT_NAME}`);
   }
+  const names = new Set<string>();
+  for (const guardrail of config.guardrails ?? []) {
+    if (names.has(guardrail.name)) throw new Error(`agent '${config.name}' lists guardrail '${guardrail.name}' twice`);
+    names.add(guardrail.name);
+  }
   if (config.fallback && !config.delegates?.length) {
     throw new Error(`agent '${config.name}' declares a fallback but no delegates`);
   }
@@ -202,5 +233,6 @@ export function defineAgent(config: AgentConfig): AgentDefinition {
     maxSteps: config.maxSteps ?? 8,
     delegates: Object.keys(delegation),
     delegation,
+    guardrails: config.guardrails ?? [],
   };
 }

@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { type AgentDefinition, defineAgent } from "./define";
 import { HR_AGENTS } from "./hr";
+import { RESEARCH_AGENTS } from "./research";
 import { SUPPORT_AGENTS } from "./support";
 import { calculator, currentTime, recall, remember } from "./tools";
+import { travel } from "./travel";
 
 /** The general-purpose default agent. */
 export const assistant = defineAgent({
@@ -47,6 +49,8 @@ export const AGENTS: ReadonlyMap<string, AgentDefinition> = registry([
   extractor,
   ...SUPPORT_AGENTS,
   ...HR_AGENTS,
+  travel,
+  ...RESEARCH_AGENTS,
 ]);
 
 /** Indexes agents by name, refusing a deployment whose delegates or fallbacks name no agent. */

@@ -57,8 +57,14 @@ export type AgentToolInput = z.infer<typeof agentToolInputSchema>;
 export const agentToolOutputSchema = z.object({
   sessionId: z.string().describe("pass it back to continue this conversation"),
   turnId: z.string(),
-  /** `pending`: the turn still runs (its sub-agents take long); its reply lands in the session */
-  status: z.enum(["completed", "cancelled", "pending"]),
+  /**
+   * `pending`: the turn still runs (its sub-agents take long), its reply lands in the session;
+   * `input_required`: the agent asks a question (the reply), answer it in the same session;
+   * `awaiting_approval`: a tool call waits for a person's decision (see `approvals`)
+   */
+  status: z.enum(["completed", "cancelled", "pending", "input_required", "awaiting_approval"]),
+  /** the approvals the turn waits for, with where to decide them */
+  approvals: z.array(z.object({ approvalId: z.string(), tool: z.string(), decideAt: z.string() })).optional(),
   reply: z.string().optional(),
   usage: usageSchema.optional(),
   answeredBy: turnResponseSchema.shape.answeredBy.optional(),

@@ -5,6 +5,20 @@ import { usageSchema } from "./session";
 /** Largest accepted user message, in characters. */
 export const MAX_CONTENT_CHARS = 32_768;
 
+/** Who decided: the tenant of the token, and the token's label (`api` when it has none, `system` for an expiry). */
+export const deciderSchema = z.object({ tenant: z.string(), label: z.string() });
+export type Decider = z.infer<typeof deciderSchema>;
+
+/** The decision on a tool call that needed approval, as the tool message answering it records it. */
+export const approvalStampSchema = z.object({
+  approvalId: z.string(),
+  status: z.enum(["approved", "rejected", "expired", "cancelled"]),
+  decidedBy: deciderSchema,
+  decidedAt: z.string(),
+  reason: z.string().optional(),
+});
+export type ApprovalStamp = z.infer<typeof approvalStampSchema>;
+
 /** A tool call an assistant message asked for. */
 export const toolCallSchema = z.object({
   toolCallId: z.string(),
@@ -28,6 +42,8 @@ export const messageSchema = z.object({
   isError: z.boolean().optional(),
   /** on the partial reply of a cancelled turn */
   cancelled: z.boolean().optional(),
+  /** on a tool message answering a call that needed approval: the decision */
+  approval: approvalStampSchema.optional(),
 });
 export type Message = z.infer<typeof messageSchema>;
 export type MessageRole = Message["role"];
@@ -51,8 +67,11 @@ export type PostMessageBody = z.infer<typeof postMessageBodySchema>;
 /** Response of POST /v1/sessions/:id/messages. */
 export const turnResponseSchema = z.object({
   turnId: z.string(),
-  /** a cancelled turn's reply holds what the model produced before it was stopped */
-  status: z.enum(["completed", "cancelled"]),
+  /**
+   * a cancelled turn's reply holds what the model produced before it was stopped; an
+   * `input_required` turn's reply is the question it asks the user
+   */
+  status: z.enum(["completed", "cancelled", "input_required"]),
   reply: messageSchema,
   messages: z.array(messageSchema),
   usage: usageSchema,

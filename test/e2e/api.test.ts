@@ -34,7 +34,7 @@ describe("HTTP API over a real local server", () => {
         {
           name: "billing",
           description: expect.any(String),
-          tools: ["plan_catalog", "invoice_lookup", "calculator"],
+          tools: ["plan_catalog", "invoice_lookup", "account_contact", "issue_refund", "calculator"],
           delegates: ["knowledge", "triage"],
         },
         { name: "knowledge", description: expect.any(String), tools: ["search_help_center"] },
@@ -53,6 +53,22 @@ describe("HTTP API over a real local server", () => {
         { name: "legal", description: expect.any(String), tools: ["policy_lookup"] },
         { name: "benefits", description: expect.any(String), tools: ["benefits_lookup"] },
         { name: "hr-generalist", description: expect.any(String), tools: ["policy_lookup", "benefits_lookup"] },
+        {
+          name: "travel",
+          description: expect.any(String),
+          tools: ["find_destination", "search_flights", "search_hotels", "book", "my_trips", "ask_user"],
+        },
+        {
+          name: "researcher",
+          description: expect.any(String),
+          tools: [],
+          guardrails: ["fact_check"],
+          delegates: ["query-refiner", "retriever", "synthesizer"],
+        },
+        { name: "query-refiner", description: expect.any(String), tools: ["refine_query"] },
+        { name: "retriever", description: expect.any(String), tools: ["search_sources"] },
+        { name: "synthesizer", description: expect.any(String), tools: [] },
+        { name: "fact-checker", description: expect.any(String), tools: ["check_claims"] },
       ],
     });
   });

@@ -82,6 +82,20 @@ export async function callAgent(env: Env, tenant: string, agent: AgentDefinition
         turnId: outcome.turnId,
       };
     }
+    case "awaiting_approval": {
+      const approvals = outcome.approvals.map((approval) => ({
+        approvalId: approval.approvalId,
+        tool: approval.tool,
+        decideAt: `/v1/sessions/${sessionId}/approvals/${approval.approvalId}`,
+      }));
+      const waiting: AgentToolOutput = { sessionId, turnId: outcome.turnId, status: "awaiting_approval", approvals };
+      const text = `The turn waits for a person to approve ${approvals.map((a) => `'${a.tool}' (POST ${a.decideAt})`).join(", ")}. Its reply will be stored in session '${sessionId}'.`;
+      return {
+        result: { content: [{ type: "text", text }], structuredContent: waiting },
+        sessionId,
+        turnId: outcome.turnId,
+      };
+    }
     case "failed": {
       const { failure } = outcome;
       const text = `the turn failed (${failure.code}): ${failure.message} (session '${sessionId}')`;

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { isLoopbackHost } from "../../shared/auth/loopback";
-import { TenantDirectory, tenantTokens } from "../../shared/auth/tenants";
+import { type Identity, TenantDirectory, tenantTokens } from "../../shared/auth/tenants";
 import { EdgentError, fromFailure } from "../../shared/errors";
 import { settingsOf } from "../../shared/settings";
 import type { RouterEnv } from "../env";
@@ -24,16 +24,23 @@ function directoryFor(env: Env, url: string): TenantDirectory {
 
 /** The tenant of the request's `Authorization: Bearer <token>`, or a 401. */
 export async function authenticate(c: Context<RouterEnv>): Promise<string> {
+  return (await identify(c)).tenant;
+}
+
+/** Who the request's `Authorization: Bearer <token>` speaks for, or a 401. */
+export async function identify(c: Context<RouterEnv>): Promise<Identity> {
   const header = c.req.header("authorization") ?? "";
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw new EdgentError("unauthorized", "missing bearer token (Authorization: Bearer <token>)");
-  const tenant = await directoryFor(c.env, c.req.url).resolve(match[1] as string);
-  if (!tenant) throw new EdgentError("unauthorized", "invalid bearer token");
-  return tenant;
+  const who = await directoryFor(c.env, c.req.url).identify(match[1] as string);
+  if (!who) throw new EdgentError("unauthorized", "invalid bearer token");
+  return who;
 }
 
-/** Requires a bearer token and sets the caller's tenant. */
+/** Requires a bearer token and sets the caller's tenant and the token's label. */
 export const requireTenant: MiddlewareHandler<RouterEnv> = async (c, next) => {
-  c.set("tenant", await authenticate(c));
+  const who = await identify(c);
+  c.set("tenant", who.tenant);
+  c.set("label", who.label);
   await next();
 };

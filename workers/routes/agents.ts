@@ -12,6 +12,7 @@ export const agentRoutes = new Hono<RouterEnv>()
         name: agent.name,
         description: agent.description,
         tools: Object.keys(agent.tools),
+        ...(agent.guardrails.length > 0 ? { guardrails: agent.guardrails.map((guardrail) => guardrail.name) } : {}),
         ...(agent.delegates.length > 0
           ? {
               delegates: agent.delegates,

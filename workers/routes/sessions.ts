@@ -111,6 +111,10 @@ export const sessionRoutes = new Hono<RouterEnv>()
         const pending: PendingTurn = { turnId: outcome.turnId, status: "pending" };
         return c.json(pending, 202);
       }
+      case "awaiting_approval":
+        // a tool call waits for a person: decide it with POST .../approvals/:approvalId
+        c.set("turnId", outcome.turnId);
+        return c.json({ turnId: outcome.turnId, status: "awaiting_approval", approvals: outcome.approvals }, 202);
       case "completed":
         c.set("turnId", outcome.response.turnId);
         return c.json(outcome.response);

@@ -1,7 +1,8 @@
 import { type AgentDefinition, ToolError } from "../../../shared/agents/define";
 import { findAgent } from "../../../shared/agents/registry";
-import { MAX_TASK_CHARS, type TaskReport } from "../../../shared/contracts/task";
+import { MAX_TASK_CHARS, type TaskMessage, type TaskReport } from "../../../shared/contracts/task";
 import { checkDelegation, type DelegationLimits, type DelegationScope } from "../../../shared/delegation/policy";
+import type { ConsultResult } from "../../../shared/guardrails/define";
 import { log } from "../../../shared/log";
 import type { SettleOutcome } from "../../rpc";
 import type { NewMessage, SessionMeta } from "../storage/rows";
@@ -31,6 +32,9 @@ export interface CoordinatorHooks {
   ready(turnId: string): void;
 }
 
+/** Task calls of consultations (a guardrail asking an agent) are named so. */
+const CONSULT_PREFIX = "consult:";
+
 /**
  * The parent's side of delegation: takes the `delegate` tool's requests within policy, sends
  * the step's tasks out together, records each outcome once (a fallback agent gets a second
@@ -39,6 +43,7 @@ export interface CoordinatorHooks {
 export class TaskCoordinator {
   readonly book: TaskBook;
   private readonly dispatching = new Map<string, Promise<void>>();
+  private readonly consulting = new Map<string, () => void>();
 
   constructor(
     sql: SqlStorage,
@@ -140,6 +145,11 @@ export class TaskCoordinator {
     const task = this.book.get(report.taskId);
     if (!task) return "unknown";
     if (!this.book.settle(report)) return "duplicate";
+    // a consultation's caller is waiting for it in the running turn, not the waiting turn
+    if (task.callId.startsWith(CONSULT_PREFIX)) {
+      this.consulting.get(task.taskId)?.();
+      return "recorded";
+    }
     // the turn no longer waits for it (it was cancelled): the outcome is only recorded
     if (task.resolved) return "recorded";
     if (report.status !== "completed" && (await this.fallback(meta, task, report))) return "recorded";
@@ -199,6 +209,68 @@ export class TaskCoordinator {
     }
     this.book.markResolved(tasks.map((task) => task.taskId));
     return messages;
+  }
+
+  /**
+   * Asks another agent (a fact checker, say) to do a task while the turn runs, in that agent's
+   * own object, and waits for its reply up to the task deadline. The task is recorded like any
+   * other (it shows in the session's tasks) but no turn waits for it and no fallback takes it.
+   */
+  async consult(
+    meta: SessionMeta,
+    scope: TurnScope,
+    turnId: string,
+    agent: string,
+    input: string,
+    runNow: (task: TaskMessage) => Promise<void>,
+  ): Promise<ConsultResult> {
+    if (!findAgent(agent)) return { ok: false, error: `no agent named '${agent}'` };
+    if (scope.depth + 1 > this.limits.maxDepth) return { ok: false, error: "delegation depth limit reached" };
+    if (scope.chain.includes(agent)) return { ok: false, error: `'${agent}' is already working on this request` };
+    const taskId = crypto.randomUUID();
+    this.book.add({
+      taskId,
+      turnId,
+      callId: `${CONSULT_PREFIX}${taskId}`,
+      agent,
+      input: input.slice(0, MAX_TASK_CHARS),
+      depth: scope.depth + 1,
+      chain: [...scope.chain],
+      traceId: scope.traceId,
+      deadline: Date.now() + this.limits.taskTimeoutMs,
+    });
+    this.book.markSent([taskId]);
+    const settled = new Promise<void>((resolve) => this.consulting.set(taskId, resolve));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.limits.taskTimeoutMs);
+    });
+    try {
+      const row = this.book.get(taskId) as TaskRow;
+      const run = runNow(toTaskMessage(row, meta.tenant, meta.sessionId)).catch((error: unknown) => {
+        this.book.settle({
+          taskId,
+          status: "failed",
+          error: `the agent could not be reached (${String(error)})`,
+          attempts: 1,
+        });
+      });
+      // a sub-agent that delegates in turn reports later, when it is done
+      await Promise.race([
+        run.then(() => (this.book.get(taskId)?.status === "running" ? settled : undefined)),
+        deadline,
+      ]);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      this.consulting.delete(taskId);
+      this.book.markResolved([taskId]);
+    }
+    const task = this.book.get(taskId);
+    if (task?.status === "completed") return { ok: true, reply: task.result ?? "" };
+    if (task && !isTerminal(task.status)) {
+      this.book.settle({ taskId, status: "timed_out", error: "no reply before the deadline", attempts: task.attempts });
+    }
+    return { ok: false, error: task?.error ?? "no reply before the deadline" };
   }
 
   /** How long a task of `delegate` may take: the operator's setting, the delegate's policy, or the default. */

@@ -11,6 +11,7 @@ export function outcomeError(outcome: SendOutcome, sessionId: string): FrameErro
   switch (outcome.status) {
     case "completed":
     case "waiting":
+    case "awaiting_approval":
       return null;
     case "failed":
       // a turn that ran has sent its own error frame

@@ -2,6 +2,7 @@ import type { Connection } from "agents";
 import type { ServerFrame } from "../../../shared/contracts/frames";
 import type { Message } from "../../../shared/contracts/message";
 import type { SessionStore } from "../storage/session-store";
+import type { TurnSink } from "../turn/output-gate";
 
 /** Where a connection stands; kept in its hibernation attachment. */
 export interface LiveState {
@@ -29,6 +30,17 @@ export class LiveDelivery {
     private readonly store: SessionStore,
     private readonly connections: () => Iterable<LiveConnection>,
   ) {}
+
+  /** Frames for the live clients, as a turn emits them; most turns have none, and skip the SDK's bookkeeping. */
+  sink(connected: () => boolean): TurnSink {
+    return {
+      emit: (frame) => {
+        if (!connected()) return;
+        if (frame.type === "message") this.message(frame.message);
+        else this.broadcast(frame);
+      },
+    };
+  }
 
   /** Greets a new connection; with `after` it replays at once, else it is held briefly for a resume. */
   open(connection: LiveConnection, sessionId: string, requested: number | null): void {

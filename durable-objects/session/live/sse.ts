@@ -10,7 +10,8 @@ const SSE_DELTA_BACKLOG = 256;
 /**
  * Submits a turn whose frames are written as server-sent events as they happen, ending with
  * `done` (or an error frame). A turn that waits for sub-agents keeps the stream open until
- * its reply, for as long as the object lives.
+ * its reply, for as long as the object lives; one that pauses for a person's approval ends
+ * the stream with its `awaiting_approval` turn frame (a decision continues the turn).
  */
 export function streamTurn(
   sessionId: string,
@@ -32,7 +33,8 @@ export function streamTurn(
   const submission = submit({ emit: write });
   if (submission.kind === "refused") return { status: "busy" };
   if (submission.kind === "conflict") return { status: "idempotency_conflict" };
-  const finished = submission.outcome
+  const paused = submission.paused ?? new Promise<never>(() => undefined);
+  const finished = Promise.race([submission.outcome, paused])
     .then((outcome) => {
       switch (outcome.status) {
         case "completed":
@@ -40,6 +42,10 @@ export function streamTurn(
         case "waiting":
           // a retry of a turn that still waits for sub-agents: its frames go to live clients
           return write({ type: "turn", turnId: outcome.turnId, status: "waiting" });
+        case "awaiting_approval":
+          // the turn streamed its approval request and pause; a replay has not
+          if (submission.kind === "queued") return;
+          return write({ type: "turn", turnId: outcome.turnId, status: "awaiting_approval" });
         case "failed":
           // a turn that ran has already streamed its own error frame; a replayed failure has not
           if (outcome.failure.turnId && submission.kind === "queued") return;

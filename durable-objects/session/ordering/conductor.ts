@@ -25,6 +25,8 @@ export interface Submission {
   turnId?: string;
   /** settles if the turn starts waiting for sub-agents, before `outcome` does */
   waiting?: Promise<void>;
+  /** settles if the turn pauses for a person's approval, before `outcome` does */
+  paused?: Promise<SendOutcome>;
 }
 
 /** What the conductor orders. */
@@ -84,6 +86,7 @@ export class TurnConductor {
     }
     const turnId = crypto.randomUUID();
     const startedWaiting = deferred<void>();
+    const paused = deferred<SendOutcome>();
     // only outcomes that stored something are replayed; a configuration error may be retried
     const save = (outcome: SendOutcome) => {
       if (request.idempotency && storedSomething(outcome)) {
@@ -106,8 +109,12 @@ export class TurnConductor {
           save(ran);
           return ran;
         }
-        // later turns stay queued behind this one until its sub-agents' results are in
+        // later turns stay queued behind this one until its sub-agents' results and decisions are in
         const done = waiting.waitFor(turnId, own);
+        // a pause for approval answers the caller at once (a person may take hours); the turn goes on later
+        void waiting
+          .paused(turnId)
+          .then((approvals) => paused.resolve({ status: "awaiting_approval", turnId, approvals }));
         startedWaiting.resolve();
         // a retry of this request, even to a later life of the object, is told the turn waits
         save(ran);
@@ -123,7 +130,7 @@ export class TurnConductor {
       const forget = () => this.inFlight.delete(idempotencyKey);
       outcome.then(forget, forget);
     }
-    return { kind: "queued", outcome, turnId, waiting: startedWaiting.promise };
+    return { kind: "queued", outcome, turnId, waiting: startedWaiting.promise, paused: paused.promise };
   }
 
   /** Cancels a running or waiting turn and waits for it to store what it produced. */
@@ -153,6 +160,7 @@ function storedSomething(outcome: SendOutcome): boolean {
   return (
     outcome.status === "completed" ||
     outcome.status === "waiting" ||
+    outcome.status === "awaiting_approval" ||
     (outcome.status === "failed" && outcome.failure.turnId !== undefined)
   );
 }

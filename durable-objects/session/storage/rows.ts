@@ -1,4 +1,4 @@
-import type { Message, MessageRole, ToolCall } from "../../../shared/contracts/message";
+import type { ApprovalStamp, Message, MessageRole, ToolCall } from "../../../shared/contracts/message";
 import type { OnBusy } from "../../../shared/contracts/on-busy";
 import type { Usage } from "../../../shared/contracts/session";
 import { nanosToUsd } from "../../../shared/models/pricing";
@@ -27,6 +27,8 @@ export interface NewMessage {
   toolName?: string;
   isError?: boolean;
   cancelled?: boolean;
+  /** on a tool message answering a call that needed approval */
+  approval?: ApprovalStamp;
 }
 
 /** What the context builder reads of a message. */

@@ -103,9 +103,30 @@ CREATE TABLE IF NOT EXISTS edgent_facts (
   value TEXT NOT NULL,
   updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS edgent_approvals (
+  id TEXT PRIMARY KEY,
+  turn_id TEXT NOT NULL,
+  call_id TEXT NOT NULL,
+  tool TEXT NOT NULL,
+  run_args TEXT,
+  shown_args TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  origin_session TEXT NOT NULL,
+  task_id TEXT,
+  status TEXT NOT NULL,
+  requested_at TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  decided_at TEXT,
+  decided_by TEXT,
+  decision_reason TEXT,
+  relayed INTEGER NOT NULL DEFAULT 0,
+  resolved INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS edgent_approvals_turn ON edgent_approvals (turn_id);
 `;
 
-/** Columns added after a table was first shipped, before schema versions were kept. */
+/** Columns added after a table was first shipped (the last ones by migrations after versions were kept). */
 export const ADDED_COLUMNS: ReadonlyArray<readonly [table: string, column: string, definition: string]> = [
   ["edgent_messages", "cancelled", "INTEGER"],
   ["edgent_session", "on_busy", "TEXT"],
@@ -117,24 +138,36 @@ export const ADDED_COLUMNS: ReadonlyArray<readonly [table: string, column: strin
   ["edgent_turns", "answered_by", "TEXT"],
   ["edgent_turns", "escalation", "TEXT"],
   ["edgent_turns", "first_seq", "INTEGER"],
+  ["edgent_messages", "approval", "TEXT"],
 ];
 
-/** The one word for a turn that waits for its sub-agents, indexed because at most one row has it. */
-const WAITING_INDEX = "CREATE INDEX IF NOT EXISTS edgent_turns_waiting ON edgent_turns (id) WHERE status = 'waiting';";
+/** Adds the columns a table lacks. */
+function addMissingColumns(sql: SqlStorage, columns: typeof ADDED_COLUMNS): void {
+  for (const [table, column, definition] of columns) {
+    const exists = sql.exec(`SELECT 1 FROM pragma_table_info('${table}') WHERE name = ?`, column).toArray();
+    if (exists.length === 0) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+  }
+}
+
+/** The words for a turn that waits (for sub-agents or an approval), indexed because at most one row has them. */
+const WAITING_INDEX =
+  "CREATE INDEX IF NOT EXISTS edgent_turns_waiting ON edgent_turns (id) WHERE status IN ('waiting', 'awaiting_approval');";
 
 /** Changes since the first shipped schema, in order; an object runs each once, on wake. */
 const MIGRATIONS: ReadonlyArray<(sql: SqlStorage) => void> = [
   // 1: the columns added before versions were kept, each only where it is missing
-  (sql) => {
-    for (const [table, column, definition] of ADDED_COLUMNS) {
-      const exists = sql.exec(`SELECT 1 FROM pragma_table_info('${table}') WHERE name = ?`, column).toArray();
-      if (exists.length === 0) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
-    }
-  },
+  (sql) => addMissingColumns(sql, ADDED_COLUMNS),
   // 2: a waiting turn was once called 'pending'
   (sql) => {
     sql.exec("UPDATE edgent_turns SET status = 'waiting' WHERE status = 'pending'");
     sql.exec("DROP INDEX IF EXISTS edgent_turns_pending");
+    sql.exec(WAITING_INDEX);
+  },
+  // 3: approvals (their table is created with the others); a message records the decision on its call;
+  // a turn may also wait for an approval
+  (sql) => {
+    addMissingColumns(sql, ADDED_COLUMNS);
+    sql.exec("DROP INDEX IF EXISTS edgent_turns_waiting");
     sql.exec(WAITING_INDEX);
   },
 ];

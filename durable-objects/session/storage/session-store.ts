@@ -1,5 +1,5 @@
 import { estimateMessageTokens } from "../../../shared/context/tokens";
-import type { Message, MessagePage, MessageRole, ToolCall } from "../../../shared/contracts/message";
+import type { ApprovalStamp, Message, MessagePage, MessageRole, ToolCall } from "../../../shared/contracts/message";
 import type { OnBusy } from "../../../shared/contracts/on-busy";
 import { ContextTail } from "./context-tail";
 import { addUsage, type ContextRow, type NewMessage, type Row, type SessionMeta, type UsageNanos } from "./rows";
@@ -90,8 +90,8 @@ export class SessionStore {
     const toolCalls = message.toolCalls ? JSON.stringify(message.toolCalls) : null;
     const tokens = estimateMessageTokens(message.content) + (toolCalls ? estimateMessageTokens(toolCalls) : 0);
     this.sql.exec(
-      `INSERT INTO edgent_messages (seq, turn_id, role, content, tokens, tool_calls, tool_call_id, tool_name, is_error, cancelled, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO edgent_messages (seq, turn_id, role, content, tokens, tool_calls, tool_call_id, tool_name, is_error, cancelled, created_at, approval)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       seq,
       message.turnId,
       message.role,
@@ -103,6 +103,7 @@ export class SessionStore {
       message.isError === undefined ? null : Number(message.isError),
       message.cancelled ? 1 : null,
       createdAt,
+      message.approval ? JSON.stringify(message.approval) : null,
     );
     return { ...toMessage({ ...message, seq, createdAt }), tokens };
   }
@@ -188,6 +189,7 @@ function rowToMessage(row: Row): Message {
     toolName: row.tool_name === null ? undefined : String(row.tool_name),
     isError: row.is_error === null ? undefined : Boolean(row.is_error),
     cancelled: row.cancelled ? true : undefined,
+    approval: row.approval ? (JSON.parse(String(row.approval)) as ApprovalStamp) : undefined,
   });
 }
 
@@ -205,5 +207,6 @@ function toMessage(message: NewMessage & { seq: number; createdAt: string }): Me
   if (message.toolName !== undefined) out.toolName = message.toolName;
   if (message.isError !== undefined) out.isError = message.isError;
   if (message.cancelled) out.cancelled = true;
+  if (message.approval) out.approval = message.approval;
   return out;
 }

@@ -35,8 +35,10 @@ export type CascadeResult =
   | { status: "answered"; final: ModelMessage[]; answeredBy: AnsweredBy; steps: number }
   | { status: "step_limit"; answeredBy: AnsweredBy; steps: number }
   | { status: "cancelled"; partial: string; answeredBy: AnsweredBy; steps: number }
-  /** the model handed tasks to sub-agents: the turn goes on when their results are in */
+  /** the model handed tasks to sub-agents or held calls for approval: the turn goes on when they are done */
   | { status: "waiting"; answeredBy: AnsweredBy; steps: number }
+  /** the model asked the user a question */
+  | { status: "input_required"; question: string; answeredBy: AnsweredBy; steps: number }
   | { status: "failed"; failure: Failure; steps: number };
 
 const CONFIDENCE_NOTE =
@@ -86,6 +88,8 @@ export async function runCascade(run: TurnRun, options: CascadeOptions): Promise
       return { status: "cancelled", partial: central.partial, answeredBy: centralTier, steps };
     case "waiting":
       return { status: "waiting", answeredBy: centralTier, steps };
+    case "input_required":
+      return { status: "input_required", question: central.question, answeredBy: centralTier, steps };
     case "step_limit":
     case "escalate":
       return { status: "step_limit", answeredBy: centralTier, steps };
@@ -142,6 +146,8 @@ async function runLocal(run: TurnRun, options: CascadeOptions): Promise<LocalOut
       return { done: { status: "cancelled", partial: attempt.partial, answeredBy: local, steps } };
     case "waiting":
       return { done: { status: "waiting", answeredBy: local, steps } };
+    case "input_required":
+      return { done: { status: "input_required", question: attempt.question, answeredBy: local, steps } };
     case "failed": {
       const failure = failureOf(run, attempt, name);
       if (attempt.storeError || !(on && policy.errors)) return { done: { status: "failed", failure, steps } };

@@ -61,3 +61,68 @@ describe("combineHooks", () => {
     expect(await hooks.output?.({ kind: "message", message })).toBeUndefined();
   });
 });
+
+const delegateCall: ToolCall = { toolCallId: "c1", toolName: "delegate", input: { task: "mail a@b.co" }, startedAt: 0 };
+
+describe("combineHooks with guards", () => {
+  it("runs gates in order: a later one sees what an earlier one let through", async () => {
+    const seen: string[] = [];
+    const redact: TurnHooks = {
+      output: (item) =>
+        item.kind === "delta" ? { action: "replace", text: item.text.replace("secret", "[x]") } : undefined,
+    };
+    const observe: TurnHooks = { output: (item) => void seen.push(item.kind === "delta" ? item.text : "") };
+    const combined = combineHooks([redact, observe]);
+    expect(await combined.output?.({ kind: "delta", text: "a secret" })).toEqual({ action: "replace", text: "a [x]" });
+    expect(seen).toEqual(["a [x]"]);
+  });
+
+  it("stops at the first block, for input and output alike", async () => {
+    const blocking: TurnHooks = {
+      input: () => ({ action: "block", reason: "no", guardrail: "g" }),
+      output: () => ({ action: "block", reason: "no", guardrail: "g" }),
+    };
+    const reached: string[] = [];
+    const after: TurnHooks = { input: () => void reached.push("input"), output: () => void reached.push("output") };
+    const combined = combineHooks([blocking, after]);
+    expect(await combined.input?.("hi")).toMatchObject({ action: "block" });
+    expect(await combined.output?.({ kind: "summary", text: "s" })).toMatchObject({ action: "block" });
+    expect(reached).toEqual([]);
+  });
+
+  it("lets a refusal win over an approval hold, and carries redacted arguments to later hooks", async () => {
+    const observed: unknown[] = [];
+    const hold: TurnHooks = { beforeToolCall: () => ({ action: "require_approval", reason: "big" }) };
+    const redact: TurnHooks = { beforeToolCall: () => ({ action: "allow", input: { task: "mail [x]" } }) };
+    const watch: TurnHooks = { beforeToolCall: (seen) => void observed.push(seen.input) };
+    const refuse: TurnHooks = { beforeToolCall: () => ({ action: "refuse", reason: "denied" }) };
+    expect(await combineHooks([hold, redact, watch]).beforeToolCall?.(delegateCall)).toEqual({
+      action: "require_approval",
+      reason: "big",
+      observed: { task: "mail [x]" },
+    });
+    expect(observed).toEqual([{ task: "mail [x]" }]);
+    expect(await combineHooks([hold, refuse]).beforeToolCall?.(delegateCall)).toEqual({
+      action: "refuse",
+      reason: "denied",
+    });
+    expect(await combineHooks([redact, watch]).beforeToolCall?.(delegateCall)).toEqual({
+      action: "allow",
+      input: { task: "mail [x]" },
+      observed: { task: "mail [x]" },
+    });
+  });
+
+  it("replaces a tool's output for everyone, or only for observers", async () => {
+    const view: TurnHooks = { toolResult: () => ({ action: "allow", observed: "[x]" }) };
+    const replace: TurnHooks = { toolResult: () => ({ action: "replace", output: "shorter" }) };
+    expect(await combineHooks([view, {}]).toolResult?.(delegateCall, "raw")).toEqual({
+      action: "allow",
+      observed: "[x]",
+    });
+    expect(await combineHooks([replace, view]).toolResult?.(delegateCall, "raw")).toEqual({
+      action: "replace",
+      output: "shorter",
+    });
+  });
+});

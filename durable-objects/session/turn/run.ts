@@ -5,7 +5,8 @@ import type { McpToolSource } from "../mcp/remote-tools";
 import type { CallPurpose, TurnLedger } from "../storage/ledger";
 import type { SessionMeta } from "../storage/rows";
 import type { SessionStore } from "../storage/session-store";
-import type { RunInfo, TraceContext, TurnHooks } from "./hooks";
+import type { RunApprovals } from "./approval-port";
+import type { RunInfo, TraceContext, TurnEvent, TurnHooks } from "./hooks";
 import { instrument } from "./model-call";
 import type { OutputGate } from "./output-gate";
 import type { Toolbox } from "./toolbox";
@@ -17,7 +18,7 @@ export interface RunDelegation extends DelegationPort {
 }
 
 /** What a run is made of; built once when the turn starts (or goes on after waiting). */
-export interface TurnRunParts extends Omit<RunInfo, "models"> {
+export interface TurnRunParts extends Omit<RunInfo, "models" | "messages"> {
   models: TurnModels;
   out: OutputGate;
   cancel: AbortSignal;
@@ -33,6 +34,8 @@ export interface TurnRunParts extends Omit<RunInfo, "models"> {
   delegation?: RunDelegation;
   /** the tools of the agent's MCP servers, for an agent that uses some */
   mcp?: McpToolSource;
+  /** holds tool calls for a person's approval */
+  approvals?: RunApprovals;
 }
 
 /**
@@ -59,6 +62,8 @@ export class TurnRun implements Readonly<TurnRunParts> {
   readonly central: LanguageModelV4;
   readonly delegation?: RunDelegation;
   readonly mcp?: McpToolSource;
+  readonly approvals?: RunApprovals;
+  readonly emit: (event: TurnEvent) => void;
   private calls = 0;
 
   constructor(parts: TurnRunParts) {
@@ -80,6 +85,8 @@ export class TurnRun implements Readonly<TurnRunParts> {
     this.central = parts.central;
     if (parts.delegation) this.delegation = parts.delegation;
     if (parts.mcp) this.mcp = parts.mcp;
+    if (parts.approvals) this.approvals = parts.approvals;
+    this.emit = parts.emit;
   }
 
   /** The model of a tier for calls made for `purpose`: instrumented, and retried if local. */

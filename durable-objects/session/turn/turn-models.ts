@@ -31,7 +31,7 @@ export function chooseModels(
   const localName = settings.EDGENT_AGENT_MODELS[agent.name] ?? agent.model ?? settings.EDGENT_DEFAULT_MODEL;
   const centralName =
     settings.EDGENT_CENTRAL_MODELS[agent.name] ?? agent.central ?? settings.EDGENT_DEFAULT_CENTRAL_MODEL;
-  const resolved = resolveModel(localName, env);
+  const resolved = resolveModel(localName, env, agent.playbook);
   if (!resolved.ok) return { ok: false, failure: { code: "model_misconfigured", message: resolved.error } };
   return {
     ok: true,
