@@ -5,9 +5,7 @@ import type { MessagePage } from "../shared/contracts/message";
 import type { OnBusy } from "../shared/contracts/on-busy";
 import type { SessionInfo } from "../shared/contracts/session";
 import type { TaskMessage, TaskReport, TaskView } from "../shared/contracts/task";
-import { ModelCatalog } from "../shared/models/pricing";
-import { DELEGATION_SETTINGS, settingsOf } from "../shared/settings";
-import { TurnQueue } from "../shared/turn-queue";
+import { settingsOf } from "../shared/settings";
 import type {
   ApprovalDecisionInput,
   CancelOutcome,
@@ -24,28 +22,26 @@ import type {
   TaskRecord,
   TaskRunOutcome,
 } from "./rpc";
-import { AssignedTask } from "./session/delegation/assigned-task";
-import { TaskCoordinator } from "./session/delegation/coordinator";
+import { assembleSession } from "./session/assemble";
+import type { AssignedTask } from "./session/delegation/assigned-task";
+import type { TaskCoordinator } from "./session/delegation/coordinator";
 import { toRecord, toView } from "./session/delegation/task-book";
-import { directTransport, discardTask, queueTransport } from "./session/delegation/transports";
-import { SessionGovernance } from "./session/governance/session-governance";
+import { discardTask } from "./session/delegation/transports";
+import type { SessionGovernance } from "./session/governance/session-governance";
 import { answerFrame, parseFrame } from "./session/live/client-frames";
 import { openLive, refuseUpgrade } from "./session/live/connect";
-import { LiveDelivery, type LiveState, send } from "./session/live/live-delivery";
+import { type LiveDelivery, type LiveState, send } from "./session/live/live-delivery";
 import { streamTurn } from "./session/live/sse";
-import { TicketBook } from "./session/live/tickets";
-import { McpCatalog } from "./session/mcp/mcp-catalog";
-import { TurnConductor } from "./session/ordering/conductor";
-import { IdempotencyRecords } from "./session/ordering/idempotency";
-import { WaitingTurns } from "./session/ordering/waiting-turns";
-import { RetryOnce } from "./session/retry-once";
-import { SessionFacts } from "./session/storage/facts";
-import { TurnLedger } from "./session/storage/ledger";
+import type { TicketBook } from "./session/live/tickets";
+import type { McpCatalog } from "./session/mcp/mcp-catalog";
+import type { TurnConductor } from "./session/ordering/conductor";
+import type { WaitingTurns } from "./session/ordering/waiting-turns";
+import type { RetryOnce } from "./session/retry-once";
 import { toUsage } from "./session/storage/rows";
-import { SessionStore } from "./session/storage/session-store";
-import { UsageReport } from "./session/storage/usage-report";
+import type { SessionStore } from "./session/storage/session-store";
+import type { UsageReport } from "./session/storage/usage-report";
 import type { HookSource } from "./session/turn/hooks";
-import { TurnRunner } from "./session/turn/turn-runner";
+import type { TurnRunner } from "./session/turn/turn-runner";
 import { gatewayApi } from "./stubs";
 
 /** Tasks whose sub-agent objects an erase reaches (a turn delegates at most a few dozen). */
@@ -63,7 +59,6 @@ const MAX_FRAME_BYTES = 1024 * 1024;
  */
 export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, TaskHost {
   private readonly store: SessionStore;
-  private readonly ledger: TurnLedger;
   private readonly tickets: TicketBook;
   private readonly live: LiveDelivery;
   private readonly runner: TurnRunner;
@@ -72,119 +67,34 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   private readonly coordinator: TaskCoordinator;
   private readonly assigned: AssignedTask;
   private readonly usage: UsageReport;
-  /** the session's MCP connections and tool lists */
-  private readonly mcpTools = new McpCatalog();
+  private readonly mcpTools: McpCatalog;
   private readonly governance: SessionGovernance;
+  private readonly reportRetry: RetryOnce;
   // set once erase() has wiped storage; the runtime resets the object a moment later
   private erased = false;
-  // not `idempotent`: the SDK would match the retry job that is running and add none
-  private readonly reportRetry = new RetryOnce(() => this.schedule(5, "retryTaskReport"));
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // no per-request events from the SDK: our own logs carry no content
     this.observability = undefined;
-    const { sql } = ctx.storage;
-    const settings = settingsOf(env).values;
-    this.store = new SessionStore(ctx.storage);
-    this.store.migrate();
-    this.ledger = new TurnLedger(sql, this.store, new ModelCatalog(settings.EDGENT_MODEL_SPECS));
-    const abandoned = this.ledger.failAbandoned();
-    this.tickets = new TicketBook(sql);
-    this.live = new LiveDelivery(this.store, () => this.getConnections<LiveState>());
-    this.usage = new UsageReport(this.ledger, () => this.schedule(settings.EDGENT_USAGE_REPORT_SECONDS, "reportUsage"));
-    const records = new IdempotencyRecords(sql);
-    this.coordinator = new TaskCoordinator(
-      sql,
-      {
-        maxDepth: settings.EDGENT_DELEGATION_MAX_DEPTH,
-        maxFanout: settings.EDGENT_DELEGATION_MAX_FANOUT,
-        taskTimeoutMs: settings.EDGENT_TASK_TIMEOUT_MS,
-        delegateTimeouts: settings.EDGENT_DELEGATE_TIMEOUTS_MS,
-      },
-      {
-        transport: () =>
-          settings.EDGENT_DELEGATION_TRANSPORT === "direct"
-            ? directTransport(env, (work) => ctx.waitUntil(work))
-            : queueTransport(env.TASKS),
-        schedule: async (at, turnId) => {
-          // the SDK keeps whole seconds, rounding down: round up so the alarm never fires early.
-          // One alarm per turn and second: dispatching the same step again adds none.
-          const second = Math.ceil(at / 1000);
-          await this.schedule(new Date(second * 1000), "taskDeadline", { turnId, second }, { idempotent: true });
-        },
-        ready: (turnId) => this.goOn(turnId),
-      },
-    );
-    this.assigned = new AssignedTask(sql, {
+    const parts = assembleSession({
+      ctx,
       env,
-      store: this.store,
-      submit: (meta, request) => this.conductor.submit(meta, request),
-      retryReport: () => this.reportRetry.request(),
+      schedule: (when, callback, payload, options) => this.schedule(when, callback, payload, options),
+      connections: () => this.getConnections<LiveState>(),
     });
-    const live = this.live.sink(() => ctx.getWebSockets().length > 0);
-    this.governance = new SessionGovernance({
-      env,
-      sql,
-      store: this.store,
-      ledger: this.ledger,
-      coordinator: this.coordinator,
-      assigned: this.assigned,
-      live,
-      waiting: () => this.waiting,
-      conductor: () => this.conductor,
-      goOn: (turnId) => this.goOn(turnId),
-      schedule: (at, payload) =>
-        this.schedule(at, "approvalAlarm", payload, { idempotent: true }).then(() => undefined),
-    });
-    this.runner = new TurnRunner({
-      env,
-      store: this.store,
-      ledger: this.ledger,
-      memory: new SessionFacts(sql),
-      live,
-      watched: () => ctx.getWebSockets().length > 0,
-      gateway: (tenant) => gatewayApi(env, tenant),
-      delegation: (agent, turnId) => {
-        // a user's session is the root of its tree; a sub-agent's session sits where its task put it
-        const scope = this.assigned.scope() ?? { depth: 0, chain: [agent.name], traceId: turnId };
-        const trace = { traceId: scope.traceId };
-        if (agent.delegates.length === 0) return { ok: true, trace };
-        const problem = settingsOf(env).problem(DELEGATION_SETTINGS);
-        if (problem) return { ok: false, failure: { code: "misconfigured", message: problem } };
-        return { ok: true, trace, port: this.coordinator.port(agent, scope, turnId) };
-      },
-      usageRecorded: () => this.usage.due(),
-      mcp: (agent) => this.mcpTools.forAgent(agent, settingsOf(env)),
-      approvals: (meta, turnId) => this.governance.port(meta, turnId),
-    });
-    this.runner.addHooks(this.governance.hooks(), { guard: true });
-    const queue = new TurnQueue();
-    this.waiting = new WaitingTurns({
-      store: this.store,
-      ledger: this.ledger,
-      records,
-      runner: this.runner,
-      coordinator: this.coordinator,
-      approvals: this.governance.desk,
-      finished: (turnId, outcome) => ctx.waitUntil(this.assigned.finished(turnId, outcome).catch(() => undefined)),
-    });
-    this.conductor = new TurnConductor({
-      store: this.store,
-      ledger: this.ledger,
-      records,
-      runner: this.runner,
-      waiting: this.waiting,
-      queue,
-    });
-    // a turn that waited for sub-agents when the object last stopped goes on (or keeps waiting)
-    this.waiting.adopt(queue);
-    // a turn that stopped with the object is failed: whoever waited on it (a retry, a parent) hears so
-    for (const { turnId, error } of abandoned) {
-      const outcome: SendOutcome = { status: "failed", failure: { ...error, turnId } };
-      records.settleTurn(turnId, outcome);
-      ctx.waitUntil(this.assigned.finished(turnId, outcome).catch(() => undefined));
-    }
+    this.store = parts.store;
+    this.tickets = parts.tickets;
+    this.live = parts.live;
+    this.runner = parts.runner;
+    this.conductor = parts.conductor;
+    this.waiting = parts.waiting;
+    this.coordinator = parts.coordinator;
+    this.assigned = parts.assigned;
+    this.usage = parts.usage;
+    this.mcpTools = parts.mcpTools;
+    this.governance = parts.governance;
+    this.reportRetry = parts.reportRetry;
     // pings are answered by the runtime itself, without waking a hibernating object
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
   }
@@ -388,11 +298,6 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   /** Clients may not write the agent's state row. */
   override shouldConnectionBeReadonly(): boolean {
     return true;
-  }
-
-  /** Lets a waiting turn go on; failures are logged, and the deadline alarm tries again. */
-  private goOn(turnId: string): void {
-    this.ctx.waitUntil(this.waiting.goOn(turnId));
   }
 
   /** The session's metadata if it exists and belongs to the caller's tenant. */
