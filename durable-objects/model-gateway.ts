@@ -165,6 +165,8 @@ export class ModelGateway extends DurableObject<Env> implements GatewayApi {
       maxRetries: this.settings.EDGENT_MODEL_MAX_RETRIES,
       baseDelayMs: this.settings.EDGENT_RETRY_BASE_MS,
       timeoutMs: this.settings.EDGENT_MODEL_TIMEOUT_MS,
+      firstTokenMs: this.settings.EDGENT_MODEL_FIRST_TOKEN_MS,
+      idleMs: this.settings.EDGENT_MODEL_IDLE_MS,
     });
     const started = Date.now();
     let result: LanguageModelV4GenerateResult;

@@ -15,14 +15,33 @@ async function withRuntime(vars: Record<string, string>): Promise<{ runtime: Run
 }
 
 describe("escalation edge cases", () => {
-  it("lets a streamed answer run past the model timeout once it has started", async () => {
-    const { runtime, api } = await withRuntime({ EDGENT_MODEL_TIMEOUT_MS: "1000" });
+  it("lets a steadily streamed answer run past the first-token and idle limits", async () => {
+    const { runtime, api } = await withRuntime({
+      EDGENT_MODEL_FIRST_TOKEN_MS: "1000",
+      EDGENT_MODEL_IDLE_MS: "1000",
+      EDGENT_MODEL_TIMEOUT_MS: "20000",
+    });
     try {
       const sessionId = await api.session();
-      const { events } = await streamTurn(runtime.url, sessionId, { content: "/slow 250 a b c d e f g" });
+      // a word every 200 ms: 1.6 s in all, never silent for a second
+      const { events } = await streamTurn(runtime.url, sessionId, { content: "/slow 200 a b c d e f g h" });
       const done = events.at(-1)?.frame as { type: string; body?: Answered } | undefined;
       expect(done?.type).toBe("done");
-      expect(done?.body?.reply.content).toBe("a b c d e f g");
+      expect(done?.body?.reply.content).toBe("a b c d e f g h");
+    } finally {
+      await runtime.dispose();
+    }
+  });
+
+  it("times a streamed answer out at the model timeout, as an unstreamed one is", async () => {
+    const { runtime, api } = await withRuntime({ EDGENT_MODEL_TIMEOUT_MS: "1000", EDGENT_ESCALATION: "off" });
+    try {
+      const sessionId = await api.session();
+      const { events } = await streamTurn(runtime.url, sessionId, { content: "/slow 200 a b c d e f g h" });
+      const error = events.find((e) => e.frame.type === "error")?.frame as { error: { code: string } } | undefined;
+      expect(error?.error.code).toBe("model_unavailable");
+      const unstreamed = await api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 200 a b c d e f g h" });
+      expect(unstreamed.code).toBe("model_unavailable");
     } finally {
       await runtime.dispose();
     }
