@@ -23,6 +23,7 @@ import type {
   TaskRunOutcome,
 } from "./rpc";
 import { AssignedTask } from "./session/delegation/assigned-task";
+import { eraseSession } from "./session/erase";
 import { TaskCoordinator } from "./session/delegation/coordinator";
 import { toRecord, toView } from "./session/delegation/task-book";
 import { directTransport, discardTask, queueTransport } from "./session/delegation/transports";
@@ -39,13 +40,11 @@ import { TurnLedger } from "./session/storage/ledger";
 import { toUsage } from "./session/storage/rows";
 import { SessionStore } from "./session/storage/session-store";
 import { UsageReport } from "./session/storage/usage-report";
+import { StorageLife } from "./session/storage/wipe";
 import type { HookSource } from "./session/turn/hooks";
 import type { TurnSink } from "./session/turn/output-gate";
 import { TurnRunner } from "./session/turn/turn-runner";
 import { gatewayApi } from "./stubs";
-
-/** Tasks whose sub-agent objects an erase reaches (a turn delegates at most a few dozen). */
-const MAX_ERASED_TASKS = 10_000;
 
 /** Largest WebSocket frame a client may send; larger ones close the socket with 1009. */
 const MAX_FRAME_BYTES = 1024 * 1024;
@@ -68,8 +67,9 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   private readonly coordinator: TaskCoordinator;
   private readonly assigned: AssignedTask;
   private readonly usage: UsageReport;
-  // set once erase() has wiped storage; the runtime resets the object a moment later
-  private erased = false;
+  private readonly life: StorageLife;
+  // set when erase() begins: from then on the session answers as gone
+  private erasing = false;
   private reportRetryScheduled = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -78,6 +78,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     this.observability = undefined;
     const { sql } = ctx.storage;
     const settings = settingsOf(env).values;
+    this.life = new StorageLife(ctx);
     this.store = new SessionStore(ctx.storage);
     this.store.migrate();
     this.ledger = new TurnLedger(sql, this.store, new ModelCatalog(settings.EDGENT_MODEL_SPECS));
@@ -167,7 +168,8 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   }
 
   async create(caller: SessionCaller & { agent: string; onBusy?: OnBusy }): Promise<CreateOutcome> {
-    if (this.erased) return { status: "retry" };
+    if (this.erasing) return { status: "retry" };
+    this.life.mustStore();
     const meta = this.store.meta();
     if (meta) {
       if (meta.agent !== caller.agent) return { status: "conflict", agent: meta.agent };
@@ -236,11 +238,14 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
 
   async runTask(task: TaskMessage, attempt: number): Promise<TaskRunOutcome> {
     // only a parent's erase erases a sub-agent's session: the task is not wanted any more
-    if (this.erased) return { status: "discarded" };
+    if (this.erasing) return { status: "discarded" };
+    this.life.mustStore();
     return this.assigned.run(task, attempt);
   }
 
   async deadLetter(task: TaskMessage): Promise<void> {
+    if (this.erasing) return;
+    this.life.mustStore();
     await this.assigned.deadLetter(task);
   }
 
@@ -249,8 +254,6 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   }
 
   async discardTask(caller: SessionCaller): Promise<boolean> {
-    if (!this.owned(caller)) return false;
-    await this.conductor.stopAll();
     return this.erase(caller);
   }
 
@@ -262,13 +265,13 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   /** Reports this sub-agent's outcome to its parent again (scheduled after a failed report). */
   async retryTaskReport(): Promise<void> {
     this.reportRetryScheduled = false;
-    if (!this.erased) await this.assigned.reportAgain();
+    if (!this.gone) await this.assigned.reportAgain();
   }
 
   /** Deadline alarm of a waiting turn's tasks (scheduled). */
   async taskDeadline(payload: { turnId: string; second?: number }): Promise<void> {
     const meta = this.store.meta();
-    if (!meta || this.erased) return;
+    if (!meta || this.gone) return;
     await this.coordinator.expire(meta, payload.turnId, Date.now());
   }
 
@@ -283,21 +286,25 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   }
 
   async erase(caller: SessionCaller): Promise<boolean> {
-    // a turn waiting for sub-agents would hold the erase until its tasks' deadline
-    if (this.owned(caller)) await this.waiting.cancelAll();
-    return this.conductor.after(async () => {
-      const meta = this.owned(caller);
-      if (!meta) return false;
-      // the sub-agents' objects hold this session's tasks and their conversations: erased with it.
-      // A task that never started never will: its sub-agent asks this (gone) session first.
-      const started = this.coordinator.book.list(MAX_ERASED_TASKS).filter((task) => task.attempts > 0);
-      await Promise.allSettled(started.map(({ taskId }) => discardTask(this.env, meta.tenant, taskId)));
-      for (const connection of this.getConnections()) connection.close(1000, "session deleted");
-      await this.destroy();
-      this.erased = true;
+    const meta = this.owned(caller);
+    if (!meta) return false;
+    // nothing new starts from here: requests find no session, creates are asked to retry
+    this.erasing = true;
+    try {
+      await eraseSession({
+        conductor: this.conductor,
+        coordinator: this.coordinator,
+        discardTask: (taskId) => discardTask(this.env, meta.tenant, taskId),
+        closeConnections: () => {
+          for (const connection of this.getConnections()) connection.close(1000, "session deleted");
+        },
+        wipe: () => this.life.wipe(),
+      });
       this.store.forget();
       return true;
-    });
+    } finally {
+      this.erasing = false;
+    }
   }
 
   /** Accepts a WebSocket upgrade the router authenticated, or refuses it before accepting. */
@@ -319,13 +326,13 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     const frame = parseFrame(message);
     if ("error" in frame) return void send(connection, { type: "error", error: frame.error });
     const meta = this.store.meta();
-    if (!meta || this.erased) return connection.close(1000, "session deleted");
+    if (!meta || this.gone) return connection.close(1000, "session deleted");
     return answerFrame(connection, frame, meta, this.live, this.conductor);
   }
 
   /** Sends the session's unreported local model usage to the tenant's gateway (scheduled). */
   async reportUsage(): Promise<void> {
-    await this.usage.send(this.erased ? null : this.store.meta(), (tenant) => gatewayApi(this.env, tenant));
+    await this.usage.send(this.gone ? null : this.store.meta(), (tenant) => gatewayApi(this.env, tenant));
   }
 
   /** The SDK's own protocol frames (identity, state, MCP) are not part of Edgent's protocol. */
@@ -373,9 +380,14 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     });
   }
 
+  /** Being erased, or erased: the session answers as gone, from memory. */
+  private get gone(): boolean {
+    return this.erasing || this.life.wiped;
+  }
+
   /** The session's metadata if it exists and belongs to the caller's tenant. */
   private owned(caller: SessionCaller) {
-    if (this.erased) return null;
+    if (this.gone) return null;
     const meta = this.store.meta();
     return meta && meta.tenant === caller.tenant && meta.sessionId === caller.sessionId ? meta : null;
   }

@@ -1,5 +1,6 @@
 import type { TaskMessage, TaskReport } from "../../../shared/contracts/task";
 import { log } from "../../../shared/log";
+import { retryIfReset } from "../../../shared/object-reset";
 import { taskHost, taskParent, taskSessionId } from "../../stubs";
 
 /** Hands a task's outcome to the session that delegated it. */
@@ -69,8 +70,8 @@ export function directTransport(env: Env, background: (work: Promise<unknown>) =
 
 async function runDirect(env: Env, task: TaskMessage): Promise<void> {
   try {
-    const outcome = await taskHost(env, task).runTask(task, task.attempt);
-    if (outcome.status === "failed") await taskHost(env, task).deadLetter(task);
+    const outcome = await retryIfReset(() => taskHost(env, task).runTask(task, task.attempt));
+    if (outcome.status === "failed") await retryIfReset(() => taskHost(env, task).deadLetter(task));
   } catch (error) {
     log({
       event: "notice",

@@ -44,6 +44,8 @@ export interface ConductorOptions {
  */
 export class TurnConductor {
   private readonly inFlight = new Map<string, { requestHash: string; outcome: Promise<SendOutcome>; turnId: string }>();
+  // set for good when the session is being erased: turns dropped from the queue find no session
+  private closed = false;
 
   constructor(private readonly options: ConductorOptions) {}
 
@@ -116,7 +118,11 @@ export class TurnConductor {
         save(settled);
         return settled;
       })
-      .then((result) => (result.status === "stale" ? { status: "superseded" as const } : result.value));
+      .then((result) =>
+        result.status === "stale"
+          ? { status: this.closed ? ("not_found" as const) : ("superseded" as const) }
+          : result.value,
+      );
     if (request.idempotency) {
       const { key: idempotencyKey, requestHash } = request.idempotency;
       this.inFlight.set(idempotencyKey, { requestHash, outcome, turnId });
@@ -141,6 +147,16 @@ export class TurnConductor {
     const running = runner.runningTurn;
     if (running) await runner.cancel(running);
     await waiting.cancelAll();
+  }
+
+  /**
+   * Stops for good (the session is being erased): the running turn is cancelled, a waiting one
+   * too, queued turns answer not_found; settles once nothing runs any more.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.stopAll();
+    await this.after(async () => undefined);
   }
 
   /** Runs after every turn queued so far, whatever interrupts come meanwhile. */
