@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { signTicket } from "../../shared/auth/tickets";
 import type { WireMessage } from "../support/client.ts";
 import { useRuntime } from "../support/fixture.ts";
 import { LiveClient, UpgradeRefused } from "../support/live-client.ts";
@@ -113,6 +114,21 @@ describe("WebSocket auth", () => {
       }
     ).ticket;
     expect(await refusal(LiveClient.connect(suite.runtime.url, sessionId, { ticket: dev2Ticket }))).toBe(401);
+  });
+
+  it("refuses a ticket signed with a key anyone could compute, the same way whatever session it names", async () => {
+    // the key a server with neither EDGENT_TICKET_SECRET nor EDGENT_TOKENS once derived from a public string
+    const material = new TextEncoder().encode("edgent-ws-ticket\u0000");
+    const raw = await crypto.subtle.digest("SHA-256", material);
+    const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    const forge = (sessionId: string) =>
+      signTicket(key, { t: "dev", s: sessionId, e: Date.now() + 60_000, n: "AAAAAAAAAAAAAAAAAAAAAA" });
+    const existing = await suite.api.session();
+    const absent = `absent-${crypto.randomUUID()}`;
+    for (const sessionId of [existing, absent]) {
+      const ticket = await forge(sessionId);
+      expect(await refusal(LiveClient.connect(suite.runtime.url, sessionId, { ticket })), sessionId).toBe(401);
+    }
   });
 
   it("refuses a plain GET on the WebSocket route", async () => {
