@@ -1,5 +1,6 @@
 import { Agent, type Connection, type ConnectionContext } from "agents";
 import { PING_FRAME, PONG_FRAME } from "../shared/contracts/frames";
+import { within } from "../shared/deferred";
 import type { MessagePage } from "../shared/contracts/message";
 import type { OnBusy } from "../shared/contracts/on-busy";
 import type { SessionInfo } from "../shared/contracts/session";
@@ -42,7 +43,6 @@ import { SessionStore } from "./session/storage/session-store";
 import { UsageReport } from "./session/storage/usage-report";
 import { StorageLife } from "./session/storage/wipe";
 import type { HookSource } from "./session/turn/hooks";
-import type { TurnSink } from "./session/turn/output-gate";
 import { TurnRunner } from "./session/turn/turn-runner";
 import { gatewayApi } from "./stubs";
 
@@ -119,7 +119,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
       store: this.store,
       ledger: this.ledger,
       memory: new SessionFacts(sql),
-      live: this.liveSink(),
+      live: this.live.sink(() => ctx.getWebSockets().length > 0),
       watched: () => ctx.getWebSockets().length > 0,
       gateway: (tenant) => gatewayApi(env, tenant),
       delegation: (agent, turnId) => {
@@ -182,7 +182,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
 
   async info(caller: SessionCaller): Promise<SessionInfo | null> {
     const meta = this.owned(caller);
-    if (!meta) return null;
+    if (!meta) return this.absent(null);
     return {
       sessionId: meta.sessionId,
       agent: meta.agent,
@@ -194,31 +194,23 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   }
 
   async listMessages(caller: SessionCaller, after: number, limit: number): Promise<MessagePage | null> {
-    return this.owned(caller) ? this.store.list(after, limit) : null;
+    return this.owned(caller) ? this.store.list(after, limit) : this.absent(null);
   }
 
   async sendMessage(input: SendMessageInput): Promise<SendOutcome> {
     const meta = this.owned(input);
-    if (!meta) return { status: "not_found" };
+    if (!meta) return this.absent({ status: "not_found" });
     const settings = settingsOf(this.env).require(["EDGENT_TURN_WAIT_MS"]);
     if (!settings.ok) return { status: "failed", failure: settings.failure };
     const submission = this.conductor.submit(meta, input);
     const { turnId } = submission;
     if (!turnId) return submission.outcome;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const stillRunning = new Promise<SendOutcome>((resolve) => {
-      timer = setTimeout(() => resolve({ status: "waiting", turnId }), settings.settings.EDGENT_TURN_WAIT_MS);
-    });
-    try {
-      return await Promise.race([submission.outcome, stillRunning]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return within(submission.outcome, settings.settings.EDGENT_TURN_WAIT_MS, () => ({ status: "waiting", turnId }));
   }
 
   async streamMessage(input: SendMessageInput): Promise<StreamOutcome> {
     const meta = this.owned(input);
-    if (!meta) return { status: "not_found" };
+    if (!meta) return this.absent({ status: "not_found" });
     return streamTurn(
       meta.sessionId,
       (own) => this.conductor.submit(meta, input, own),
@@ -227,11 +219,11 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   }
 
   async listTasks(caller: SessionCaller, limit: number): Promise<TaskView[] | null> {
-    return this.owned(caller) ? this.coordinator.book.list(limit).map(toView) : null;
+    return this.owned(caller) ? this.coordinator.book.list(limit).map(toView) : this.absent(null);
   }
 
   async getTask(caller: SessionCaller, taskId: string): Promise<TaskRecord | null | "no_task"> {
-    if (!this.owned(caller)) return null;
+    if (!this.owned(caller)) return this.absent(null);
     const task = this.coordinator.book.get(taskId);
     return task ? toRecord(task) : "no_task";
   }
@@ -250,7 +242,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   }
 
   async taskProgress(caller: SessionCaller, taskId: string, attempt: number): Promise<boolean> {
-    return this.owned(caller) ? this.coordinator.progress(taskId, attempt) : false;
+    return this.owned(caller) ? this.coordinator.progress(taskId, attempt) : this.absent(false);
   }
 
   async discardTask(caller: SessionCaller): Promise<boolean> {
@@ -259,7 +251,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
 
   async taskSettled(caller: SessionCaller, report: TaskReport): Promise<SettleOutcome> {
     const meta = this.owned(caller);
-    return meta ? this.coordinator.settle(meta, report) : "unknown";
+    return meta ? this.coordinator.settle(meta, report) : this.absent("unknown");
   }
 
   /** Reports this sub-agent's outcome to its parent again (scheduled after a failed report). */
@@ -276,18 +268,18 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   }
 
   async cancelTurn(caller: SessionCaller, turnId: string): Promise<CancelOutcome> {
-    return this.owned(caller) ? this.conductor.cancel(turnId) : { status: "not_found" };
+    return this.owned(caller) ? this.conductor.cancel(turnId) : this.absent({ status: "not_found" });
   }
 
   async registerTicket(caller: SessionCaller, nonce: string, expiresAt: number): Promise<boolean> {
-    if (!this.owned(caller)) return false;
+    if (!this.owned(caller)) return this.absent(false);
     this.tickets.register(nonce, expiresAt);
     return true;
   }
 
   async erase(caller: SessionCaller): Promise<boolean> {
     const meta = this.owned(caller);
-    if (!meta) return false;
+    if (!meta) return this.absent(false);
     // nothing new starts from here: requests find no session, creates are asked to retry
     this.erasing = true;
     try {
@@ -310,7 +302,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   /** Accepts a WebSocket upgrade the router authenticated, or refuses it before accepting. */
   override async fetch(request: Request): Promise<Response> {
     const refused = refuseUpgrade(request, (caller) => this.owned(caller) !== null, this.tickets);
-    return refused ?? super.fetch(request);
+    return refused ? this.absent(refused) : super.fetch(request);
   }
 
   override onConnect(connection: Connection<LiveState>, ctx: ConnectionContext): void {
@@ -345,17 +337,6 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     return true;
   }
 
-  /** Frames for the session's live clients; most turns have none, and skip the SDK's bookkeeping. */
-  private liveSink(): TurnSink {
-    return {
-      emit: (frame) => {
-        if (this.ctx.getWebSockets().length === 0) return;
-        if (frame.type === "message") this.live.message(frame.message);
-        else this.live.broadcast(frame);
-      },
-    };
-  }
-
   /** Lets a waiting turn go on; failures are logged, and the deadline alarm tries again. */
   private goOn(turnId: string): void {
     const work = this.waiting.resume(turnId).catch((error: unknown) => {
@@ -378,6 +359,17 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     this.schedule(5, "retryTaskReport").catch(() => {
       this.reportRetryScheduled = false;
     });
+  }
+
+  /**
+   * Answers "not found". An object that holds nothing (no session, no task, no turn: it was
+   * asked for a session that does not exist) wipes what its wake created, so lookups of
+   * sessions that do not exist leave no storage behind.
+   */
+  private async absent<T>(answer: T): Promise<T> {
+    if (this.gone) return answer;
+    if (!this.store.meta() && !this.assigned.holdsTask() && !this.conductor.busy) await this.life.wipe();
+    return answer;
   }
 
   /** Being erased, or erased: the session answers as gone, from memory. */

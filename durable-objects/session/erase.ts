@@ -1,3 +1,4 @@
+import { within } from "../../shared/deferred";
 import type { TaskCoordinator } from "./delegation/coordinator";
 import type { TurnConductor } from "./ordering/conductor";
 
@@ -25,12 +26,7 @@ export interface EraseParts {
  * sub-agents' objects are erased, live clients disconnected and the storage wiped.
  */
 export async function eraseSession(parts: EraseParts): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const patience = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, STOP_WAIT_MS);
-  });
-  await Promise.race([parts.conductor.close(), patience]);
-  clearTimeout(timer);
+  await within(parts.conductor.close(), STOP_WAIT_MS, () => undefined);
   // the sub-agents' objects hold this session's tasks and their conversations: erased with it.
   // A task that never started never will: its sub-agent asks this (gone) session first.
   const started = parts.coordinator.book.list(MAX_ERASED_TASKS).filter((task) => task.attempts > 0);

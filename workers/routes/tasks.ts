@@ -33,8 +33,9 @@ export const taskRoutes = new Hono<RouterEnv>()
     if (task === "no_task") throw new EdgentError("not_found", `task '${taskId}' not found`);
     // the session vouched for the task, so its sub-agent's object (same tenant) may be read
     const tenant = c.get("tenant");
+    // a task that has not started has no sub-agent object yet, and a lookup makes none
     const page =
-      query.messages === 0
+      query.messages === 0 || task.attempts === 0
         ? null
         : await retryIfReset(() =>
             taskHost(c.env, { tenant, taskId }).listMessages(

@@ -2,6 +2,7 @@ import type { Connection } from "agents";
 import type { ServerFrame } from "../../../shared/contracts/frames";
 import type { Message } from "../../../shared/contracts/message";
 import type { SessionStore } from "../storage/session-store";
+import type { TurnSink } from "../turn/output-gate";
 
 /** Where a connection stands; kept in its hibernation attachment. */
 export interface LiveState {
@@ -55,6 +56,17 @@ export class LiveDelivery {
       return true;
     }
     return after >= state.readySeq;
+  }
+
+  /** A turn's frames for the live clients; most turns have none, and skip the SDK's bookkeeping. */
+  sink(connected: () => boolean): TurnSink {
+    return {
+      emit: (frame) => {
+        if (!connected()) return;
+        if (frame.type === "message") this.message(frame.message);
+        else this.broadcast(frame);
+      },
+    };
   }
 
   /** Sends a stored message to every live connection that has not had it. */
