@@ -76,6 +76,9 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     super(ctx, env);
     // no per-request events from the SDK: our own logs carry no content
     this.observability = undefined;
+    // The SDK's constructor wraps onMessage to answer its own RPC and state frames first (its
+    // errors name the object's methods): Edgent's frames are this socket's only protocol
+    this.onMessage = new.target.prototype.onMessage;
     const { sql } = ctx.storage;
     const settings = settingsOf(env).values;
     this.life = new StorageLife(ctx);

@@ -41,6 +41,26 @@ describe("WebSocket frames", () => {
     client.close();
   });
 
+  it("answers the agents SDK's own frames with an error frame, reaching none of its RPC or state", async () => {
+    const sessionId = await suite.api.session();
+    const client = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const frames = [
+      { type: "rpc", id: "r1", method: "erase", args: [{ tenant: "dev", sessionId }] },
+      { type: "rpc", id: "r2", method: "no_such_method", args: [] },
+      { type: "rpc", id: "r3", method: "reportUsage", args: [] },
+      { type: "cf_agent_state", state: { taken: true } },
+    ];
+    for (const frame of frames) {
+      const before = client.frames.length;
+      client.send(frame);
+      const answer = await client.waitFor((f) => client.frames.indexOf(f) >= before);
+      expect(answer, JSON.stringify(frame)).toMatchObject({ type: "error", error: { code: "validation_failed" } });
+      expect(JSON.stringify(answer)).not.toMatch(/erase|no_such_method|reportUsage|callable|exist/);
+    }
+    expect((await suite.api.get(`/v1/sessions/${sessionId}`)).status).toBe(200);
+    client.close();
+  });
+
   it("closes the socket with 1009 for a frame over 1 MiB, storing nothing", async () => {
     const sessionId = await suite.api.session();
     const client = await LiveClient.connect(suite.runtime.url, sessionId);
