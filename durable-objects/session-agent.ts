@@ -28,7 +28,7 @@ import { eraseSession } from "./session/erase";
 import { TaskCoordinator } from "./session/delegation/coordinator";
 import { toRecord, toView } from "./session/delegation/task-book";
 import { directTransport, discardTask, queueTransport } from "./session/delegation/transports";
-import { answerFrame, parseFrame } from "./session/live/client-frames";
+import { answerFrame, frameOverLimit, parseFrame } from "./session/live/client-frames";
 import { openLive, refuseUpgrade } from "./session/live/connect";
 import { LiveDelivery, type LiveState, send } from "./session/live/live-delivery";
 import { streamTurn } from "./session/live/sse";
@@ -45,9 +45,6 @@ import { StorageLife } from "./session/storage/wipe";
 import type { HookSource } from "./session/turn/hooks";
 import { TurnRunner } from "./session/turn/turn-runner";
 import { gatewayApi } from "./stubs";
-
-/** Largest WebSocket frame a client may send; larger ones close the socket with 1009. */
-const MAX_FRAME_BYTES = 1024 * 1024;
 
 /**
  * One agent session: its messages, turns, usage and facts in SQLite, and its live clients
@@ -316,8 +313,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     connection: Connection<LiveState>,
     message: string | ArrayBuffer | ArrayBufferView,
   ): Promise<void> {
-    const size = typeof message === "string" ? message.length : message.byteLength;
-    if (size > MAX_FRAME_BYTES) return connection.close(1009, "frame larger than 1 MiB");
+    if (frameOverLimit(message)) return connection.close(1009, "frame larger than 1 MiB");
     const frame = parseFrame(message);
     if ("error" in frame) return void send(connection, { type: "error", error: frame.error });
     const meta = this.store.meta();

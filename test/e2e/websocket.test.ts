@@ -69,6 +69,15 @@ describe("WebSocket frames", () => {
     expect((await suite.api.get(`/v1/sessions/${sessionId}`)).json).toMatchObject({ messageCount: 0 });
   });
 
+  it("counts a frame's size in bytes: 1.2 MB of emoji in 600,000 characters closes the socket", async () => {
+    const sessionId = await suite.api.session();
+    const client = await LiveClient.connect(suite.runtime.url, sessionId);
+    // each emoji is 2 UTF-16 code units and 4 UTF-8 bytes
+    client.send(JSON.stringify({ type: "message", content: "😀".repeat(300_000) }));
+    expect((await client.closed).code).toBe(1009);
+    expect((await suite.api.get(`/v1/sessions/${sessionId}`)).json).toMatchObject({ messageCount: 0 });
+  });
+
   it("answers ping with pong", async () => {
     const sessionId = await suite.api.session();
     const client = await LiveClient.connect(suite.runtime.url, sessionId);
