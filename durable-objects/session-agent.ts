@@ -7,11 +7,13 @@ import type { SessionInfo } from "../shared/contracts/session";
 import type { TaskMessage, TaskReport, TaskView } from "../shared/contracts/task";
 import { log } from "../shared/log";
 import { ModelCatalog } from "../shared/models/pricing";
+import { retryIfReset } from "../shared/object-reset";
 import { DELEGATION_SETTINGS, settingsOf } from "../shared/settings";
 import { TurnQueue } from "../shared/turn-queue";
 import type {
   CancelOutcome,
   CreateOutcome,
+  EraseOutcome,
   SendMessageInput,
   SendOutcome,
   SessionApi,
@@ -246,7 +248,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   }
 
   async discardTask(caller: SessionCaller): Promise<boolean> {
-    return this.erase(caller);
+    return (await this.erase(caller)).status === "erased";
   }
 
   async taskSettled(caller: SessionCaller, report: TaskReport): Promise<SettleOutcome> {
@@ -277,23 +279,24 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     return true;
   }
 
-  async erase(caller: SessionCaller): Promise<boolean> {
+  async erase(caller: SessionCaller): Promise<EraseOutcome> {
     const meta = this.owned(caller);
-    if (!meta) return this.absent(false);
+    if (!meta) return this.absent({ status: "not_found" });
     // nothing new starts from here: requests find no session, creates are asked to retry
     this.erasing = true;
     try {
-      await eraseSession({
+      const status = await eraseSession({
         conductor: this.conductor,
         coordinator: this.coordinator,
+        reportUsage: () => retryIfReset(() => this.usage.flush(meta, (tenant) => gatewayApi(this.env, tenant))),
         discardTask: (taskId) => discardTask(this.env, meta.tenant, taskId),
         closeConnections: () => {
           for (const connection of this.getConnections()) connection.close(1000, "session deleted");
         },
         wipe: () => this.life.wipe(),
       });
-      this.store.forget();
-      return true;
+      if (status === "erased") this.store.forget();
+      return { status };
     } finally {
       this.erasing = false;
     }

@@ -42,7 +42,7 @@ describe("SessionAgent (inside workerd)", () => {
     expect(await rpc.info({ tenant: "dev2", sessionId })).toBeNull();
     expect(await rpc.listMessages({ tenant: "dev2", sessionId }, 0, 10)).toBeNull();
     expect(await rpc.sendMessage({ tenant: "dev2", sessionId, content: "x" })).toEqual({ status: "not_found" });
-    expect(await rpc.erase({ tenant: "dev2", sessionId })).toBe(false);
+    expect(await rpc.erase({ tenant: "dev2", sessionId })).toEqual({ status: "not_found" });
     expect(await rpc.info({ tenant: TENANT, sessionId })).toMatchObject({ messageCount: 0 });
   });
 

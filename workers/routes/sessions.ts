@@ -64,7 +64,11 @@ export const sessionRoutes = new Hono<RouterEnv>()
   .delete("/:id", async (c) => {
     const who = caller(c);
     const erased = await sessionStub(c, who.sessionId).erase(who);
-    if (!erased) throw sessionNotFound(who.sessionId);
+    if (erased.status === "not_found") throw sessionNotFound(who.sessionId);
+    if (erased.status === "retry") {
+      const message = `session '${who.sessionId}' could not hand its usage to the tenant's totals yet; retry`;
+      throw new EdgentError("session_unavailable", message, { retryAfterMs: 1_000 });
+    }
     return c.body(null, 204);
   })
   .all("/:id", methodNotAllowed(["GET", "DELETE"]))

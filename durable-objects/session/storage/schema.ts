@@ -119,24 +119,34 @@ export const ADDED_COLUMNS: ReadonlyArray<readonly [table: string, column: strin
   ["edgent_turns", "first_seq", "INTEGER"],
 ];
 
+/** Columns added since schema versions are kept, each with the migration that adds it. */
+export const VERSIONED_COLUMNS: ReadonlyArray<readonly [table: string, column: string, definition: string]> = [
+  // which life of the session id this is: tenant usage reports are told apart by it
+  ["edgent_session", "incarnation", "TEXT"],
+];
+
+function addColumnsWhereMissing(sql: SqlStorage, columns: typeof ADDED_COLUMNS): void {
+  for (const [table, column, definition] of columns) {
+    const exists = sql.exec(`SELECT 1 FROM pragma_table_info('${table}') WHERE name = ?`, column).toArray();
+    if (exists.length === 0) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+  }
+}
+
 /** The one word for a turn that waits for its sub-agents, indexed because at most one row has it. */
 const WAITING_INDEX = "CREATE INDEX IF NOT EXISTS edgent_turns_waiting ON edgent_turns (id) WHERE status = 'waiting';";
 
 /** Changes since the first shipped schema, in order; an object runs each once, on wake. */
 const MIGRATIONS: ReadonlyArray<(sql: SqlStorage) => void> = [
   // 1: the columns added before versions were kept, each only where it is missing
-  (sql) => {
-    for (const [table, column, definition] of ADDED_COLUMNS) {
-      const exists = sql.exec(`SELECT 1 FROM pragma_table_info('${table}') WHERE name = ?`, column).toArray();
-      if (exists.length === 0) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
-    }
-  },
+  (sql) => addColumnsWhereMissing(sql, ADDED_COLUMNS),
   // 2: a waiting turn was once called 'pending'
   (sql) => {
     sql.exec("UPDATE edgent_turns SET status = 'waiting' WHERE status = 'pending'");
     sql.exec("DROP INDEX IF EXISTS edgent_turns_pending");
     sql.exec(WAITING_INDEX);
   },
+  // 3: the session's incarnation
+  (sql) => addColumnsWhereMissing(sql, VERSIONED_COLUMNS),
 ];
 
 /** The first shipped tables, with today's index of waiting turns. */
@@ -150,14 +160,17 @@ const VERSION_TABLE =
  * columns are part of each CREATE TABLE, so a new object (every delegated task gets one)
  * runs no ALTER TABLE.
  */
-export const FRESH_SCHEMA = `${ADDED_COLUMNS.reduce((schema, [table, column, definition]) => {
-  const start = schema.indexOf(`CREATE TABLE IF NOT EXISTS ${table} (`);
-  const end = schema.indexOf("\n);", start);
-  if (start < 0 || end < 0) throw new Error(`schema has no table ${table}`);
-  // some were added to the CREATE TABLE itself later on
-  if (schema.slice(start, end).includes(`\n  ${column} `)) return schema;
-  return `${schema.slice(0, end)},\n  ${column} ${definition}${schema.slice(end)}`;
-}, TABLES)}
+export const FRESH_SCHEMA = `${[...ADDED_COLUMNS, ...VERSIONED_COLUMNS].reduce(
+  (schema, [table, column, definition]) => {
+    const start = schema.indexOf(`CREATE TABLE IF NOT EXISTS ${table} (`);
+    const end = schema.indexOf("\n);", start);
+    if (start < 0 || end < 0) throw new Error(`schema has no table ${table}`);
+    // some were added to the CREATE TABLE itself later on
+    if (schema.slice(start, end).includes(`\n  ${column} `)) return schema;
+    return `${schema.slice(0, end)},\n  ${column} ${definition}${schema.slice(end)}`;
+  },
+  TABLES,
+)}
 ${VERSION_TABLE}
 INSERT INTO edgent_schema (id, version) VALUES (1, ${MIGRATIONS.length});`;
 
