@@ -4,7 +4,7 @@ import { streamTurn } from "../support/live-client.ts";
 import { type Runtime, startRuntime } from "../support/runtime.ts";
 
 type Answered = TurnBody & {
-  answeredBy: { model: string; tier: string; escalation?: { signal: string; refused?: string } };
+  answeredBy: { model: string; tier: string; escalation?: { signal: string; reason?: string; refused?: string } };
 };
 
 async function withRuntime(vars: Record<string, string>): Promise<{ runtime: Runtime; api: Client }> {
@@ -65,6 +65,26 @@ describe("escalation edge cases", () => {
       // the breaker's trial was never taken: the next small turn may use the local model again
       const next = (await api.say(await api.session(), "small again")) as Answered;
       expect(next.answeredBy).toEqual({ model: "builtin:echo", tier: "local" });
+    } finally {
+      await runtime.dispose();
+    }
+  });
+
+  it("keeps one tenant's local breaker from sending another tenant's turns to the central model", async () => {
+    const { runtime, api } = await withRuntime({
+      EDGENT_BREAKER_FAILURES: "1",
+      EDGENT_BREAKER_COOLDOWN_MS: "3600000",
+    });
+    try {
+      const failing = (await api.say(await api.session(), "/fail 1 x")) as Answered;
+      expect(failing.answeredBy.escalation?.signal).toBe("error");
+      // the failing tenant's breaker is open: its next turn skips the local model
+      const same = (await api.say(await api.session(), "again")) as Answered;
+      expect(same.answeredBy.escalation?.reason).toContain("open circuit breaker");
+      // another tenant, same model, same isolate: its turns still run locally, at no central cost
+      const other = api.withToken("dev-token-2");
+      const answered = (await other.say(await other.session(), "hello")) as Answered;
+      expect(answered.answeredBy).toEqual({ model: "builtin:echo", tier: "local" });
     } finally {
       await runtime.dispose();
     }
