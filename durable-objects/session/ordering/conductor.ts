@@ -44,8 +44,8 @@ export interface ConductorOptions {
  */
 export class TurnConductor {
   private readonly inFlight = new Map<string, { requestHash: string; outcome: Promise<SendOutcome>; turnId: string }>();
-  // set for good when the session is being erased: turns dropped from the queue find no session
-  private closed = false;
+  // while the session is being erased: turns dropped from the queue find no session
+  private closing = false;
 
   constructor(private readonly options: ConductorOptions) {}
 
@@ -120,7 +120,7 @@ export class TurnConductor {
       })
       .then((result) =>
         result.status === "stale"
-          ? { status: this.closed ? ("not_found" as const) : ("superseded" as const) }
+          ? { status: this.closing ? ("not_found" as const) : ("superseded" as const) }
           : result.value,
       );
     if (request.idempotency) {
@@ -150,13 +150,18 @@ export class TurnConductor {
   }
 
   /**
-   * Stops for good (the session is being erased): the running turn is cancelled, a waiting one
-   * too, queued turns answer not_found; settles once nothing runs any more.
+   * Stops everything because the session is being erased: the running turn is cancelled, a
+   * waiting one too, queued turns answer not_found; settles once nothing runs any more.
    */
   async close(): Promise<void> {
-    this.closed = true;
-    await this.stopAll();
-    await this.after(async () => undefined);
+    this.closing = true;
+    try {
+      await this.stopAll();
+      // the turns queued so far come out (stale) before this
+      await this.after(async () => undefined);
+    } finally {
+      this.closing = false;
+    }
   }
 
   /** Runs after every turn queued so far, whatever interrupts come meanwhile. */
