@@ -62,6 +62,9 @@ export type DecisionOutcome =
   | { status: "already_decided"; approval: ApprovalView }
   | { status: "not_found" };
 
+/** How an erase went; `retry`: its turns were stopped but its usage could not be handed on, so nothing was erased yet. */
+export type EraseOutcome = { status: "erased" | "not_found" | "retry" };
+
 /** A task as GET /v1/sessions/:id/tasks/:taskId shows it, before the sub-agent's messages are added. */
 export type TaskRecord = Omit<TaskDetail, "messages">;
 
@@ -81,8 +84,8 @@ export interface SessionApi {
   cancelTurn(caller: SessionCaller, turnId: string): Promise<CancelOutcome>;
   /** Records the nonce of a ticket the router is about to sign; false if there is no such session. */
   registerTicket(caller: SessionCaller, nonce: string, expiresAt: number): Promise<boolean>;
-  /** Erases the session and its sub-agents' objects; false if there is no such session. */
-  erase(caller: SessionCaller): Promise<boolean>;
+  /** Stops the session's turns and erases it and its sub-agents' objects. */
+  erase(caller: SessionCaller): Promise<EraseOutcome>;
   /** The session's delegated tasks, oldest first, or null if the session does not exist. */
   listTasks(caller: SessionCaller, limit: number): Promise<TaskView[] | null>;
   /** One delegated task; null if the session does not exist, "no_task" if the task does not. */

@@ -5,12 +5,15 @@ import type { MessagePage } from "../shared/contracts/message";
 import type { OnBusy } from "../shared/contracts/on-busy";
 import type { SessionInfo } from "../shared/contracts/session";
 import type { TaskMessage, TaskReport, TaskView } from "../shared/contracts/task";
+import { within } from "../shared/deferred";
+import { retryIfReset } from "../shared/object-reset";
 import { settingsOf } from "../shared/settings";
 import type {
   ApprovalDecisionInput,
   CancelOutcome,
   CreateOutcome,
   DecisionOutcome,
+  EraseOutcome,
   SendMessageInput,
   SendOutcome,
   SessionApi,
@@ -27,8 +30,9 @@ import type { AssignedTask } from "./session/delegation/assigned-task";
 import type { TaskCoordinator } from "./session/delegation/coordinator";
 import { toRecord, toView } from "./session/delegation/task-book";
 import { discardTask } from "./session/delegation/transports";
+import { eraseSession } from "./session/erase";
 import type { SessionGovernance } from "./session/governance/session-governance";
-import { answerFrame, parseFrame } from "./session/live/client-frames";
+import { answerFrame, frameOverLimit, parseFrame } from "./session/live/client-frames";
 import { openLive, refuseUpgrade } from "./session/live/connect";
 import { type LiveDelivery, type LiveState, send } from "./session/live/live-delivery";
 import { streamTurn } from "./session/live/sse";
@@ -40,15 +44,10 @@ import type { RetryOnce } from "./session/retry-once";
 import { toUsage } from "./session/storage/rows";
 import type { SessionStore } from "./session/storage/session-store";
 import type { UsageReport } from "./session/storage/usage-report";
+import { StorageLife } from "./session/storage/wipe";
 import type { HookSource } from "./session/turn/hooks";
 import type { TurnRunner } from "./session/turn/turn-runner";
 import { gatewayApi } from "./stubs";
-
-/** Tasks whose sub-agent objects an erase reaches (a turn delegates at most a few dozen). */
-const MAX_ERASED_TASKS = 10_000;
-
-/** Largest WebSocket frame a client may send; larger ones close the socket with 1009. */
-const MAX_FRAME_BYTES = 1024 * 1024;
 
 /**
  * One agent session: its messages, turns, usage and facts in SQLite, and its live clients
@@ -70,13 +69,18 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   private readonly mcpTools: McpCatalog;
   private readonly governance: SessionGovernance;
   private readonly reportRetry: RetryOnce;
-  // set once erase() has wiped storage; the runtime resets the object a moment later
-  private erased = false;
+  private readonly life: StorageLife;
+  // set when erase() begins: from then on the session answers as gone
+  private erasing = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // no per-request events from the SDK: our own logs carry no content
     this.observability = undefined;
+    // The SDK's constructor wraps onMessage to answer its own RPC and state frames first (its
+    // errors name the object's methods): Edgent's frames are this socket's only protocol
+    this.onMessage = new.target.prototype.onMessage;
+    this.life = new StorageLife(ctx);
     const parts = assembleSession({
       ctx,
       env,
@@ -105,7 +109,8 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   }
 
   async create(caller: SessionCaller & { agent: string; onBusy?: OnBusy }): Promise<CreateOutcome> {
-    if (this.erased) return { status: "retry" };
+    if (this.erasing) return { status: "retry" };
+    this.life.mustStore();
     const meta = this.store.meta();
     if (meta) {
       if (meta.agent !== caller.agent) return { status: "conflict", agent: meta.agent };
@@ -118,7 +123,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
 
   async info(caller: SessionCaller): Promise<SessionInfo | null> {
     const meta = this.owned(caller);
-    if (!meta) return null;
+    if (!meta) return this.absent(null);
     return {
       sessionId: meta.sessionId,
       agent: meta.agent,
@@ -130,33 +135,25 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   }
 
   async listMessages(caller: SessionCaller, after: number, limit: number): Promise<MessagePage | null> {
-    return this.owned(caller) ? this.store.list(after, limit) : null;
+    return this.owned(caller) ? this.store.list(after, limit) : this.absent(null);
   }
 
   async sendMessage(input: SendMessageInput): Promise<SendOutcome> {
     const meta = this.owned(input);
-    if (!meta) return { status: "not_found" };
+    if (!meta) return this.absent({ status: "not_found" });
     const settings = settingsOf(this.env).require(["EDGENT_TURN_WAIT_MS"]);
     if (!settings.ok) return { status: "failed", failure: settings.failure };
     const submission = this.conductor.submit(meta, input);
     const { turnId } = submission;
     if (!turnId) return submission.outcome;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const stillRunning = new Promise<SendOutcome>((resolve) => {
-      timer = setTimeout(() => resolve({ status: "waiting", turnId }), settings.settings.EDGENT_TURN_WAIT_MS);
-    });
-    try {
-      // a pause for a person's approval answers at once (202 with the pending approvals)
-      const paused = submission.paused ?? new Promise<never>(() => undefined);
-      return await Promise.race([submission.outcome, paused, stillRunning]);
-    } finally {
-      clearTimeout(timer);
-    }
+    // a pause for a person's approval answers at once (202 with the pending approvals)
+    const answered = submission.paused ? Promise.race([submission.outcome, submission.paused]) : submission.outcome;
+    return within(answered, settings.settings.EDGENT_TURN_WAIT_MS, () => ({ status: "waiting", turnId }));
   }
 
   async streamMessage(input: SendMessageInput): Promise<StreamOutcome> {
     const meta = this.owned(input);
-    if (!meta) return { status: "not_found" };
+    if (!meta) return this.absent({ status: "not_found" });
     return streamTurn(
       meta.sessionId,
       (own) => this.conductor.submit(meta, input, own),
@@ -165,17 +162,17 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   }
 
   async listTasks(caller: SessionCaller, limit: number): Promise<TaskView[] | null> {
-    return this.owned(caller) ? this.coordinator.book.list(limit).map(toView) : null;
+    return this.owned(caller) ? this.coordinator.book.list(limit).map(toView) : this.absent(null);
   }
 
   async getTask(caller: SessionCaller, taskId: string): Promise<TaskRecord | null | "no_task"> {
-    if (!this.owned(caller)) return null;
+    if (!this.owned(caller)) return this.absent(null);
     const task = this.coordinator.book.get(taskId);
     return task ? toRecord(task) : "no_task";
   }
 
   async listApprovals(caller: SessionCaller, status: "pending" | "all", limit: number): Promise<ApprovalView[] | null> {
-    return this.owned(caller) ? this.governance.list(status, limit) : null;
+    return this.owned(caller) ? this.governance.list(status, limit) : this.absent(null);
   }
 
   async decideApproval(
@@ -183,89 +180,95 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     approvalId: string,
     decision: ApprovalDecisionInput,
   ): Promise<DecisionOutcome> {
-    return this.owned(caller) ? this.governance.decide(approvalId, decision) : { status: "not_found" };
+    return this.owned(caller) ? this.governance.decide(approvalId, decision) : this.absent({ status: "not_found" });
   }
 
   async approvalRelayed(caller: SessionCaller, taskId: string, approval: ApprovalView): Promise<boolean> {
-    return this.owned(caller) ? this.governance.desk.arrived(taskId, approval) : false;
+    return this.owned(caller) ? this.governance.desk.arrived(taskId, approval) : this.absent(false);
   }
 
   /** An approval's expiry, or another try at relaying approvals to the parent session (scheduled). */
   async approvalAlarm(payload: { approvalId?: string; retry?: number }): Promise<void> {
-    if (!this.erased) await this.governance.alarm(payload);
+    if (!this.gone) await this.governance.alarm(payload);
   }
 
   async runTask(task: TaskMessage, attempt: number): Promise<TaskRunOutcome> {
     // only a parent's erase erases a sub-agent's session: the task is not wanted any more
-    if (this.erased) return { status: "discarded" };
+    if (this.erasing) return { status: "discarded" };
+    this.life.mustStore();
     return this.assigned.run(task, attempt);
   }
 
   async deadLetter(task: TaskMessage): Promise<void> {
+    if (this.erasing) return;
+    this.life.mustStore();
     await this.assigned.deadLetter(task);
   }
 
   async taskProgress(caller: SessionCaller, taskId: string, attempt: number): Promise<boolean> {
-    return this.owned(caller) ? this.coordinator.progress(taskId, attempt) : false;
+    return this.owned(caller) ? this.coordinator.progress(taskId, attempt) : this.absent(false);
   }
 
   async discardTask(caller: SessionCaller): Promise<boolean> {
-    if (!this.owned(caller)) return false;
-    await this.conductor.stopAll();
-    return this.erase(caller);
+    return (await this.erase(caller)).status === "erased";
   }
 
   async taskSettled(caller: SessionCaller, report: TaskReport): Promise<SettleOutcome> {
     const meta = this.owned(caller);
-    return meta ? this.coordinator.settle(meta, report) : "unknown";
+    return meta ? this.coordinator.settle(meta, report) : this.absent("unknown");
   }
 
   /** Reports this sub-agent's outcome to its parent again (scheduled after a failed report). */
   async retryTaskReport(): Promise<void> {
     this.reportRetry.fired();
-    if (!this.erased) await this.assigned.reportAgain();
+    if (!this.gone) await this.assigned.reportAgain();
   }
 
   /** Deadline alarm of a waiting turn's tasks (scheduled). */
   async taskDeadline(payload: { turnId: string; second?: number }): Promise<void> {
     const meta = this.store.meta();
-    if (!meta || this.erased) return;
+    if (!meta || this.gone) return;
     await this.coordinator.expire(meta, payload.turnId, Date.now());
   }
 
   async cancelTurn(caller: SessionCaller, turnId: string): Promise<CancelOutcome> {
-    return this.owned(caller) ? this.conductor.cancel(turnId) : { status: "not_found" };
+    return this.owned(caller) ? this.conductor.cancel(turnId) : this.absent({ status: "not_found" });
   }
 
   async registerTicket(caller: SessionCaller, nonce: string, expiresAt: number): Promise<boolean> {
-    if (!this.owned(caller)) return false;
+    if (!this.owned(caller)) return this.absent(false);
     this.tickets.register(nonce, expiresAt);
     return true;
   }
 
-  async erase(caller: SessionCaller): Promise<boolean> {
-    // a turn waiting for sub-agents would hold the erase until its tasks' deadline
-    if (this.owned(caller)) await this.waiting.cancelAll();
-    return this.conductor.after(async () => {
-      const meta = this.owned(caller);
-      if (!meta) return false;
-      // the sub-agents' objects hold this session's tasks and their conversations: erased with it.
-      // A task that never started never will: its sub-agent asks this (gone) session first.
-      const started = this.coordinator.book.list(MAX_ERASED_TASKS).filter((task) => task.attempts > 0);
-      await Promise.allSettled(started.map(({ taskId }) => discardTask(this.env, meta.tenant, taskId)));
-      for (const connection of this.getConnections()) connection.close(1000, "session deleted");
-      await this.mcpTools.close();
-      await this.destroy();
-      this.erased = true;
-      this.store.forget();
-      return true;
-    });
+  async erase(caller: SessionCaller): Promise<EraseOutcome> {
+    const meta = this.owned(caller);
+    if (!meta) return this.absent({ status: "not_found" });
+    // nothing new starts from here: requests find no session, creates are asked to retry
+    this.erasing = true;
+    try {
+      const status = await eraseSession({
+        conductor: this.conductor,
+        coordinator: this.coordinator,
+        reportUsage: () => retryIfReset(() => this.usage.flush(meta, (tenant) => gatewayApi(this.env, tenant))),
+        discardTask: (taskId) => discardTask(this.env, meta.tenant, taskId),
+        closeConnections: () => {
+          for (const connection of this.getConnections()) connection.close(1000, "session deleted");
+        },
+        closeMcp: () => this.mcpTools.close(),
+        wipe: () => this.life.wipe(),
+      });
+      if (status === "erased") this.store.forget();
+      return { status };
+    } finally {
+      this.erasing = false;
+    }
   }
 
   /** Accepts a WebSocket upgrade the router authenticated, or refuses it before accepting. */
   override async fetch(request: Request): Promise<Response> {
     const refused = refuseUpgrade(request, (caller) => this.owned(caller) !== null, this.tickets);
-    return refused ?? super.fetch(request);
+    return refused ? this.absent(refused) : super.fetch(request);
   }
 
   override onConnect(connection: Connection<LiveState>, ctx: ConnectionContext): void {
@@ -276,18 +279,17 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     connection: Connection<LiveState>,
     message: string | ArrayBuffer | ArrayBufferView,
   ): Promise<void> {
-    const size = typeof message === "string" ? message.length : message.byteLength;
-    if (size > MAX_FRAME_BYTES) return connection.close(1009, "frame larger than 1 MiB");
+    if (frameOverLimit(message)) return connection.close(1009, "frame larger than 1 MiB");
     const frame = parseFrame(message);
     if ("error" in frame) return void send(connection, { type: "error", error: frame.error });
     const meta = this.store.meta();
-    if (!meta || this.erased) return connection.close(1000, "session deleted");
+    if (!meta || this.gone) return connection.close(1000, "session deleted");
     return answerFrame(connection, frame, meta, this.live, this.conductor);
   }
 
   /** Sends the session's unreported local model usage to the tenant's gateway (scheduled). */
   async reportUsage(): Promise<void> {
-    await this.usage.send(this.erased ? null : this.store.meta(), (tenant) => gatewayApi(this.env, tenant));
+    await this.usage.send(this.gone ? null : this.store.meta(), (tenant) => gatewayApi(this.env, tenant));
   }
 
   /** The SDK's own protocol frames (identity, state, MCP) are not part of Edgent's protocol. */
@@ -300,9 +302,25 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     return true;
   }
 
+  /**
+   * Answers "not found". An object that holds nothing (no session, no task, no turn: it was
+   * asked for a session that does not exist) wipes what its wake created, so lookups of
+   * sessions that do not exist leave no storage behind.
+   */
+  private async absent<T>(answer: T): Promise<T> {
+    if (this.gone) return answer;
+    if (!this.store.meta() && !this.assigned.holdsTask() && !this.conductor.busy) await this.life.wipe();
+    return answer;
+  }
+
+  /** Being erased, or erased: the session answers as gone, from memory. */
+  private get gone(): boolean {
+    return this.erasing || this.life.wiped;
+  }
+
   /** The session's metadata if it exists and belongs to the caller's tenant. */
   private owned(caller: SessionCaller) {
-    if (this.erased) return null;
+    if (this.gone) return null;
     const meta = this.store.meta();
     return meta && meta.tenant === caller.tenant && meta.sessionId === caller.sessionId ? meta : null;
   }

@@ -2,7 +2,7 @@
 interface Env {
   /** JSON object of bearer token → tenant (`wrangler secret put EDGENT_TOKENS`) */
   EDGENT_TOKENS?: string;
-  /** key that signs WebSocket tickets (`wrangler secret put EDGENT_TICKET_SECRET`); derived from EDGENT_TOKENS when unset */
+  /** key that signs WebSocket tickets (`wrangler secret put EDGENT_TICKET_SECRET`); derived from EDGENT_TOKENS when unset, random in dev mode without either */
   EDGENT_TICKET_SECRET?: string;
   /** key for the OpenAI-compatible endpoint (`wrangler secret put OPENAI_API_KEY`) */
   OPENAI_API_KEY?: string;

@@ -161,6 +161,8 @@ export const settingsSchema = z.object({
   EDGENT_RETRY_BASE_MS: integer(1, 60_000, 500),
   EDGENT_FALLBACK_MODELS: jsonObject(modelName, "model to fallback model"),
   EDGENT_MODEL_TIMEOUT_MS: integer(1_000, 900_000, 60_000),
+  EDGENT_MODEL_FIRST_TOKEN_MS: integer(100, 900_000, 30_000),
+  EDGENT_MODEL_IDLE_MS: integer(100, 900_000, 30_000),
   EDGENT_GATEWAY_CONCURRENCY: integer(1, 1_000, 8),
   EDGENT_GATEWAY_MAX_WAIT_MS: integer(0, 60_000, 2_000),
   EDGENT_CENTRAL_BUDGET_TOKENS: integer(0, Number.MAX_SAFE_INTEGER, 2_000_000),
@@ -205,6 +207,8 @@ export const MODEL_SETTINGS = [
   "EDGENT_RETRY_BASE_MS",
   "EDGENT_FALLBACK_MODELS",
   "EDGENT_MODEL_TIMEOUT_MS",
+  "EDGENT_MODEL_FIRST_TOKEN_MS",
+  "EDGENT_MODEL_IDLE_MS",
   "EDGENT_BREAKER_FAILURES",
   "EDGENT_BREAKER_COOLDOWN_MS",
 ] as const satisfies readonly SettingName[];

@@ -1,3 +1,5 @@
+// it runs in Node (the unit project); the project's types are workerd's, so Node's are named here
+/// <reference types="node" />
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";

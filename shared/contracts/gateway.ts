@@ -56,9 +56,11 @@ export interface UsageLine extends UsageCounts {
   costUsd: number;
 }
 
-/** Usage of a session's local calls up to `throughId`, so a re-sent report counts once. */
+/** Usage of a session's local calls up to `throughId`, so a re-sent report counts once (per session life). */
 export interface UsageBatch {
   sessionId: string;
+  /** which life of the session id sent it (call numbers start again in each); absent for older sessions */
+  incarnation?: string;
   /** the session's last model call this batch covers */
   throughId: number;
   lines: UsageReport[];

@@ -14,13 +14,32 @@ async function withRuntime(vars: Record<string, string>): Promise<{ runtime: Run
 }
 
 describe("escalation edge cases", () => {
-  it("lets a streamed answer run past the model timeout once it has started", async () => {
-    const { runtime, api } = await withRuntime({ EDGENT_MODEL_TIMEOUT_MS: "1000" });
+  it("lets a steadily streamed answer run past the first-token and idle limits", async () => {
+    const { runtime, api } = await withRuntime({
+      EDGENT_MODEL_FIRST_TOKEN_MS: "1000",
+      EDGENT_MODEL_IDLE_MS: "1000",
+      EDGENT_MODEL_TIMEOUT_MS: "20000",
+    });
     try {
       const sessionId = await api.session();
-      const { events } = await streamTurn(runtime.url, sessionId, { content: "/slow 250 a b c d e f g" });
+      // a word every 200 ms: 1.6 s in all, never silent for a second
+      const { events } = await streamTurn(runtime.url, sessionId, { content: "/slow 200 a b c d e f g h" });
       expect(events.at(-1)?.frame.type).toBe("done");
-      expect(doneBody(events).reply.content).toBe("a b c d e f g");
+      expect(doneBody(events).reply.content).toBe("a b c d e f g h");
+    } finally {
+      await runtime.dispose();
+    }
+  });
+
+  it("times a streamed answer out at the model timeout, as an unstreamed one is", async () => {
+    const { runtime, api } = await withRuntime({ EDGENT_MODEL_TIMEOUT_MS: "1000", EDGENT_ESCALATION: "off" });
+    try {
+      const sessionId = await api.session();
+      const { events } = await streamTurn(runtime.url, sessionId, { content: "/slow 200 a b c d e f g h" });
+      const error = events.find((e) => e.frame.type === "error")?.frame;
+      expect(error?.type === "error" && error.error.code).toBe("model_unavailable");
+      const unstreamed = await api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 200 a b c d e f g h" });
+      expect(unstreamed.code).toBe("model_unavailable");
     } finally {
       await runtime.dispose();
     }
@@ -42,6 +61,26 @@ describe("escalation edge cases", () => {
       // the breaker's trial was never taken: the next small turn may use the local model again
       const next = await api.say(await api.session(), "small again");
       expect(next.answeredBy).toEqual({ model: "builtin:echo", tier: "local" });
+    } finally {
+      await runtime.dispose();
+    }
+  });
+
+  it("keeps one tenant's local breaker from sending another tenant's turns to the central model", async () => {
+    const { runtime, api } = await withRuntime({
+      EDGENT_BREAKER_FAILURES: "1",
+      EDGENT_BREAKER_COOLDOWN_MS: "3600000",
+    });
+    try {
+      const failing = await api.say(await api.session(), "/fail 1 x");
+      expect(failing.answeredBy.escalation?.signal).toBe("error");
+      // the failing tenant's breaker is open: its next turn skips the local model
+      const same = await api.say(await api.session(), "again");
+      expect(same.answeredBy.escalation?.reason).toContain("open circuit breaker");
+      // another tenant, same model, same isolate: its turns still run locally, at no central cost
+      const other = api.withToken("dev-token-2");
+      const answered = await other.say(await other.session(), "hello");
+      expect(answered.answeredBy).toEqual({ model: "builtin:echo", tier: "local" });
     } finally {
       await runtime.dispose();
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { signTicket } from "../../shared/auth/tickets";
 import type { Message } from "../../shared/contracts/message";
 import { wsTicketSchema } from "../../shared/contracts/session";
 import { useRuntime } from "../support/fixture.ts";
@@ -42,10 +43,39 @@ describe("WebSocket frames", () => {
     client.close();
   });
 
+  it("answers the agents SDK's own frames with an error frame, reaching none of its RPC or state", async () => {
+    const sessionId = await suite.api.session();
+    const client = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const frames = [
+      { type: "rpc", id: "r1", method: "erase", args: [{ tenant: "dev", sessionId }] },
+      { type: "rpc", id: "r2", method: "no_such_method", args: [] },
+      { type: "rpc", id: "r3", method: "reportUsage", args: [] },
+      { type: "cf_agent_state", state: { taken: true } },
+    ];
+    for (const frame of frames) {
+      const before = client.frames.length;
+      client.send(frame);
+      const answer = await client.waitFor((f) => client.frames.indexOf(f) >= before);
+      expect(answer, JSON.stringify(frame)).toMatchObject({ type: "error", error: { code: "validation_failed" } });
+      expect(JSON.stringify(answer)).not.toMatch(/erase|no_such_method|reportUsage|callable|exist/);
+    }
+    expect((await suite.api.get(`/v1/sessions/${sessionId}`)).status).toBe(200);
+    client.close();
+  });
+
   it("closes the socket with 1009 for a frame over 1 MiB, storing nothing", async () => {
     const sessionId = await suite.api.session();
     const client = await LiveClient.connect(suite.runtime.url, sessionId);
     client.send(JSON.stringify({ type: "message", content: "x".repeat(1024 * 1024 + 10) }));
+    expect((await client.closed).code).toBe(1009);
+    expect((await suite.api.get(`/v1/sessions/${sessionId}`)).json).toMatchObject({ messageCount: 0 });
+  });
+
+  it("counts a frame's size in bytes: 1.2 MB of emoji in 600,000 characters closes the socket", async () => {
+    const sessionId = await suite.api.session();
+    const client = await LiveClient.connect(suite.runtime.url, sessionId);
+    // each emoji is 2 UTF-16 code units and 4 UTF-8 bytes
+    client.send(JSON.stringify({ type: "message", content: "😀".repeat(300_000) }));
     expect((await client.closed).code).toBe(1009);
     expect((await suite.api.get(`/v1/sessions/${sessionId}`)).json).toMatchObject({ messageCount: 0 });
   });
@@ -114,6 +144,21 @@ describe("WebSocket auth", () => {
       wsTicketSchema,
     ).ticket;
     expect(await refusal(LiveClient.connect(suite.runtime.url, sessionId, { ticket: dev2Ticket }))).toBe(401);
+  });
+
+  it("refuses a ticket signed with a key anyone could compute, the same way whatever session it names", async () => {
+    // the key a server with neither EDGENT_TICKET_SECRET nor EDGENT_TOKENS once derived from a public string
+    const material = new TextEncoder().encode("edgent-ws-ticket\u0000");
+    const raw = await crypto.subtle.digest("SHA-256", material);
+    const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    const forge = (sessionId: string) =>
+      signTicket(key, { t: "dev", s: sessionId, e: Date.now() + 60_000, n: "AAAAAAAAAAAAAAAAAAAAAA" });
+    const existing = await suite.api.session();
+    const absent = `absent-${crypto.randomUUID()}`;
+    for (const sessionId of [existing, absent]) {
+      const ticket = await forge(sessionId);
+      expect(await refusal(LiveClient.connect(suite.runtime.url, sessionId, { ticket })), sessionId).toBe(401);
+    }
   });
 
   it("refuses a plain GET on the WebSocket route", async () => {

@@ -185,7 +185,9 @@ describe("task queue consumer (inside workerd)", () => {
     const task = await planted("private conversation");
     expect((await deliver("edgent-tasks", task)).explicitAcks).toHaveLength(1);
     expect(await subMessages(task.taskId)).toHaveLength(2);
-    expect(await rpc(task.parentSessionId).erase({ tenant: TENANT, sessionId: task.parentSessionId })).toBe(true);
+    expect(await rpc(task.parentSessionId).erase({ tenant: TENANT, sessionId: task.parentSessionId })).toEqual({
+      status: "erased",
+    });
     expect(await subMessages(task.taskId)).toHaveLength(0);
     // a copy of the task delivered after the erase finds no parent wanting it: nothing is stored again
     expect((await deliver("edgent-tasks", { ...task, attempt: 2 })).explicitAcks).toHaveLength(1);

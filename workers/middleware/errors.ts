@@ -2,6 +2,7 @@ import type { Context, ErrorHandler, Handler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { EdgentError } from "../../shared/errors";
 import { log } from "../../shared/log";
+import { isObjectReset } from "../../shared/object-reset";
 import type { RouterEnv } from "../env";
 
 /** The one place errors become responses; unknown errors are logged and reveal nothing. */
@@ -54,14 +55,4 @@ function toEdgentError(error: unknown): EdgentError | null {
   return isObjectReset(error)
     ? new EdgentError("session_unavailable", "the session is busy or restarting; retry shortly", { cause: error })
     : null;
-}
-
-/**
- * A Durable Object that was reset, overloaded or destroyed mid-call (e.g. a request racing a
- * session's erase): retrying reaches a fresh object, so the client gets a 503, not a 500.
- */
-function isObjectReset(error: unknown): boolean {
-  if (typeof error !== "object" || error === null) return false;
-  const { retryable, overloaded, message } = error as { retryable?: unknown; overloaded?: unknown; message?: unknown };
-  return retryable === true || overloaded === true || message === "destroyed";
 }

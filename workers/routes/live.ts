@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { LIVE_HEADERS } from "../../durable-objects/rpc";
-import { newNonce, signTicket, ticketKey, verifyTicket } from "../../shared/auth/tickets";
+import { newNonce, signTicket, ticketKey, ticketKeyPlan, verifyTicket } from "../../shared/auth/tickets";
 import { sessionIdSchema } from "../../shared/contracts/session";
 import { EdgentError, fromFailure } from "../../shared/errors";
 import { settingsOf } from "../../shared/settings";
@@ -20,13 +20,20 @@ const FORWARDED_HEADERS = [
   "sec-websocket-protocol",
 ];
 
-/** The key tickets are signed with, derived once per configuration. */
-function ticketKeyFor(env: Env): Promise<CryptoKey> {
-  const config = `${env.EDGENT_TICKET_SECRET ?? ""}\u0000${env.EDGENT_TOKENS ?? ""}`;
-  if (keyCache?.config !== config) keyCache = { config, key: ticketKey(env.EDGENT_TICKET_SECRET, env.EDGENT_TOKENS) };
+/**
+ * The key tickets are signed with, made once per configuration (a random one once per
+ * isolate), or null when tickets are off (no secret outside dev mode).
+ */
+function ticketKeyFor(env: Env): Promise<CryptoKey | null> {
+  const loaded = settingsOf(env).require(["EDGENT_TICKET_SECRET", "EDGENT_TOKENS", "EDGENT_DEV_MODE"]);
+  if (!loaded.ok) throw fromFailure(loaded.failure);
+  const { EDGENT_TICKET_SECRET, EDGENT_TOKENS, EDGENT_DEV_MODE } = loaded.settings;
+  const plan = ticketKeyPlan(EDGENT_TICKET_SECRET, EDGENT_TOKENS, EDGENT_DEV_MODE === "true");
+  const config = JSON.stringify(plan);
+  if (keyCache?.config !== config) keyCache = { config, key: ticketKey(plan) };
   return keyCache.key;
 }
-let keyCache: { config: string; key: Promise<CryptoKey> } | undefined;
+let keyCache: { config: string; key: Promise<CryptoKey | null> } | undefined;
 
 /**
  * GET /v1/sessions/:id/ws: upgrades to the session's WebSocket. Non-browser clients send
@@ -48,8 +55,10 @@ export const liveUpgrade = new Hono<RouterEnv>()
     }
     const ticket = c.req.query("ticket");
     if (ticket !== undefined && !c.req.header("authorization")) {
-      const check = await verifyTicket(await ticketKeyFor(c.env), ticket, Date.now());
-      if (!check.ok || check.claims.s !== sessionId)
+      // a bad ticket gets the same 401 whatever session it names, and no object is touched
+      const key = await ticketKeyFor(c.env);
+      const check = key ? await verifyTicket(key, ticket, Date.now()) : null;
+      if (!check?.ok || check.claims.s !== sessionId)
         throw new EdgentError("unauthorized", "invalid, used or expired ticket");
       c.set("tenant", check.claims.t);
       headers.set(LIVE_HEADERS.ticket, check.claims.n);
@@ -72,11 +81,13 @@ export const ticketRoutes = new Hono<RouterEnv>()
     const who = caller(c);
     const settings = settingsOf(c.env).require(["EDGENT_WS_TICKET_TTL_MS"]);
     if (!settings.ok) throw fromFailure(settings.failure);
+    const key = await ticketKeyFor(c.env);
+    if (!key) throw new EdgentError("misconfigured", "WebSocket tickets need EDGENT_TICKET_SECRET to be set");
     const ttlMs = settings.settings.EDGENT_WS_TICKET_TTL_MS;
     const claims = { t: who.tenant, s: who.sessionId, e: Date.now() + ttlMs, n: newNonce() };
     if (!(await sessionStub(c, who.sessionId).registerTicket(who, claims.n, claims.e)))
       throw sessionNotFound(who.sessionId);
-    const ticket = await signTicket(await ticketKeyFor(c.env), claims);
+    const ticket = await signTicket(key, claims);
     return c.json({ ticket, expiresAt: new Date(claims.e).toISOString() }, 201);
   })
   .all("/:id/ws-ticket", methodNotAllowed(["POST"]));

@@ -6,6 +6,7 @@ import { listMessagesQuerySchema, postMessageBodySchema } from "../../shared/con
 import { createSessionBodySchema, sessionIdSchema } from "../../shared/contracts/session";
 import type { PendingTurn } from "../../shared/contracts/task";
 import { EdgentError, fromFailure, refusalFailure } from "../../shared/errors";
+import { retryIfReset } from "../../shared/object-reset";
 import { readJson, validate } from "../body";
 import type { RouterEnv } from "../env";
 import { methodNotAllowed } from "../middleware/errors";
@@ -40,12 +41,10 @@ export const sessionRoutes = new Hono<RouterEnv>()
     if (!findAgent(body.agent)) throw new EdgentError("not_found", `agent '${body.agent}' not found`);
     const sessionId = body.sessionId ?? crypto.randomUUID();
     c.set("sessionId", sessionId);
-    const outcome = await sessionStub(c, sessionId).create({
-      tenant: c.get("tenant"),
-      sessionId,
-      agent: body.agent,
-      onBusy: body.onBusy,
-    });
+    // an object restarting after an erase takes the create on its next life
+    const outcome = await retryIfReset(() =>
+      sessionStub(c, sessionId).create({ tenant: c.get("tenant"), sessionId, agent: body.agent, onBusy: body.onBusy }),
+    );
     if (outcome.status === "retry") {
       throw new EdgentError("session_unavailable", `session '${sessionId}' is being erased; retry shortly`);
     }
@@ -58,14 +57,18 @@ export const sessionRoutes = new Hono<RouterEnv>()
 
   .get("/:id", async (c) => {
     const who = caller(c);
-    const info = await sessionStub(c, who.sessionId).info(who);
+    const info = await retryIfReset(() => sessionStub(c, who.sessionId).info(who));
     if (!info) throw sessionNotFound(who.sessionId);
     return c.json(info);
   })
   .delete("/:id", async (c) => {
     const who = caller(c);
     const erased = await sessionStub(c, who.sessionId).erase(who);
-    if (!erased) throw sessionNotFound(who.sessionId);
+    if (erased.status === "not_found") throw sessionNotFound(who.sessionId);
+    if (erased.status === "retry") {
+      const message = `session '${who.sessionId}' could not hand its usage to the tenant's totals yet; retry`;
+      throw new EdgentError("session_unavailable", message, { retryAfterMs: 1_000 });
+    }
     return c.body(null, 204);
   })
   .all("/:id", methodNotAllowed(["GET", "DELETE"]))
@@ -73,7 +76,7 @@ export const sessionRoutes = new Hono<RouterEnv>()
   .get("/:id/messages", async (c) => {
     const who = caller(c);
     const query = validate(listMessagesQuerySchema, c.req.query(), "query");
-    const page = await sessionStub(c, who.sessionId).listMessages(who, query.after, query.limit);
+    const page = await retryIfReset(() => sessionStub(c, who.sessionId).listMessages(who, query.after, query.limit));
     if (!page) throw sessionNotFound(who.sessionId);
     return c.json(page);
   })

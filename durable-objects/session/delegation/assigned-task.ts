@@ -47,6 +47,11 @@ export class AssignedTask {
     return this.read()?.task ?? null;
   }
 
+  /** Whether this object was given a task (it keeps its record, even before a session exists). */
+  holdsTask(): boolean {
+    return this.read() !== null;
+  }
+
   /** Where this session sits in the delegation tree, if it works on a task. */
   scope(): TurnScope | null {
     const origin = this.read();

@@ -1,6 +1,7 @@
 import type { ApprovalView } from "../../../shared/contracts/approval";
 import type { TaskMessage, TaskReport } from "../../../shared/contracts/task";
 import { log } from "../../../shared/log";
+import { retryIfReset } from "../../../shared/object-reset";
 import { taskHost, taskParent, taskSessionId } from "../../stubs";
 
 /** Hands a task's outcome to the session that delegated it. */
@@ -80,8 +81,8 @@ export function directTransport(env: Env, background: (work: Promise<unknown>) =
 /** Runs a task in its sub-agent's object by RPC, once; its outcome reaches the parent either way. */
 export async function runTaskNow(env: Env, task: TaskMessage): Promise<void> {
   try {
-    const outcome = await taskHost(env, task).runTask(task, task.attempt);
-    if (outcome.status === "failed") await taskHost(env, task).deadLetter(task);
+    const outcome = await retryIfReset(() => taskHost(env, task).runTask(task, task.attempt));
+    if (outcome.status === "failed") await retryIfReset(() => taskHost(env, task).deadLetter(task));
   } catch (error) {
     log({
       event: "notice",

@@ -18,6 +18,7 @@ function guard(policies: unknown, tenant = "acme") {
       tenant,
       sessionId: "s1",
       agent: agent.name,
+      incarnation: "i1",
       createdAt: "",
       lastSeq: 0,
       usage: { inputTokens: 0, outputTokens: 0, modelCalls: 0, costNanos: 0 },

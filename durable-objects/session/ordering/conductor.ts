@@ -46,6 +46,8 @@ export interface ConductorOptions {
  */
 export class TurnConductor {
   private readonly inFlight = new Map<string, { requestHash: string; outcome: Promise<SendOutcome>; turnId: string }>();
+  // while the session is being erased: turns dropped from the queue find no session
+  private closing = false;
 
   constructor(private readonly options: ConductorOptions) {}
 
@@ -123,7 +125,11 @@ export class TurnConductor {
         save(settled);
         return settled;
       })
-      .then((result) => (result.status === "stale" ? { status: "superseded" as const } : result.value));
+      .then((result) =>
+        result.status === "stale"
+          ? { status: this.closing ? ("not_found" as const) : ("superseded" as const) }
+          : result.value,
+      );
     if (request.idempotency) {
       const { key: idempotencyKey, requestHash } = request.idempotency;
       this.inFlight.set(idempotencyKey, { requestHash, outcome, turnId });
@@ -148,6 +154,21 @@ export class TurnConductor {
     const running = runner.runningTurn;
     if (running) await runner.cancel(running);
     await waiting.cancelAll();
+  }
+
+  /**
+   * Stops everything because the session is being erased: the running turn is cancelled, a
+   * waiting one too, queued turns answer not_found; settles once nothing runs any more.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    try {
+      await this.stopAll();
+      // the turns queued so far come out (stale) before this
+      await this.after(async () => undefined);
+    } finally {
+      this.closing = false;
+    }
   }
 
   /** Runs after every turn queued so far, whatever interrupts come meanwhile. */

@@ -15,6 +15,8 @@ export interface SessionMeta {
   summary: string;
   summaryThroughSeq: number;
   onBusy: OnBusy;
+  /** a new one each time the session id is created; null for sessions created before it was kept */
+  incarnation: string | null;
 }
 
 /** A message about to be appended; seq and time are assigned by the store. */

@@ -126,7 +126,7 @@ CREATE TABLE IF NOT EXISTS edgent_approvals (
 CREATE INDEX IF NOT EXISTS edgent_approvals_turn ON edgent_approvals (turn_id);
 `;
 
-/** Columns added after a table was first shipped (the last ones by migrations after versions were kept). */
+/** Columns added after a table was first shipped, before schema versions were kept. */
 export const ADDED_COLUMNS: ReadonlyArray<readonly [table: string, column: string, definition: string]> = [
   ["edgent_messages", "cancelled", "INTEGER"],
   ["edgent_session", "on_busy", "TEXT"],
@@ -138,11 +138,17 @@ export const ADDED_COLUMNS: ReadonlyArray<readonly [table: string, column: strin
   ["edgent_turns", "answered_by", "TEXT"],
   ["edgent_turns", "escalation", "TEXT"],
   ["edgent_turns", "first_seq", "INTEGER"],
-  ["edgent_messages", "approval", "TEXT"],
 ];
 
-/** Adds the columns a table lacks. */
-function addMissingColumns(sql: SqlStorage, columns: typeof ADDED_COLUMNS): void {
+/** Columns added since schema versions are kept, each added by its own migration below. */
+export const VERSIONED_COLUMNS: ReadonlyArray<readonly [table: string, column: string, definition: string]> = [
+  // 3: the decision on an approval, on the message of the call it held
+  ["edgent_messages", "approval", "TEXT"],
+  // 4: which life of the session id this is: tenant usage reports are told apart by it
+  ["edgent_session", "incarnation", "TEXT"],
+];
+
+function addColumnsWhereMissing(sql: SqlStorage, columns: typeof ADDED_COLUMNS): void {
   for (const [table, column, definition] of columns) {
     const exists = sql.exec(`SELECT 1 FROM pragma_table_info('${table}') WHERE name = ?`, column).toArray();
     if (exists.length === 0) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
@@ -156,20 +162,22 @@ const WAITING_INDEX =
 /** Changes since the first shipped schema, in order; an object runs each once, on wake. */
 const MIGRATIONS: ReadonlyArray<(sql: SqlStorage) => void> = [
   // 1: the columns added before versions were kept, each only where it is missing
-  (sql) => addMissingColumns(sql, ADDED_COLUMNS),
+  (sql) => addColumnsWhereMissing(sql, ADDED_COLUMNS),
   // 2: a waiting turn was once called 'pending'
   (sql) => {
     sql.exec("UPDATE edgent_turns SET status = 'waiting' WHERE status = 'pending'");
     sql.exec("DROP INDEX IF EXISTS edgent_turns_pending");
     sql.exec(WAITING_INDEX);
   },
-  // 3: approvals (their table is created with the others); a message records the decision on its call;
-  // a turn may also wait for an approval
+  // 3: approvals (their table is created with the others); a message records the decision on its
+  // call, and a turn may wait for an approval too
   (sql) => {
-    addMissingColumns(sql, ADDED_COLUMNS);
+    addColumnsWhereMissing(sql, VERSIONED_COLUMNS.slice(0, 1));
     sql.exec("DROP INDEX IF EXISTS edgent_turns_waiting");
     sql.exec(WAITING_INDEX);
   },
+  // 4: the session's incarnation
+  (sql) => addColumnsWhereMissing(sql, VERSIONED_COLUMNS.slice(1, 2)),
 ];
 
 /** The first shipped tables, with today's index of waiting turns. */
@@ -183,14 +191,17 @@ const VERSION_TABLE =
  * columns are part of each CREATE TABLE, so a new object (every delegated task gets one)
  * runs no ALTER TABLE.
  */
-export const FRESH_SCHEMA = `${ADDED_COLUMNS.reduce((schema, [table, column, definition]) => {
-  const start = schema.indexOf(`CREATE TABLE IF NOT EXISTS ${table} (`);
-  const end = schema.indexOf("\n);", start);
-  if (start < 0 || end < 0) throw new Error(`schema has no table ${table}`);
-  // some were added to the CREATE TABLE itself later on
-  if (schema.slice(start, end).includes(`\n  ${column} `)) return schema;
-  return `${schema.slice(0, end)},\n  ${column} ${definition}${schema.slice(end)}`;
-}, TABLES)}
+export const FRESH_SCHEMA = `${[...ADDED_COLUMNS, ...VERSIONED_COLUMNS].reduce(
+  (schema, [table, column, definition]) => {
+    const start = schema.indexOf(`CREATE TABLE IF NOT EXISTS ${table} (`);
+    const end = schema.indexOf("\n);", start);
+    if (start < 0 || end < 0) throw new Error(`schema has no table ${table}`);
+    // some were added to the CREATE TABLE itself later on
+    if (schema.slice(start, end).includes(`\n  ${column} `)) return schema;
+    return `${schema.slice(0, end)},\n  ${column} ${definition}${schema.slice(end)}`;
+  },
+  TABLES,
+)}
 ${VERSION_TABLE}
 INSERT INTO edgent_schema (id, version) VALUES (1, ${MIGRATIONS.length});`;
 

@@ -58,17 +58,19 @@ export class SessionStore {
       summary: String(row.summary),
       summaryThroughSeq: Number(row.summary_through_seq),
       onBusy: (row.on_busy as OnBusy | null) ?? "enqueue",
+      incarnation: row.incarnation === null || row.incarnation === undefined ? null : String(row.incarnation),
     };
   }
 
   create(tenant: string, sessionId: string, agent: string, createdAt: string, onBusy: OnBusy): void {
     this.sql.exec(
-      "INSERT INTO edgent_session (id, tenant, session_id, agent, created_at, on_busy) VALUES (1, ?, ?, ?, ?, ?)",
+      "INSERT INTO edgent_session (id, tenant, session_id, agent, created_at, on_busy, incarnation) VALUES (1, ?, ?, ?, ?, ?, ?)",
       tenant,
       sessionId,
       agent,
       createdAt,
       onBusy,
+      crypto.randomUUID(),
     );
     this.cached = undefined;
   }

@@ -1,11 +1,12 @@
 import { type ModelMessage, RetryError, type ToolSet } from "ai";
 import type { AgentDefinition } from "../../../shared/agents/define";
 import type { Failure } from "../../../shared/errors";
-import { CircuitBreaker } from "../../../shared/models/breaker";
+import type { CircuitBreaker } from "../../../shared/models/breaker";
 import { classifyModelFailure } from "../../../shared/models/failure";
 import { isTransient } from "../../../shared/models/retry";
 import type { Settings } from "../../../shared/settings";
 import { CentralRefusal } from "./central-model";
+import { localBreakers } from "./local-breakers";
 import { type LoopResult, runModelLoop } from "./model-loop";
 import type { TurnRun } from "./run";
 import { ESCALATE_TOOL } from "./toolbox";
@@ -43,9 +44,6 @@ export type CascadeResult =
 
 const CONFIDENCE_NOTE =
   "End your final answer with a line `[confidence: X]`, where X between 0 and 1 says how sure you are that the answer is correct and complete.";
-
-// local models' breakers, shared by the sessions of this isolate
-const localBreakers = new Map<string, CircuitBreaker>();
 
 type Answered = Extract<LoopResult, { status: "answered" }>;
 
@@ -118,7 +116,7 @@ async function runLocal(run: TurnRun, options: CascadeOptions): Promise<LocalOut
   const name = run.models.local.name;
   const local = { model: name, tier: "local" as const };
   const window = run.localWindow;
-  const breaker = localBreaker(name, run.models.settings);
+  const breaker = localBreaker(run.session.tenant, name, run.models.settings);
   if (on && policy.context && options.contextTokens > window) {
     const reason = `the context (~${options.contextTokens} tokens) exceeds the local model's window of ${window}`;
     return { escalation: { signal: "context", reason }, carried: [], steps: 0 };
@@ -231,14 +229,9 @@ function lastError(error: unknown): unknown {
   return RetryError.isInstance(error) ? error.lastError : error;
 }
 
-function localBreaker(model: string, settings: Settings): CircuitBreaker {
-  let breaker = localBreakers.get(model);
-  if (!breaker) {
-    breaker = new CircuitBreaker({
-      failureThreshold: settings.EDGENT_BREAKER_FAILURES,
-      cooldownMs: settings.EDGENT_BREAKER_COOLDOWN_MS,
-    });
-    localBreakers.set(model, breaker);
-  }
-  return breaker;
+function localBreaker(tenant: string, model: string, settings: Settings): CircuitBreaker {
+  return localBreakers.of(tenant, model, {
+    failureThreshold: settings.EDGENT_BREAKER_FAILURES,
+    cooldownMs: settings.EDGENT_BREAKER_COOLDOWN_MS,
+  });
 }

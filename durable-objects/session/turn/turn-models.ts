@@ -44,11 +44,13 @@ export function chooseModels(
   };
 }
 
-/** A local model with the deployment's retries, backoff and per-attempt timeout. */
+/** A model with the deployment's retries, backoff and per-attempt time limits. */
 export function retrying(model: LanguageModelV4, settings: Settings): LanguageModelV4 {
   return withRetries(model, {
     maxRetries: settings.EDGENT_MODEL_MAX_RETRIES,
     baseDelayMs: settings.EDGENT_RETRY_BASE_MS,
     timeoutMs: settings.EDGENT_MODEL_TIMEOUT_MS,
+    firstTokenMs: settings.EDGENT_MODEL_FIRST_TOKEN_MS,
+    idleMs: settings.EDGENT_MODEL_IDLE_MS,
   });
 }
