@@ -2,7 +2,7 @@
 // Types only (plus the upgrade header names): callers import these, never the classes, so
 // nothing that calls an object depends on how the object is built. Results are plain data.
 import type { GatewayCallOptions, GatewayOutcome, LateUsage, UsageBatch, UsageLine } from "../shared/contracts/gateway";
-import type { MessagePage, TurnResponse } from "../shared/contracts/message";
+import type { MessagePage, TranscriptEntry, TurnResponse } from "../shared/contracts/message";
 import type { OnBusy } from "../shared/contracts/on-busy";
 import type { SessionCreated, SessionInfo } from "../shared/contracts/session";
 import type { TaskDetail, TaskMessage, TaskReport, TaskView } from "../shared/contracts/task";
@@ -38,6 +38,38 @@ export type SendOutcome =
 /** A streamed turn: SSE bytes, or why it could not start. */
 export type StreamOutcome = { status: "streaming"; stream: ReadableStream<Uint8Array> } | { status: Refusal };
 
+/**
+ * A turn a protocol adapter asks for (OpenAI-compatible chat, the UI message stream). It runs
+ * in a named session, created with `agent` on first use, or in a short-lived one seeded with a
+ * transcript (no turns run for it), which the router erases after the turn.
+ */
+export interface ChatTurnInput extends SendMessageInput {
+  /** the agent the request names: a session that does not exist yet is created with it; one of another agent is refused */
+  agent?: string;
+  /** a short-lived session: the history it starts with */
+  transcript?: TranscriptEntry[];
+}
+
+/** Why a chat turn did not run besides the usual refusals: its session runs another agent, or is being erased. */
+type ChatRefusal = { status: "agent_mismatch"; agent: string } | { status: "retry" };
+
+/** How a chat turn ended (it is waited for to the end; `waiting` only for a replay of a turn still waiting). */
+export type ChatOutcome = SendOutcome | ChatRefusal;
+
+/** A streamed chat turn, or why it could not start. */
+export type ChatStreamOutcome = StreamOutcome | ChatRefusal;
+
+/** A rejoined stream, or why there is none. */
+export type RejoinOutcome =
+  | { status: "streaming"; stream: ReadableStream<Uint8Array> }
+  | { status: "idle" }
+  | { status: "not_found" };
+
+/** The wire format of a streamed chat turn. */
+export type StreamFormat =
+  | { kind: "ui" }
+  | { kind: "openai"; model: string; created: number; includeUsage: boolean; sessionId?: string };
+
 export type CreateOutcome =
   | { status: "created" | "exists"; session: SessionCreated }
   | { status: "conflict"; agent: string }
@@ -71,6 +103,12 @@ export interface SessionApi {
   listTasks(caller: SessionCaller, limit: number): Promise<TaskView[] | null>;
   /** One delegated task; null if the session does not exist, "no_task" if the task does not. */
   getTask(caller: SessionCaller, taskId: string): Promise<TaskRecord | null | "no_task">;
+  /** Runs a chat turn and waits for its final outcome, however long it takes (delegation included). */
+  chatTurn(input: ChatTurnInput): Promise<ChatOutcome>;
+  /** Runs a chat turn, streamed in a protocol's format; a UI message stream can be rejoined while it runs. */
+  streamChatTurn(input: ChatTurnInput, format: StreamFormat): Promise<ChatStreamOutcome>;
+  /** The running chat turn's UI message stream from its start; `idle` when none runs. */
+  rejoinChat(caller: SessionCaller): Promise<RejoinOutcome>;
   /** Accepts a WebSocket upgrade the router authenticated (see LIVE_HEADERS). */
   fetch(request: Request): Promise<Response>;
 }

@@ -10,12 +10,17 @@ import { DELEGATION_SETTINGS, settingsOf } from "../shared/settings";
 import { TurnQueue } from "../shared/turn-queue";
 import type {
   CancelOutcome,
+  ChatOutcome,
+  ChatStreamOutcome,
+  ChatTurnInput,
   CreateOutcome,
+  RejoinOutcome,
   SendMessageInput,
   SendOutcome,
   SessionApi,
   SessionCaller,
   SettleOutcome,
+  StreamFormat,
   StreamOutcome,
   TaskHost,
   TaskParent,
@@ -28,19 +33,19 @@ import { toRecord, toView } from "./session/delegation/task-book";
 import { directTransport, discardTask, queueTransport } from "./session/delegation/transports";
 import { answerFrame, parseFrame } from "./session/live/client-frames";
 import { openLive, refuseUpgrade } from "./session/live/connect";
-import { LiveDelivery, type LiveState, send } from "./session/live/live-delivery";
+import { LiveDelivery, type LiveState, liveSink, send } from "./session/live/live-delivery";
 import { streamTurn } from "./session/live/sse";
 import { TicketBook } from "./session/live/tickets";
 import { TurnConductor } from "./session/ordering/conductor";
 import { IdempotencyRecords } from "./session/ordering/idempotency";
 import { WaitingTurns } from "./session/ordering/waiting-turns";
+import { ChatTurns } from "./session/protocols/chat-turns";
 import { SessionFacts } from "./session/storage/facts";
 import { TurnLedger } from "./session/storage/ledger";
-import { toUsage } from "./session/storage/rows";
+import { toSessionInfo } from "./session/storage/rows";
 import { SessionStore } from "./session/storage/session-store";
 import { UsageReport } from "./session/storage/usage-report";
 import type { HookSource } from "./session/turn/hooks";
-import type { TurnSink } from "./session/turn/output-gate";
 import { TurnRunner } from "./session/turn/turn-runner";
 import { gatewayApi } from "./stubs";
 
@@ -68,6 +73,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   private readonly coordinator: TaskCoordinator;
   private readonly assigned: AssignedTask;
   private readonly usage: UsageReport;
+  private readonly chat: ChatTurns;
   // set once erase() has wiped storage; the runtime resets the object a moment later
   private erased = false;
   private reportRetryScheduled = false;
@@ -118,7 +124,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
       store: this.store,
       ledger: this.ledger,
       memory: new SessionFacts(sql),
-      live: this.liveSink(),
+      live: liveSink(this.live, () => ctx.getWebSockets().length > 0),
       watched: () => ctx.getWebSockets().length > 0,
       gateway: (tenant) => gatewayApi(env, tenant),
       delegation: (agent, turnId) => {
@@ -148,6 +154,12 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
       runner: this.runner,
       waiting: this.waiting,
       queue,
+    });
+    this.chat = new ChatTurns({
+      store: this.store,
+      conductor: this.conductor,
+      scheduleErase: (at) => this.schedule(at, "eraseShortLived"),
+      background: (work) => ctx.waitUntil(work),
     });
     // a turn that waited for sub-agents when the object last stopped goes on (or keeps waiting)
     this.waiting.adopt(queue);
@@ -180,15 +192,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
 
   async info(caller: SessionCaller): Promise<SessionInfo | null> {
     const meta = this.owned(caller);
-    if (!meta) return null;
-    return {
-      sessionId: meta.sessionId,
-      agent: meta.agent,
-      createdAt: meta.createdAt,
-      messageCount: meta.lastSeq,
-      usage: toUsage(meta.usage),
-      escalations: meta.escalations,
-    };
+    return meta ? toSessionInfo(meta) : null;
   }
 
   async listMessages(caller: SessionCaller, after: number, limit: number): Promise<MessagePage | null> {
@@ -222,6 +226,24 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
       (own) => this.conductor.submit(meta, input, own),
       (work) => this.ctx.waitUntil(work),
     );
+  }
+
+  async chatTurn(input: ChatTurnInput): Promise<ChatOutcome> {
+    return this.erased ? { status: "retry" } : this.chat.run(input);
+  }
+
+  async streamChatTurn(input: ChatTurnInput, format: StreamFormat): Promise<ChatStreamOutcome> {
+    return this.erased ? { status: "retry" } : this.chat.stream(input, format);
+  }
+
+  async rejoinChat(caller: SessionCaller): Promise<RejoinOutcome> {
+    return this.owned(caller) ? this.chat.rejoin() : { status: "not_found" };
+  }
+
+  /** Erases a short-lived chat session the router did not erase (scheduled when it was seeded). */
+  async eraseShortLived(): Promise<void> {
+    const meta = this.store.meta();
+    if (meta && !this.erased) await this.erase(meta);
   }
 
   async listTasks(caller: SessionCaller, limit: number): Promise<TaskView[] | null> {
@@ -293,6 +315,8 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
       const started = this.coordinator.book.list(MAX_ERASED_TASKS).filter((task) => task.attempts > 0);
       await Promise.allSettled(started.map(({ taskId }) => discardTask(this.env, meta.tenant, taskId)));
       for (const connection of this.getConnections()) connection.close(1000, "session deleted");
+      // the tenant's totals keep what the session spent
+      await this.reportUsage().catch(() => undefined);
       await this.destroy();
       this.erased = true;
       this.store.forget();
@@ -336,17 +360,6 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   /** Clients may not write the agent's state row. */
   override shouldConnectionBeReadonly(): boolean {
     return true;
-  }
-
-  /** Frames for the session's live clients; most turns have none, and skip the SDK's bookkeeping. */
-  private liveSink(): TurnSink {
-    return {
-      emit: (frame) => {
-        if (this.ctx.getWebSockets().length === 0) return;
-        if (frame.type === "message") this.live.message(frame.message);
-        else this.live.broadcast(frame);
-      },
-    };
   }
 
   /** Lets a waiting turn go on; failures are logged, and the deadline alarm tries again. */

@@ -2,6 +2,7 @@ import type { Connection } from "agents";
 import type { ServerFrame } from "../../../shared/contracts/frames";
 import type { Message } from "../../../shared/contracts/message";
 import type { SessionStore } from "../storage/session-store";
+import type { TurnSink } from "../turn/output-gate";
 
 /** Where a connection stands; kept in its hibernation attachment. */
 export interface LiveState {
@@ -116,4 +117,15 @@ function trySend(connection: WebSocket, text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Frames for a session's live clients; most turns have none, and skip the SDK's bookkeeping. */
+export function liveSink(live: LiveDelivery, connected: () => boolean): TurnSink {
+  return {
+    emit: (frame) => {
+      if (!connected()) return;
+      if (frame.type === "message") live.message(frame.message);
+      else live.broadcast(frame);
+    },
+  };
 }
