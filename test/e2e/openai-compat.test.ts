@@ -28,13 +28,17 @@ async function failure(call: Promise<unknown>): Promise<InstanceType<typeof Open
   throw new Error("the call succeeded");
 }
 
+/** A session's object, as the test asks it directly over RPC. */
+interface SessionProbe {
+  info(caller: { tenant: string; sessionId: string }): Promise<unknown>;
+}
+
 /** Whether a session's object still holds it (asked through the object's own RPC). */
 async function sessionExists(sessionId: string): Promise<boolean> {
-  const namespace = await suite.runtime.mf.getDurableObjectNamespace("SESSIONS");
-  const stub = namespace.getByName(`dev:${sessionId}`) as unknown as {
-    info(caller: { tenant: string; sessionId: string }): Promise<unknown>;
+  const namespace = (await suite.runtime.mf.getDurableObjectNamespace("SESSIONS")) as unknown as {
+    getByName(name: string): SessionProbe;
   };
-  return (await stub.info({ tenant: "dev", sessionId })) !== null;
+  return (await namespace.getByName(`dev:${sessionId}`).info({ tenant: "dev", sessionId })) !== null;
 }
 
 const turnLines = (sessionId: string) =>
@@ -178,6 +182,7 @@ describe("the OpenAI-compatible API with the official openai client", () => {
     ]);
     const info = await suite.api.get(`/v1/sessions/${sessionId}`);
     expect(info.json).toMatchObject({ sessionId, agent: "analyst", messageCount: 6 });
+    expect(await sessionExists(sessionId)).toBe(true);
     // the session belongs to its agent
     const other = await failure(
       client.chat.completions.create({ model: "assistant", messages: [{ role: "user", content: "hi" }] }, options),
