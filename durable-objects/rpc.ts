@@ -65,6 +65,14 @@ export type RejoinOutcome =
   | { status: "idle" }
   | { status: "not_found" };
 
+/** Short-lived chat sessions' ids start so; no id a client names can (':' is not allowed in them). */
+export const SHORT_LIVED_PREFIX = "chat:";
+
+/** Whether a session id is a short-lived chat session's. */
+export function isShortLived(sessionId: string): boolean {
+  return sessionId.startsWith(SHORT_LIVED_PREFIX);
+}
+
 /** The wire format of a streamed chat turn. */
 export type StreamFormat =
   | { kind: "ui" }

@@ -27,6 +27,7 @@ import type {
   TaskRecord,
   TaskRunOutcome,
 } from "./rpc";
+import { isShortLived } from "./rpc";
 import { AssignedTask } from "./session/delegation/assigned-task";
 import { TaskCoordinator } from "./session/delegation/coordinator";
 import { toRecord, toView } from "./session/delegation/task-book";
@@ -315,8 +316,8 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
       const started = this.coordinator.book.list(MAX_ERASED_TASKS).filter((task) => task.attempts > 0);
       await Promise.allSettled(started.map(({ taskId }) => discardTask(this.env, meta.tenant, taskId)));
       for (const connection of this.getConnections()) connection.close(1000, "session deleted");
-      // the tenant's totals keep what the session spent
-      await this.reportUsage().catch(() => undefined);
+      // what a short-lived chat session spent stays in the tenant's totals
+      if (isShortLived(meta.sessionId)) await this.reportUsage().catch(() => undefined);
       await this.destroy();
       this.erased = true;
       this.store.forget();

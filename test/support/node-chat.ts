@@ -1,11 +1,4 @@
-import {
-  AbstractChat,
-  type ChatInit,
-  type ChatState,
-  type ChatStatus,
-  DefaultChatTransport,
-  type UIMessage,
-} from "ai";
+import { AbstractChat, type ChatInit, type ChatState, type ChatStatus, DefaultChatTransport, type UIMessage } from "ai";
 
 /** The AI SDK's chat state, kept in plain fields: what React's `useChat` keeps in hooks. */
 class NodeChatState<M extends UIMessage> implements ChatState<M> {
@@ -51,7 +44,12 @@ export function chatTransport(base: URL, sessionId: string, seen: SeenResponse[]
     headers: { authorization: `Bearer ${token}` },
     fetch: async (input, init) => {
       const response = await fetch(input, init);
-      seen.push({ url: String(input), method: init?.method ?? "GET", status: response.status, headers: response.headers });
+      seen.push({
+        url: String(input),
+        method: init?.method ?? "GET",
+        status: response.status,
+        headers: response.headers,
+      });
       return response;
     },
   });

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import type { ChatTurnInput, SessionCaller } from "../../durable-objects/rpc";
+import { type ChatTurnInput, type SessionCaller, SHORT_LIVED_PREFIX } from "../../durable-objects/rpc";
 import { AGENTS, findAgent } from "../../shared/agents/registry";
 import {
   chatCompletionChunkSchema,
@@ -115,7 +115,7 @@ export const openAiRoutes = new Hono<RouterEnv>()
       // a short-lived session is private: ':' cannot appear in a session id a client names
       const sessionId =
         named === undefined
-          ? `chat:${idempotency ? await sha256Hex(idempotency.key) : crypto.randomUUID()}`
+          ? `${SHORT_LIVED_PREFIX}${idempotency ? await sha256Hex(idempotency.key) : crypto.randomUUID()}`
           : validate(sessionIdSchema, named, "X-Session-Id");
       c.set("sessionId", sessionId);
       const who: SessionCaller = { tenant: c.get("tenant"), sessionId };
