@@ -199,7 +199,6 @@ export class EdgentClient {
         return url;
       },
       ticket: async () => (await this.wsTicket(sessionId)).ticket,
-      history: (after, limit) => this.history(sessionId, { after, limit }),
       WebSocket: Socket,
       ...options,
     });

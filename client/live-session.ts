@@ -1,5 +1,5 @@
 import { type ClientFrame, PING_FRAME, type ServerFrame, serverFrameSchema } from "../shared/contracts/frames";
-import type { Message, MessagePage } from "../shared/contracts/message";
+import type { Message } from "../shared/contracts/message";
 import type { OnBusy } from "../shared/contracts/on-busy";
 import { EdgentApiError } from "./errors";
 
@@ -28,7 +28,6 @@ export interface LiveSessionWiring extends LiveSessionOptions {
   sessionId: string;
   url(ticket: string, after: number | null): URL;
   ticket(): Promise<string>;
-  history(after: number, limit: number): Promise<MessagePage>;
   WebSocket: typeof WebSocket;
 }
 
@@ -37,8 +36,8 @@ type Listener<T> = (value: T) => void;
 /**
  * A session's WebSocket that stays connected: it reconnects with backoff when the connection
  * drops (or stops answering heartbeats) and resumes from the last seq it delivered, so the
- * app sees every stored message once, in seq order, with no gaps (a gap is filled from the
- * history API) and no duplicates. Frames are checked against the server's zod contract.
+ * app sees every stored message once, in seq order, with no gaps and no duplicates. Frames
+ * are checked against the server's zod contract.
  */
 export class LiveSession {
   readonly sessionId: string;
@@ -54,7 +53,6 @@ export class LiveSession {
   private readonly statusListeners = new Set<Listener<LiveStatus>>();
   private readonly errorListeners = new Set<Listener<Error>>();
   private readonly outbox: string[] = [];
-  private delivering: Promise<void> = Promise.resolve();
   private attempts = 0;
   private opened = false;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -141,7 +139,7 @@ export class LiveSession {
   /** Closes the connection for good. */
   close(): void {
     if (this.status === "closed") return;
-    clearTimeout(this.retry);
+    stop(this.retry);
     const socket = this.socket;
     this.detach();
     socket?.close(1000, "closed by the client");
@@ -175,11 +173,16 @@ export class LiveSession {
       return this.reconnect();
     }
     if (this.status === "closed") return;
-    const socket = new this.wiring.WebSocket(this.wiring.url(ticket, this.lastSeq));
+    const socket = new this.wiring.WebSocket(this.wiring.url(ticket, this.lastSeq).href);
     this.socket = socket;
-    socket.onmessage = (event) => this.receive(event.data);
-    socket.onclose = (event) => this.dropped(socket, event.code, event.reason);
+    socket.addEventListener("message", this.onMessage);
+    socket.addEventListener("close", this.onClose);
   }
+
+  private readonly onMessage = (event: MessageEvent) => this.receive(event.data);
+  private readonly onClose = (event: CloseEvent) => {
+    if (this.socket && event.target === this.socket) this.dropped(this.socket, event.code, event.reason);
+  };
 
   private receive(data: unknown): void {
     this.alive();
@@ -189,16 +192,10 @@ export class LiveSession {
     } catch (error) {
       return this.report(new Error(`a frame that breaks the contract: ${String(error)}`));
     }
-    // frames are handled one after another: filling a gap waits for the history API
-    this.delivering = this.delivering
-      .then(() => this.handle(frame))
-      .catch((error: unknown) => {
-        this.report(error instanceof Error ? error : new Error(String(error)));
-        this.abandon();
-      });
+    this.handle(frame);
   }
 
-  private async handle(frame: ServerFrame): Promise<void> {
+  private handle(frame: ServerFrame): void {
     if (frame.type === "pong") return;
     if (frame.type === "ready") return this.greeted(frame);
     if (frame.type === "message") return this.message(frame.message);
@@ -225,28 +222,16 @@ export class LiveSession {
     this.deliver(frame);
   }
 
-  private async message(message: Message): Promise<void> {
+  private message(message: Message): void {
     const last = this.lastSeq ?? 0;
     if (message.seq <= last) return;
-    if (message.seq > last + 1) await this.fill(last, message.seq);
+    if (message.seq > last + 1) {
+      // never expected of the server; connecting again with ?after= replays what is missing
+      this.report(new Error(`message ${message.seq} came after ${last}: reconnecting to fill the gap`));
+      return this.abandon();
+    }
     this.lastSeq = message.seq;
     this.deliver({ type: "message", message });
-  }
-
-  /** Delivers stored messages after `after` and before `before` from the history API. */
-  private async fill(after: number, before: number): Promise<void> {
-    let from = after;
-    while (from < before - 1) {
-      const page = await this.wiring.history(from, Math.min(1000, before - 1 - from));
-      const messages = page.messages.filter((m) => m.seq < before);
-      for (const message of messages) {
-        this.lastSeq = message.seq;
-        this.deliver({ type: "message", message });
-      }
-      const next = messages.at(-1)?.seq;
-      if (next === undefined || !page.hasMore) return;
-      from = next;
-    }
   }
 
   private deliver(frame: ServerFrame): void {
@@ -255,7 +240,7 @@ export class LiveSession {
 
   private startHeartbeat(socket: WebSocket): void {
     const every = this.wiring.heartbeatMs ?? 15_000;
-    clearInterval(this.heartbeat);
+    stopInterval(this.heartbeat);
     if (every <= 0) return;
     this.heartbeat = setInterval(() => {
       if (this.socket !== socket || this.pongDeadline !== undefined) return;
@@ -269,20 +254,18 @@ export class LiveSession {
 
   /** Anything from the server shows the connection lives. */
   private alive(): void {
-    clearTimeout(this.pongDeadline);
+    stop(this.pongDeadline);
     this.pongDeadline = undefined;
   }
 
   /** Stops listening to the current socket. */
   private detach(): WebSocket | null {
     const socket = this.socket;
-    clearInterval(this.heartbeat);
+    stopInterval(this.heartbeat);
     this.alive();
     this.socket = null;
-    if (socket) {
-      socket.onmessage = null;
-      socket.onclose = null;
-    }
+    socket?.removeEventListener("message", this.onMessage);
+    socket?.removeEventListener("close", this.onClose);
     return socket;
   }
 
@@ -318,4 +301,13 @@ export class LiveSession {
     this.report(error);
     this.close();
   }
+}
+
+// timer ids differ between runtimes (a number in browsers and Workers, an object in Node)
+function stop(timer: ReturnType<typeof setTimeout> | undefined): void {
+  if (timer !== undefined) clearTimeout(timer);
+}
+
+function stopInterval(timer: ReturnType<typeof setInterval> | undefined): void {
+  if (timer !== undefined) clearInterval(timer);
 }

@@ -7,7 +7,7 @@ export interface SseEvent {
 /**
  * Reads server-sent events from a byte stream as they arrive: lines split on LF, CRLF or
  * CR, `data:` lines joined with newlines, comments and unknown fields skipped, an event
- * dispatched at each blank line.
+ * dispatched at each blank line (one the stream cut off before its blank line is dropped).
  */
 export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
   const reader = body.getReader();
@@ -37,9 +37,9 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
         }
         lineEnd = buffer.search(/\r\n|\r|\n/);
       }
+      // an event cut off before its blank line is not dispatched (the SSE spec)
       if (done) break;
     }
-    if (data.length > 0) yield { event: event || "message", data: data.join("\n") };
   } finally {
     reader.releaseLock();
   }

@@ -167,6 +167,21 @@ describe("EdgentClient's live session over WebSocket", () => {
     live.close();
   });
 
+  it("starts over when the session was made again behind a cursor it remembers", async () => {
+    const client = proxied();
+    const { sessionId } = await client.createSession({ agent: "assistant" });
+    // the app remembers seq 40 of an earlier session with this id
+    const live = client.connect(sessionId, { after: 40 });
+    const frames: ServerFrame[] = [];
+    live.on((frame) => frames.push(frame));
+    await live.ready();
+    expect(live.lastSeq).toBe(0);
+    live.send("hello again");
+    await until(() => messagesIn(frames).length === 2, "the turn's messages");
+    expect(messagesIn(frames).map((m) => m.seq)).toEqual([1, 2]);
+    live.close();
+  });
+
   it("stops, and says why, when the session does not exist", async () => {
     const live = proxied().connect("no-such-session", { reconnectDelayMs: 20 });
     const problems: Error[] = [];
