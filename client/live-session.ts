@@ -190,16 +190,16 @@ export class LiveSession {
     try {
       frame = serverFrameSchema.parse(JSON.parse(String(data)));
     } catch (error) {
-      return this.report(new Error(`a frame that breaks the contract: ${String(error)}`));
+      this.report(new Error(`a frame that breaks the contract: ${String(error)}`));
+      return;
     }
     this.handle(frame);
   }
 
   private handle(frame: ServerFrame): void {
-    if (frame.type === "pong") return;
-    if (frame.type === "ready") return this.greeted(frame);
-    if (frame.type === "message") return this.message(frame.message);
-    this.deliver(frame);
+    if (frame.type === "ready") this.greeted(frame);
+    else if (frame.type === "message") this.message(frame.message);
+    else if (frame.type !== "pong") this.deliver(frame);
   }
 
   private greeted(frame: Extract<ServerFrame, { type: "ready" }>): void {
@@ -228,7 +228,8 @@ export class LiveSession {
     if (message.seq > last + 1) {
       // never expected of the server; connecting again with ?after= replays what is missing
       this.report(new Error(`message ${message.seq} came after ${last}: reconnecting to fill the gap`));
-      return this.abandon();
+      this.abandon();
+      return;
     }
     this.lastSeq = message.seq;
     this.deliver({ type: "message", message });
@@ -284,8 +285,8 @@ export class LiveSession {
     if (socket !== this.socket) return;
     this.detach();
     // the session was erased: there is nothing to come back to
-    if (code === 1000 && reason === "session deleted") return this.fail(new Error("the session was deleted"));
-    this.reconnect();
+    if (code === 1000 && reason === "session deleted") this.fail(new Error("the session was deleted"));
+    else this.reconnect();
   }
 
   private reconnect(): void {
