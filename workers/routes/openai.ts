@@ -129,10 +129,8 @@ export const openAiRoutes = new Hono<RouterEnv>()
       const stub = sessionStub(c, sessionId);
       const identity = { model: agent.name, created: Math.floor(Date.now() / 1000), sessionId };
       // a short-lived session goes once its answer has; with an Idempotency-Key it stays as long as the key
-      const erase =
-        named === undefined && !idempotency
-          ? () => c.executionCtx.waitUntil(stub.erase(who).catch(() => false))
-          : () => undefined;
+      const eraseAfter = named === undefined && !idempotency;
+      const erase = () => c.executionCtx.waitUntil(stub.erase(who).catch(() => false));
       const headers: Record<string, string> = named === undefined ? {} : { [SESSION_HEADER]: sessionId };
       if (plan.stream) {
         const outcome = await stub.streamChatTurn(input, {
@@ -141,12 +139,11 @@ export const openAiRoutes = new Hono<RouterEnv>()
           includeUsage: plan.includeUsage,
         });
         if (outcome.status !== "streaming") {
-          erase();
+          if (eraseAfter) erase();
           throw chatFailure(outcome, sessionId);
         }
-        return new Response(outcome.stream.pipeThrough(afterStream(erase)), {
-          headers: { ...SSE_HEADERS, ...headers },
-        });
+        const stream = eraseAfter ? outcome.stream.pipeThrough(afterStream(erase)) : outcome.stream;
+        return new Response(stream, { headers: { ...SSE_HEADERS, ...headers } });
       }
       try {
         const outcome = await stub.chatTurn(input);
@@ -157,7 +154,7 @@ export const openAiRoutes = new Hono<RouterEnv>()
         c.set("turnId", outcome.response.turnId);
         return c.json(chatCompletion(outcome.response, identity), 200, headers);
       } finally {
-        erase();
+        if (eraseAfter) erase();
       }
     },
   )
