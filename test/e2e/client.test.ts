@@ -103,10 +103,10 @@ describe("EdgentClient's live session over WebSocket", () => {
     const frames: ServerFrame[] = [];
     live.on((frame) => frames.push(frame));
     await live.ready();
-    live.send("/slow 60 one two three four five six seven eight nine ten");
+    live.send("/slow 120 one two three four five six seven eight nine ten");
     await until(() => frames.some((f) => f.type === "delta"), "the first delta");
     net.proxy.drop();
-    await until(() => live.reconnects === 1 && live.status === "open", "the first reconnect");
+    await until(() => live.reconnects >= 1 && live.status === "open", "the first reconnect");
     // and once more, still mid-turn
     const seen = frames.length;
     await until(() => frames.length > seen && frames.at(-1)?.type === "delta", "a delta after reconnecting");
@@ -155,7 +155,7 @@ describe("EdgentClient's live session over WebSocket", () => {
     // from the session's end: nothing is replayed
     expect(live.lastSeq).toBe(0);
     net.proxy.blackhole();
-    await until(() => live.reconnects === 1 && live.status === "open", "a reconnect after missed pongs");
+    await until(() => live.reconnects >= 1 && live.status === "open", "a reconnect after missed pongs");
     expect(problems.some((p) => p.includes("no pong"))).toBe(true);
     // the new connection works: a turn sent over it comes back
     const frames: ServerFrame[] = [];

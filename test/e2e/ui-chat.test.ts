@@ -32,7 +32,7 @@ describe("useChat's transport and chat state against the UI message stream", () 
     const seen: SeenResponse[] = [];
     const snapshots: string[] = [];
     const chat = new NodeChat({ id: "chat-1", transport: chatTransport(suite.runtime.url, sessionId, seen) });
-    const sending = chat.sendMessage({ text: "/slow 30 alpha beta gamma delta" });
+    const sending = chat.sendMessage({ text: "/slow 80 alpha beta gamma delta" });
     // the text grows as the model produces it, before the turn ends
     await until(() => {
       snapshots.push(textOf(chat.lastMessage));
@@ -49,7 +49,7 @@ describe("useChat's transport and chat state against the UI message stream", () 
     expect(reply?.parts[1]).toMatchObject({ state: "done" });
     const stored = await history(sessionId);
     expect(stored.map((m) => [m.role, m.content])).toEqual([
-      ["user", "/slow 30 alpha beta gamma delta"],
+      ["user", "/slow 80 alpha beta gamma delta"],
       ["assistant", "alpha beta gamma delta"],
     ]);
     // the message id is the turn's, and the metadata says who answered and what it cost
@@ -113,12 +113,15 @@ describe("useChat's transport and chat state against the UI message stream", () 
     const sessionId = await suite.api.session();
     const first = new NodeChat({ id: "chat-resume", transport: chatTransport(suite.runtime.url, sessionId) });
     const sending = first.sendMessage({ text: "/slow 80 one two three four five six seven" });
-    await until(() => textOf(first.lastMessage).length > 0, "the first words");
+    await until(
+      () => first.lastMessage?.role === "assistant" && textOf(first.lastMessage).length > 0,
+      "the first words",
+    );
     // the page goes away mid-turn; the turn goes on on the server
     await first.stop();
     await sending;
-    const partial = textOf(first.lastMessage);
-    expect(partial.length).toBeLessThan("one two three four five six seven".length);
+    expect(first.lastMessage?.role).toBe("assistant");
+    expect(textOf(first.lastMessage).length).toBeLessThan("one two three four five six seven".length);
 
     // a new page loads the conversation and resumes, as useChat({ resume: true }) does on mount
     const seen: SeenResponse[] = [];
