@@ -93,7 +93,7 @@ function parameters(doc: RouteDoc): Parameter[] {
 /** Describes a route for the OpenAPI document; every route the router serves has one. */
 export function describe(doc: RouteDoc): MiddlewareHandler {
   const errorBody = json(doc.openAiErrors ? openAiErrorSchema : errorBodySchema);
-  const statuses = [...new Set([...(doc.errors ?? []), ...(doc.public ? [] : [401])])].sort();
+  const statuses = [...new Set([...(doc.errors ?? []), ...(doc.public ? [] : [401])])].sort((a, b) => a - b);
   const responses: Record<string, Response> = {};
   for (const [status, response] of Object.entries(doc.responses)) responses[status] = response;
   for (const status of statuses) responses[String(status)] = answer(ERROR_WHEN[status] ?? "error", errorBody);
