@@ -11,7 +11,12 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["shared/**/*.test.ts", "durable-objects/**/*.test.ts", "test/architecture.test.ts"],
+          include: [
+            "shared/**/*.test.ts",
+            "durable-objects/**/*.test.ts",
+            "client/**/*.test.ts",
+            "test/architecture.test.ts",
+          ],
           environment: "node",
         },
       },

@@ -7,6 +7,7 @@ import { cascadeFigures } from "./cascade.ts";
 import { delegationFigures } from "./delegation.ts";
 import { governanceFigures } from "./governance.ts";
 import { AUTH, createSession, type LatencyStats, runLoad, stats } from "./load.ts";
+import { protocolFigures, protocolRows } from "./protocols.ts";
 import { fanOut, streamTimings, wsRoundTrips } from "./realtime.ts";
 
 const CONCURRENCY = 32;
@@ -100,6 +101,13 @@ try {
   const ws = await wsRoundTrips(product.url, baseline.url, 200);
   const stream = await streamTimings(product.url, 30);
   const fan = await fanOut(product.url, 50, 100);
+  console.log("protocols: OpenAI-compatible and UI message stream routes vs the native ones ...");
+  const protocols = await protocolFigures(product.url, {
+    concurrency: CONCURRENCY,
+    secondsPerPhase: Math.max(1, SECONDS / 4),
+    rounds: 3,
+    latencyRounds: 100,
+  });
   console.log("escalation: local-only vs escalated turns, gateway vs direct central calls ...");
   const cascade = await cascadeFigures(100);
   console.log("delegation: fan-out of 1, 10 and 50 tasks via the queue vs direct RPC, tasks/s ...");
@@ -144,6 +152,7 @@ try {
         delivered: fan.delivered,
       },
     },
+    protocols,
     escalation: {
       localOnly: {
         p50: cascade.local.latency.p50,
@@ -176,11 +185,14 @@ try {
     targets: {
       throughputRatioAtLeast: 0.5,
       p50RatioAtMost: 1.3,
+      protocolOverheadAtMost: 1.1,
       met: {
         throughput: turns.perSecond / base.perSecond >= 0.5,
         latency: latency2000.p50 / latency10.p50 <= 1.3,
         tokens: maxTokens2000 <= 8000,
         guardrails: governance.ratio >= 0.9,
+        openai: protocols.latencyRatios.openai <= 1.1,
+        uiStream: protocols.latencyRatios.uiStream <= 1.1,
       },
     },
   };
@@ -202,6 +214,7 @@ try {
 | turn ÷ echo round trip                       | ${fmt(ws.turn.p50 / ws.echo.p50, 2)} |
 | streamed turn (/slow 10 words × 10 ms): first delta / done p50 | ${fmt(stream.firstDelta.p50, 1)} ms / ${fmt(stream.done.p50, 1)} ms |
 | fan-out to 50 clients of one session         | ${fmt(fan.messagesPerSecond, 0)} stored messages/s delivered (${fmt(fan.framesPerSecond, 0)} frames/s, ${fan.delivered} messages) |
+${protocolRows(protocols)}
 | local-only turn p50 / cost per turn          | ${fmt(cascade.local.latency.p50, 2)} ms / $${cascade.local.costPerTurnUsd.toFixed(8)} |
 | escalated turn (/escalate) p50 / cost        | ${fmt(cascade.escalated.latency.p50, 2)} ms / $${cascade.escalated.costPerTurnUsd.toFixed(8)} |
 | central call via gateway p50 / direct p50    | ${fmt(cascade.viaGateway.latency.p50, 2)} ms / ${fmt(cascade.direct.latency.p50, 2)} ms (gateway overhead ${fmt(cascade.gatewayOverheadMs, 2)} ms per call) |

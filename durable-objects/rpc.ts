@@ -3,7 +3,7 @@
 // nothing that calls an object depends on how the object is built. Results are plain data.
 import type { ApprovalView, TurnProgress } from "../shared/contracts/approval";
 import type { GatewayCallOptions, GatewayOutcome, LateUsage, UsageBatch, UsageLine } from "../shared/contracts/gateway";
-import type { Decider, MessagePage, TurnResponse } from "../shared/contracts/message";
+import type { Decider, MessagePage, TranscriptEntry, TurnResponse } from "../shared/contracts/message";
 import type { OnBusy } from "../shared/contracts/on-busy";
 import type { SessionCreated, SessionInfo } from "../shared/contracts/session";
 import type { TaskDetail, TaskMessage, TaskReport, TaskView } from "../shared/contracts/task";
@@ -40,6 +40,46 @@ export type SendOutcome =
 
 /** A streamed turn: SSE bytes, or why it could not start. */
 export type StreamOutcome = { status: "streaming"; stream: ReadableStream<Uint8Array> } | { status: Refusal };
+
+/**
+ * A turn a protocol adapter asks for (OpenAI-compatible chat, the UI message stream). It runs
+ * in a named session, created with `agent` on first use, or in a short-lived one seeded with a
+ * transcript (no turns run for it), which the router erases after the turn.
+ */
+export interface ChatTurnInput extends SendMessageInput {
+  /** the agent the request names: a session that does not exist yet is created with it; one of another agent is refused */
+  agent?: string;
+  /** a short-lived session: the history it starts with */
+  transcript?: TranscriptEntry[];
+}
+
+/** Why a chat turn did not run besides the usual refusals: its session runs another agent, or is being erased. */
+type ChatRefusal = { status: "agent_mismatch"; agent: string } | { status: "retry" };
+
+/** How a chat turn ended (it is waited for to the end; `waiting` only for a replay of a turn still waiting). */
+export type ChatOutcome = SendOutcome | ChatRefusal;
+
+/** A streamed chat turn, or why it could not start. */
+export type ChatStreamOutcome = StreamOutcome | ChatRefusal;
+
+/** A rejoined stream, or why there is none. */
+export type RejoinOutcome =
+  | { status: "streaming"; stream: ReadableStream<Uint8Array> }
+  | { status: "idle" }
+  | { status: "not_found" };
+
+/** Short-lived chat sessions' ids start so; no id a client names can (':' is not allowed in them). */
+export const SHORT_LIVED_PREFIX = "chat:";
+
+/** Whether a session id is a short-lived chat session's. */
+export function isShortLived(sessionId: string): boolean {
+  return sessionId.startsWith(SHORT_LIVED_PREFIX);
+}
+
+/** The wire format of a streamed chat turn. */
+export type StreamFormat =
+  | { kind: "ui" }
+  | { kind: "openai"; model: string; created: number; includeUsage: boolean; sessionId?: string };
 
 export type CreateOutcome =
   | { status: "created" | "exists"; session: SessionCreated }
@@ -94,6 +134,12 @@ export interface SessionApi {
   listApprovals(caller: SessionCaller, status: "pending" | "all", limit: number): Promise<ApprovalView[] | null>;
   /** Decides an approval once, and reports where its turn got within EDGENT_TURN_WAIT_MS. */
   decideApproval(caller: SessionCaller, approvalId: string, decision: ApprovalDecisionInput): Promise<DecisionOutcome>;
+  /** Runs a chat turn and waits for its final outcome, however long it takes (delegation included). */
+  chatTurn(input: ChatTurnInput): Promise<ChatOutcome>;
+  /** Runs a chat turn, streamed in a protocol's format; a UI message stream can be rejoined while it runs. */
+  streamChatTurn(input: ChatTurnInput, format: StreamFormat): Promise<ChatStreamOutcome>;
+  /** The running chat turn's UI message stream from its start; `idle` when none runs. */
+  rejoinChat(caller: SessionCaller): Promise<RejoinOutcome>;
   /** Accepts a WebSocket upgrade the router authenticated (see LIVE_HEADERS). */
   fetch(request: Request): Promise<Response>;
 }

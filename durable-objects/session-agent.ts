@@ -11,14 +11,19 @@ import { settingsOf } from "../shared/settings";
 import type {
   ApprovalDecisionInput,
   CancelOutcome,
+  ChatOutcome,
+  ChatStreamOutcome,
+  ChatTurnInput,
   CreateOutcome,
   DecisionOutcome,
   EraseOutcome,
+  RejoinOutcome,
   SendMessageInput,
   SendOutcome,
   SessionApi,
   SessionCaller,
   SettleOutcome,
+  StreamFormat,
   StreamOutcome,
   TaskHost,
   TaskParent,
@@ -40,8 +45,9 @@ import type { TicketBook } from "./session/live/tickets";
 import type { McpCatalog } from "./session/mcp/mcp-catalog";
 import type { TurnConductor } from "./session/ordering/conductor";
 import type { WaitingTurns } from "./session/ordering/waiting-turns";
+import type { ChatTurns } from "./session/protocols/chat-turns";
 import type { RetryOnce } from "./session/retry-once";
-import { toUsage } from "./session/storage/rows";
+import { toSessionInfo } from "./session/storage/rows";
 import type { SessionStore } from "./session/storage/session-store";
 import type { UsageReport } from "./session/storage/usage-report";
 import { StorageLife } from "./session/storage/wipe";
@@ -69,6 +75,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   private readonly mcpTools: McpCatalog;
   private readonly governance: SessionGovernance;
   private readonly reportRetry: RetryOnce;
+  private readonly chat: ChatTurns;
   private readonly life: StorageLife;
   // set when erase() begins: from then on the session answers as gone
   private erasing = false;
@@ -99,6 +106,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     this.mcpTools = parts.mcpTools;
     this.governance = parts.governance;
     this.reportRetry = parts.reportRetry;
+    this.chat = parts.chat;
     // pings are answered by the runtime itself, without waking a hibernating object
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
   }
@@ -123,15 +131,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
 
   async info(caller: SessionCaller): Promise<SessionInfo | null> {
     const meta = this.owned(caller);
-    if (!meta) return this.absent(null);
-    return {
-      sessionId: meta.sessionId,
-      agent: meta.agent,
-      createdAt: meta.createdAt,
-      messageCount: meta.lastSeq,
-      usage: toUsage(meta.usage),
-      escalations: meta.escalations,
-    };
+    return meta ? toSessionInfo(meta) : this.absent(null);
   }
 
   async listMessages(caller: SessionCaller, after: number, limit: number): Promise<MessagePage | null> {
@@ -159,6 +159,28 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
       (own) => this.conductor.submit(meta, input, own),
       (work) => this.ctx.waitUntil(work),
     );
+  }
+
+  async chatTurn(input: ChatTurnInput): Promise<ChatOutcome> {
+    if (this.gone) return { status: "retry" };
+    this.life.mustStore();
+    return this.chat.run(input);
+  }
+
+  async streamChatTurn(input: ChatTurnInput, format: StreamFormat): Promise<ChatStreamOutcome> {
+    if (this.gone) return { status: "retry" };
+    this.life.mustStore();
+    return this.chat.stream(input, format);
+  }
+
+  async rejoinChat(caller: SessionCaller): Promise<RejoinOutcome> {
+    return this.owned(caller) ? this.chat.rejoin() : this.absent({ status: "not_found" });
+  }
+
+  /** Erases a short-lived chat session the router did not erase (scheduled when it was seeded). */
+  async eraseShortLived(): Promise<void> {
+    const meta = this.store.meta();
+    if (meta && !this.gone) await this.erase(meta);
   }
 
   async listTasks(caller: SessionCaller, limit: number): Promise<TaskView[] | null> {

@@ -2,6 +2,7 @@
 export const ERROR_STATUS = {
   bad_request: 400, // malformed JSON or a query that cannot be read
   validation_failed: 400, // a body or query violates its schema
+  unsupported: 400, // a protocol feature Edgent does not offer (e.g. client-executed tools on the OpenAI-compatible route)
   unauthorized: 401, // missing or unknown bearer token
   not_found: 404, // unknown route, session or agent (also another tenant's session)
   method_not_allowed: 405, // the route exists, the method does not

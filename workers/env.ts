@@ -7,6 +7,8 @@ export interface RouterVariables {
   sessionId?: string;
   turnId?: string;
   errorCode?: string;
+  /** errors are answered in OpenAI's envelope (set on the OpenAI-compatible routes only) */
+  errorStyle?: "openai";
 }
 
 /** The hono environment of the router app. */

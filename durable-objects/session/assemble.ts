@@ -14,6 +14,7 @@ import { McpCatalog } from "./mcp/mcp-catalog";
 import { TurnConductor } from "./ordering/conductor";
 import { IdempotencyRecords } from "./ordering/idempotency";
 import { WaitingTurns } from "./ordering/waiting-turns";
+import { ChatTurns } from "./protocols/chat-turns";
 import { RetryOnce } from "./retry-once";
 import { SessionFacts } from "./storage/facts";
 import { TurnLedger } from "./storage/ledger";
@@ -22,7 +23,12 @@ import { UsageReport } from "./storage/usage-report";
 import { TurnRunner } from "./turn/turn-runner";
 
 /** The session object's scheduled callbacks (methods the SDK's durable schedule calls by name). */
-export type ScheduledCallback = "reportUsage" | "taskDeadline" | "approvalAlarm" | "retryTaskReport";
+export type ScheduledCallback =
+  | "reportUsage"
+  | "taskDeadline"
+  | "approvalAlarm"
+  | "retryTaskReport"
+  | "eraseShortLived";
 
 /** What the parts of a session need from the Durable Object that holds them. */
 export interface SessionHost {
@@ -56,6 +62,8 @@ export interface SessionParts {
   mcpTools: McpCatalog;
   /** another try at reporting this sub-agent's outcome to its parent, scheduled once */
   reportRetry: RetryOnce;
+  /** turns of the protocol routes (OpenAI-compatible chat, the UI message stream) */
+  chat: ChatTurns;
   /** lets a waiting turn go on (its sub-agents answered, an approval was decided) */
   goOn(turnId: string): void;
 }
@@ -167,7 +175,14 @@ export function assembleSession(host: SessionHost): SessionParts {
     ctx.waitUntil(assigned.finished(turnId, outcome).catch(() => undefined));
   }
   const tickets = new TicketBook(sql);
+  const chat = new ChatTurns({
+    store,
+    conductor,
+    scheduleErase: (at) => host.schedule(at, "eraseShortLived"),
+    background: (work) => ctx.waitUntil(work),
+  });
   return {
+    chat,
     store,
     ledger,
     tickets,

@@ -51,10 +51,17 @@ export const listApprovalsQuerySchema = z.strictObject({
 /** An approval id in a route. */
 export const approvalIdSchema = z.uuid();
 
+/** A turn paused for a person's decision: a message's 202, or where a decision left its turn. */
+export const awaitingApprovalSchema = z.object({
+  turnId: z.string(),
+  status: z.literal("awaiting_approval"),
+  approvals: z.array(approvalViewSchema),
+});
+
 /** Where a turn got to, as a decision's response (and a paused message's 202) reports it. */
 export const turnProgressSchema = z.union([
   turnResponseSchema,
-  z.object({ turnId: z.string(), status: z.literal("awaiting_approval"), approvals: z.array(approvalViewSchema) }),
+  awaitingApprovalSchema,
   z.object({ turnId: z.string(), status: z.literal("pending") }),
   z.object({
     turnId: z.string(),

@@ -1,8 +1,9 @@
-import type { Context, ErrorHandler, Handler, NotFoundHandler } from "hono";
+import type { Context, ErrorHandler, Handler, MiddlewareHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { EdgentError } from "../../shared/errors";
 import { log } from "../../shared/log";
 import { isObjectReset } from "../../shared/object-reset";
+import { openAiFailure } from "../../shared/protocols/openai-errors";
 import type { RouterEnv } from "../env";
 
 /** The one place errors become responses; unknown errors are logged and reveal nothing. */
@@ -27,8 +28,20 @@ export function respondWith(c: Context<RouterEnv>, error: EdgentError): Response
   c.set("errorCode", error.code);
   const retryAfterMs = error.details.retryAfterMs;
   if (retryAfterMs !== undefined) c.header("Retry-After", String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+  if (c.get("errorStyle") === "openai") {
+    const failure = openAiFailure(error);
+    // the official client retries 409, 429 and 5xx unless told a retry cannot help
+    if (!failure.retry) c.header("x-should-retry", "false");
+    return c.json(failure.body, failure.status);
+  }
   return c.json(error.toBody(), error.status);
 }
+
+/** Answers the errors of the routes under it in OpenAI's envelope (mounted before authentication). */
+export const openAiErrors: MiddlewareHandler<RouterEnv> = async (c, next) => {
+  c.set("errorStyle", "openai");
+  await next();
+};
 
 /** Unknown routes are 404s in the common error shape. */
 export const notFound: NotFoundHandler<RouterEnv> = (c) =>

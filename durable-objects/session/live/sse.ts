@@ -1,11 +1,24 @@
 import type { ServerFrame } from "../../../shared/contracts/frames";
 import { refusalFailure } from "../../../shared/errors";
+import { edgentEncoder, type FrameEncoder } from "../../../shared/protocols/frame-encoder";
 import type { StreamOutcome } from "../../rpc";
 import type { Submission } from "../ordering/conductor";
 import type { TurnSink } from "../turn/output-gate";
 
 /** How many SSE chunks may wait for a slow reader before deltas are skipped. */
 const SSE_DELTA_BACKLOG = 256;
+
+/** Also receives every frame a stream writes, and hears when it ends (a rejoinable recording). */
+export interface FrameTee extends TurnSink {
+  end(): void;
+}
+
+/** The wire format of a streamed turn, and who else hears its frames. */
+export interface StreamOptions {
+  /** Edgent's own SSE unless given */
+  encoder?: FrameEncoder;
+  tee?: FrameTee;
+}
 
 /**
  * Submits a turn whose frames are written as server-sent events as they happen, ending with
@@ -17,18 +30,23 @@ export function streamTurn(
   sessionId: string,
   submit: (own: TurnSink) => Submission,
   background: (work: Promise<unknown>) => void,
+  options: StreamOptions = {},
 ): StreamOutcome {
+  const { encoder = edgentEncoder(), tee } = options;
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
-  const encoder = new TextEncoder();
+  const bytes = new TextEncoder();
   let open = true;
-  const write = (frame: ServerFrame) => {
-    // deltas are ephemeral: a reader that falls far behind skips them, never stored messages
-    if (!open || (frame.type === "delta" && (writer.desiredSize ?? 0) < -SSE_DELTA_BACKLOG)) return;
+  const send = (text: string) => {
     // a client that went away stops receiving; the turn goes on and is stored
-    writer
-      .write(encoder.encode(`event: ${frame.type}\ndata: ${JSON.stringify(frame)}\n\n`))
-      .catch(() => (open = false));
+    if (text) writer.write(bytes.encode(text)).catch(() => (open = false));
+  };
+  const write = (frame: ServerFrame) => {
+    tee?.emit(frame);
+    // deltas are ephemeral: a reader that falls far behind skips them, never stored messages
+    if (!open) return;
+    if (frame.type === "delta" && encoder.skipsDeltas && (writer.desiredSize ?? 0) < -SSE_DELTA_BACKLOG) return;
+    send(encoder.encode(frame));
   };
   const submission = submit({ emit: write });
   if (submission.kind === "refused") return { status: "busy" };
@@ -55,7 +73,11 @@ export function streamTurn(
       }
     })
     .catch(() => write({ type: "error", error: { code: "internal", message: "internal error" } }))
-    .finally(() => writer.close().catch(() => undefined));
+    .finally(() => {
+      tee?.end();
+      if (open) send(encoder.end());
+      return writer.close().catch(() => undefined);
+    });
   background(finished);
   return { status: "streaming", stream: readable };
 }

@@ -1,6 +1,6 @@
 import type { ApprovalStamp, Message, MessageRole, ToolCall } from "../../../shared/contracts/message";
 import type { OnBusy } from "../../../shared/contracts/on-busy";
-import type { Usage } from "../../../shared/contracts/session";
+import type { SessionInfo, Usage } from "../../../shared/contracts/session";
 import { nanosToUsd } from "../../../shared/models/pricing";
 
 /** The session's identity and counters. */
@@ -65,6 +65,12 @@ export function toUsage(usage: UsageNanos): Usage {
     modelCalls: usage.modelCalls,
     costUsd: nanosToUsd(usage.costNanos),
   };
+}
+
+/** The session as GET /v1/sessions/:id shows it. */
+export function toSessionInfo(meta: SessionMeta): SessionInfo {
+  const { sessionId, agent, createdAt, escalations } = meta;
+  return { sessionId, agent, createdAt, messageCount: meta.lastSeq, usage: toUsage(meta.usage), escalations };
 }
 
 /** A row as SQLite returns it. */
