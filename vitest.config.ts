@@ -9,18 +9,39 @@ export default defineConfig({
   test: {
     projects: [
       {
-        test: { name: "unit", include: ["shared/**/*.test.ts", "durable-objects/**/*.test.ts"], environment: "node" },
+        test: {
+          name: "unit",
+          include: [
+            "shared/**/*.test.ts",
+            "durable-objects/**/*.test.ts",
+            "client/**/*.test.ts",
+            "test/architecture.test.ts",
+          ],
+          environment: "node",
+        },
       },
       {
         plugins: [
           agents(),
-          cloudflareTest({
+          cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: TEST_VARS },
-          }),
+            miniflare: {
+              bindings: {
+                ...TEST_VARS,
+                // an MCP server on loopback (test/support/mcp-fixture.ts), used by the extractor agent only
+                EDGENT_MCP_SERVERS: JSON.stringify({ fixture: { url: inject("mcpFixtureUrl") } }),
+                EDGENT_AGENT_MCP_SERVERS: JSON.stringify({ extractor: ["fixture"] }),
+              },
+            },
+          })),
         ],
         // the first test of a file also loads the worker into workerd, which takes seconds on a busy machine
-        test: { name: "workers", include: ["test/workers/**/*.test.ts"], testTimeout: 30_000 },
+        test: {
+          name: "workers",
+          include: ["test/workers/**/*.test.ts"],
+          globalSetup: ["test/support/mcp-fixture.ts"],
+          testTimeout: 30_000,
+        },
       },
       {
         test: {

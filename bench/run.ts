@@ -5,7 +5,9 @@ import { resolve } from "node:path";
 import { buildBundle, startRuntime } from "../test/support/runtime.ts";
 import { cascadeFigures } from "./cascade.ts";
 import { delegationFigures } from "./delegation.ts";
+import { governanceFigures } from "./governance.ts";
 import { AUTH, createSession, type LatencyStats, runLoad, stats } from "./load.ts";
+import { protocolFigures, protocolRows } from "./protocols.ts";
 import { fanOut, streamTimings, wsRoundTrips } from "./realtime.ts";
 import { tracingFigures } from "./tracing.ts";
 
@@ -102,10 +104,19 @@ try {
   const ws = await wsRoundTrips(product.url, baseline.url, 200);
   const stream = await streamTimings(product.url, 30);
   const fan = await fanOut(product.url, 50, 100);
+  console.log("protocols: OpenAI-compatible and UI message stream routes vs the native ones ...");
+  const protocols = await protocolFigures(product.url, {
+    concurrency: CONCURRENCY,
+    secondsPerPhase: Math.max(1, SECONDS / 4),
+    rounds: 3,
+    latencyRounds: 100,
+  });
   console.log("escalation: local-only vs escalated turns, gateway vs direct central calls ...");
   const cascade = await cascadeFigures(100);
   console.log("delegation: fan-out of 1, 10 and 50 tasks via the queue vs direct RPC, tasks/s ...");
   const delegation = await delegationFigures(10);
+  console.log("governance: turn throughput with the recommended guardrails on vs off ...");
+  const governance = await governanceFigures(CONCURRENCY, SECONDS);
   console.log("tracing: turn throughput with tracing off, on, and exporting over OTLP (interleaved) ...");
   const tracing = await tracingFigures(SECONDS * 2);
 
@@ -146,6 +157,7 @@ try {
         delivered: fan.delivered,
       },
     },
+    protocols,
     escalation: {
       localOnly: {
         p50: cascade.local.latency.p50,
@@ -169,14 +181,24 @@ try {
       })),
       throughput: delegation.throughput,
     },
+    governance: {
+      guardrails: governance.guardrails,
+      off: governance.off,
+      on: governance.on,
+      ratio: governance.ratio,
+    },
     tracing,
     targets: {
       throughputRatioAtLeast: 0.5,
       p50RatioAtMost: 1.3,
+      protocolOverheadAtMost: 1.1,
       met: {
         throughput: turns.perSecond / base.perSecond >= 0.5,
         latency: latency2000.p50 / latency10.p50 <= 1.3,
         tokens: maxTokens2000 <= 8000,
+        guardrails: governance.ratio >= 0.9,
+        openai: protocols.latencyRatios.openai <= 1.1,
+        uiStream: protocols.latencyRatios.uiStream <= 1.1,
         tracingCost: (tracing.isolated.shareOfTurnCpu ?? tracing.cost.cpu ?? tracing.cost.throughput) <= 0.1,
       },
     },
@@ -199,6 +221,7 @@ try {
 | turn ÷ echo round trip                       | ${fmt(ws.turn.p50 / ws.echo.p50, 2)} |
 | streamed turn (/slow 10 words × 10 ms): first delta / done p50 | ${fmt(stream.firstDelta.p50, 1)} ms / ${fmt(stream.done.p50, 1)} ms |
 | fan-out to 50 clients of one session         | ${fmt(fan.messagesPerSecond, 0)} stored messages/s delivered (${fmt(fan.framesPerSecond, 0)} frames/s, ${fan.delivered} messages) |
+${protocolRows(protocols)}
 | local-only turn p50 / cost per turn          | ${fmt(cascade.local.latency.p50, 2)} ms / $${cascade.local.costPerTurnUsd.toFixed(8)} |
 | escalated turn (/escalate) p50 / cost        | ${fmt(cascade.escalated.latency.p50, 2)} ms / $${cascade.escalated.costPerTurnUsd.toFixed(8)} |
 | central call via gateway p50 / direct p50    | ${fmt(cascade.viaGateway.latency.p50, 2)} ms / ${fmt(cascade.direct.latency.p50, 2)} ms (gateway overhead ${fmt(cascade.gatewayOverheadMs, 2)} ms per call) |
@@ -209,6 +232,8 @@ ${delegation.fanOut
   )
   .join("\n")}
 | tasks through the queue                      | ${fmt(delegation.throughput.tasksPerSecond, 0)} tasks/s (${delegation.throughput.coordinators} coordinators × ${delegation.throughput.tasksEach} tasks in ${fmt(delegation.throughput.seconds, 2)} s) |
+| turns/s, guardrails off / on (${governance.guardrails.join(", ")}) | ${fmt(governance.off.turnsPerSecond)} / ${fmt(governance.on.turnsPerSecond)} (p50 ${fmt(governance.off.p50)} / ${fmt(governance.on.p50)} ms) |
+| guardrails on ÷ off (target ≥ 0.9)           | ${fmt(governance.ratio, 3)} |
 | turns/s, tracing off / on / on + OTLP export | ${fmt(tracing.off.turnsPerSecond)} / ${fmt(tracing.on.turnsPerSecond)} / ${fmt(tracing.exported.turnsPerSecond)} (p50 ${fmt(tracing.off.p50)} / ${fmt(tracing.on.p50)} / ${fmt(tracing.exported.p50)} ms) |
 | workerd CPU per turn, off / on / on + export  | ${cpu(tracing.off.cpuMsPerTurn)} / ${cpu(tracing.on.cpuMsPerTurn)} / ${cpu(tracing.exported.cpuMsPerTurn)} ms (${tracing.exported.spansReceived} spans received) |
 | tracer's own CPU per turn, alone in Node      | ${fmt(tracing.isolated.tracerMicrosPerTurn)} µs = ${pct(tracing.isolated.shareOfTurnCpu)} of a turn's workerd CPU (target ≤ 10%) |

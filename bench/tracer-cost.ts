@@ -64,10 +64,13 @@ function turn(withTracer: boolean): void {
       summary: "",
       summaryThroughSeq: 0,
       onBusy: "enqueue",
+      incarnation: null,
     },
     agent,
     models: { local: "builtin:echo", central: "builtin:central" },
     streaming: false,
+    emit: () => undefined,
+    messages: () => [],
     trace: {
       traceId: "t",
       w3c: { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", sampled: true },

@@ -127,18 +127,16 @@ export class ModelGateway extends DurableObject<Env> implements GatewayApi {
 
   async report(batch: UsageBatch): Promise<void> {
     const sql = this.ctx.storage.sql;
+    // an id erased and created again numbers its calls from 1 again: each life is its own sender
+    const sender = batch.incarnation ? `${batch.sessionId}\u0000${batch.incarnation}` : batch.sessionId;
     const seen = sql
-      .exec<{ through_id: number }>("SELECT through_id FROM edgent_reports WHERE session = ?", batch.sessionId)
+      .exec<{ through_id: number }>("SELECT through_id FROM edgent_reports WHERE session = ?", sender)
       .toArray()[0];
     if (seen && seen.through_id >= batch.throughId) return;
     for (const line of batch.lines) {
       this.addUsage(line.model, line.agent, line.tier, line.inputTokens, line.outputTokens, line.costNanos, line.calls);
     }
-    sql.exec(
-      "INSERT OR REPLACE INTO edgent_reports (session, through_id) VALUES (?, ?)",
-      batch.sessionId,
-      batch.throughId,
-    );
+    sql.exec("INSERT OR REPLACE INTO edgent_reports (session, through_id) VALUES (?, ?)", sender, batch.throughId);
   }
 
   async lateUsage(callId: string): Promise<LateUsage | null> {
@@ -197,6 +195,8 @@ export class ModelGateway extends DurableObject<Env> implements GatewayApi {
       maxRetries: this.settings.EDGENT_MODEL_MAX_RETRIES,
       baseDelayMs: this.settings.EDGENT_RETRY_BASE_MS,
       timeoutMs: this.settings.EDGENT_MODEL_TIMEOUT_MS,
+      firstTokenMs: this.settings.EDGENT_MODEL_FIRST_TOKEN_MS,
+      idleMs: this.settings.EDGENT_MODEL_IDLE_MS,
     });
     const started = Date.now();
     let result: LanguageModelV4GenerateResult;

@@ -1,8 +1,9 @@
 // The RPC surfaces of the Durable Objects, one per kind of caller, with their outcome unions.
 // Types only (plus the upgrade header names): callers import these, never the classes, so
 // nothing that calls an object depends on how the object is built. Results are plain data.
+import type { ApprovalView, TurnProgress } from "../shared/contracts/approval";
 import type { GatewayCallOptions, GatewayOutcome, LateUsage, UsageBatch, UsageLine } from "../shared/contracts/gateway";
-import type { MessagePage, TurnResponse } from "../shared/contracts/message";
+import type { Decider, MessagePage, TranscriptEntry, TurnResponse } from "../shared/contracts/message";
 import type { MetricLine, MetricsBatch, MetricsResponse, MetricWindow } from "../shared/contracts/metrics";
 import type { OnBusy } from "../shared/contracts/on-busy";
 import type { SessionCreated, SessionInfo } from "../shared/contracts/session";
@@ -37,10 +38,52 @@ export type SendOutcome =
   /** nothing was run or stored (see the refusal table in shared/errors.ts) */
   | { status: Refusal }
   /** still running (it waits for sub-agents) when the caller stopped waiting */
-  | { status: "waiting"; turnId: string };
+  | { status: "waiting"; turnId: string }
+  /** paused: a tool call waits for a person's decision (see decideApproval) */
+  | { status: "awaiting_approval"; turnId: string; approvals: ApprovalView[] };
 
 /** A streamed turn: SSE bytes, or why it could not start. */
 export type StreamOutcome = { status: "streaming"; stream: ReadableStream<Uint8Array> } | { status: Refusal };
+
+/**
+ * A turn a protocol adapter asks for (OpenAI-compatible chat, the UI message stream). It runs
+ * in a named session, created with `agent` on first use, or in a short-lived one seeded with a
+ * transcript (no turns run for it), which the router erases after the turn.
+ */
+export interface ChatTurnInput extends SendMessageInput {
+  /** the agent the request names: a session that does not exist yet is created with it; one of another agent is refused */
+  agent?: string;
+  /** a short-lived session: the history it starts with */
+  transcript?: TranscriptEntry[];
+}
+
+/** Why a chat turn did not run besides the usual refusals: its session runs another agent, or is being erased. */
+type ChatRefusal = { status: "agent_mismatch"; agent: string } | { status: "retry" };
+
+/** How a chat turn ended (it is waited for to the end; `waiting` only for a replay of a turn still waiting). */
+export type ChatOutcome = SendOutcome | ChatRefusal;
+
+/** A streamed chat turn, or why it could not start. */
+export type ChatStreamOutcome = StreamOutcome | ChatRefusal;
+
+/** A rejoined stream, or why there is none. */
+export type RejoinOutcome =
+  | { status: "streaming"; stream: ReadableStream<Uint8Array> }
+  | { status: "idle" }
+  | { status: "not_found" };
+
+/** Short-lived chat sessions' ids start so; no id a client names can (':' is not allowed in them). */
+export const SHORT_LIVED_PREFIX = "chat:";
+
+/** Whether a session id is a short-lived chat session's. */
+export function isShortLived(sessionId: string): boolean {
+  return sessionId.startsWith(SHORT_LIVED_PREFIX);
+}
+
+/** The wire format of a streamed chat turn. */
+export type StreamFormat =
+  | { kind: "ui" }
+  | { kind: "openai"; model: string; created: number; includeUsage: boolean; sessionId?: string };
 
 export type CreateOutcome =
   | { status: "created" | "exists"; session: SessionCreated }
@@ -49,6 +92,22 @@ export type CreateOutcome =
   | { status: "retry" };
 
 export type CancelOutcome = { status: "cancelled" | "not_running" | "not_found" };
+
+/** A decision on an approval: a person's from the API, or a cancel a parent session hands down. */
+export interface ApprovalDecisionInput {
+  decision: "approve" | "reject" | "cancel";
+  reason?: string;
+  by: Decider;
+}
+
+/** How a decision was taken, and where the turn got with it. */
+export type DecisionOutcome =
+  | { status: "decided"; approval: ApprovalView; turn: TurnProgress }
+  | { status: "already_decided"; approval: ApprovalView }
+  | { status: "not_found" };
+
+/** How an erase went; `retry`: its turns were stopped but its usage could not be handed on, so nothing was erased yet. */
+export type EraseOutcome = { status: "erased" | "not_found" | "retry" };
 
 /** A task as GET /v1/sessions/:id/tasks/:taskId shows it, before the sub-agent's messages are added. */
 export type TaskRecord = Omit<TaskDetail, "messages">;
@@ -69,12 +128,22 @@ export interface SessionApi {
   cancelTurn(caller: SessionCaller, turnId: string): Promise<CancelOutcome>;
   /** Records the nonce of a ticket the router is about to sign; false if there is no such session. */
   registerTicket(caller: SessionCaller, nonce: string, expiresAt: number): Promise<boolean>;
-  /** Erases the session and its sub-agents' objects; false if there is no such session. */
-  erase(caller: SessionCaller): Promise<boolean>;
+  /** Stops the session's turns and erases it and its sub-agents' objects. */
+  erase(caller: SessionCaller): Promise<EraseOutcome>;
   /** The session's delegated tasks, oldest first, or null if the session does not exist. */
   listTasks(caller: SessionCaller, limit: number): Promise<TaskView[] | null>;
   /** One delegated task; null if the session does not exist, "no_task" if the task does not. */
   getTask(caller: SessionCaller, taskId: string): Promise<TaskRecord | null | "no_task">;
+  /** The session's approvals (its sub-agents' included), oldest first, or null if the session does not exist. */
+  listApprovals(caller: SessionCaller, status: "pending" | "all", limit: number): Promise<ApprovalView[] | null>;
+  /** Decides an approval once, and reports where its turn got within EDGENT_TURN_WAIT_MS. */
+  decideApproval(caller: SessionCaller, approvalId: string, decision: ApprovalDecisionInput): Promise<DecisionOutcome>;
+  /** Runs a chat turn and waits for its final outcome, however long it takes (delegation included). */
+  chatTurn(input: ChatTurnInput): Promise<ChatOutcome>;
+  /** Runs a chat turn, streamed in a protocol's format; a UI message stream can be rejoined while it runs. */
+  streamChatTurn(input: ChatTurnInput, format: StreamFormat): Promise<ChatStreamOutcome>;
+  /** The running chat turn's UI message stream from its start; `idle` when none runs. */
+  rejoinChat(caller: SessionCaller): Promise<RejoinOutcome>;
   /** Accepts a WebSocket upgrade the router authenticated (see LIVE_HEADERS). */
   fetch(request: Request): Promise<Response>;
   /** The session's turns, newest first; null if no session, "no_turn" if `before` names no turn. */
@@ -95,6 +164,8 @@ export interface TaskParent {
   taskProgress(caller: SessionCaller, taskId: string, attempt: number): Promise<boolean>;
   /** A task's outcome; recorded once, however often it arrives. */
   taskSettled(caller: SessionCaller, report: TaskReport): Promise<SettleOutcome>;
+  /** An approval a sub-agent working on one of this session's tasks raised (or its new state); false if unknown. */
+  approvalRelayed(caller: SessionCaller, taskId: string, approval: ApprovalView): Promise<boolean>;
 }
 
 /** How a delivery of a task was handled, for the queue consumer to ack or retry. */
@@ -126,6 +197,8 @@ export interface TaskHost {
   discardTask(caller: SessionCaller): Promise<boolean>;
   /** The sub-agent's own messages, for the parent's task view. */
   listMessages(caller: SessionCaller, after: number, limit: number): Promise<MessagePage | null>;
+  /** A decision the root session took on one of this sub-agent's approvals. */
+  decideApproval(caller: SessionCaller, approvalId: string, decision: ApprovalDecisionInput): Promise<DecisionOutcome>;
 }
 
 /** The tenant's model gateway, as sessions and the router call it. */

@@ -1,55 +1,62 @@
 import { Agent, type Connection, type ConnectionContext } from "agents";
+import type { ApprovalView } from "../shared/contracts/approval";
 import { PING_FRAME, PONG_FRAME } from "../shared/contracts/frames";
 import type { MessagePage } from "../shared/contracts/message";
 import type { OnBusy } from "../shared/contracts/on-busy";
 import type { SessionInfo } from "../shared/contracts/session";
 import type { TaskDelivery, TaskMessage, TaskReport, TaskView } from "../shared/contracts/task";
 import type { TraceSlice, TurnsPage, TurnTrace } from "../shared/contracts/trace";
-import { log } from "../shared/log";
-import { ModelCatalog } from "../shared/models/pricing";
-import { DELEGATION_SETTINGS, settingsOf } from "../shared/settings";
-import { TurnQueue } from "../shared/turn-queue";
+import { within } from "../shared/deferred";
+import { retryIfReset } from "../shared/object-reset";
+import { settingsOf } from "../shared/settings";
 import type {
+  ApprovalDecisionInput,
   CancelOutcome,
+  ChatOutcome,
+  ChatStreamOutcome,
+  ChatTurnInput,
   CreateOutcome,
+  DecisionOutcome,
+  EraseOutcome,
+  RejoinOutcome,
   SendMessageInput,
   SendOutcome,
   SessionApi,
   SessionCaller,
   SettleOutcome,
+  StreamFormat,
   StreamOutcome,
   TaskHost,
   TaskParent,
   TaskRecord,
   TaskRunOutcome,
 } from "./rpc";
-import { AssignedTask } from "./session/delegation/assigned-task";
-import { TaskCoordinator } from "./session/delegation/coordinator";
+import { assembleSession } from "./session/assemble";
+import type { AssignedTask } from "./session/delegation/assigned-task";
+import type { TaskCoordinator } from "./session/delegation/coordinator";
 import { toRecord, toView } from "./session/delegation/task-book";
-import { directTransport, discardTask, queueTransport } from "./session/delegation/transports";
-import { answerFrame, parseFrame } from "./session/live/client-frames";
+import { discardTask } from "./session/delegation/transports";
+import { eraseSession } from "./session/erase";
+import type { SessionGovernance } from "./session/governance/session-governance";
+import { answerFrame, frameOverLimit, parseFrame } from "./session/live/client-frames";
 import { openLive, refuseUpgrade } from "./session/live/connect";
-import { LiveDelivery, type LiveState, liveSink, send } from "./session/live/live-delivery";
+import { type LiveDelivery, type LiveState, send } from "./session/live/live-delivery";
 import { streamTurn } from "./session/live/sse";
-import { TicketBook } from "./session/live/tickets";
-import { TurnConductor } from "./session/ordering/conductor";
-import { IdempotencyRecords } from "./session/ordering/idempotency";
-import { WaitingTurns } from "./session/ordering/waiting-turns";
-import { SessionFacts } from "./session/storage/facts";
-import { TurnLedger } from "./session/storage/ledger";
-import { toUsage } from "./session/storage/rows";
-import { SessionStore } from "./session/storage/session-store";
-import { UsageReport } from "./session/storage/usage-report";
-import { SessionTracing } from "./session/tracing/session-tracing";
+import type { TicketBook } from "./session/live/tickets";
+import type { McpCatalog } from "./session/mcp/mcp-catalog";
+import type { TurnConductor } from "./session/ordering/conductor";
+import type { WaitingTurns } from "./session/ordering/waiting-turns";
+import type { ChatTurns } from "./session/protocols/chat-turns";
+import type { RetryOnce } from "./session/retry-once";
+import { toSessionInfo } from "./session/storage/rows";
+import type { TurnLedger } from "./session/storage/ledger";
+import type { SessionStore } from "./session/storage/session-store";
+import type { UsageReport } from "./session/storage/usage-report";
+import { StorageLife } from "./session/storage/wipe";
+import type { SessionTracing } from "./session/tracing/session-tracing";
 import type { HookSource } from "./session/turn/hooks";
-import { TurnRunner } from "./session/turn/turn-runner";
+import type { TurnRunner } from "./session/turn/turn-runner";
 import { gatewayApi } from "./stubs";
-
-/** Tasks whose sub-agent objects an erase reaches (a turn delegates at most a few dozen). */
-const MAX_ERASED_TASKS = 10_000;
-
-/** Largest WebSocket frame a client may send; larger ones close the socket with 1009. */
-const MAX_FRAME_BYTES = 1024 * 1024;
 
 /**
  * One agent session: its messages, turns, usage and facts in SQLite, and its live clients
@@ -60,7 +67,6 @@ const MAX_FRAME_BYTES = 1024 * 1024;
  */
 export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, TaskHost {
   private readonly store: SessionStore;
-  private readonly ledger: TurnLedger;
   private readonly tickets: TicketBook;
   private readonly live: LiveDelivery;
   private readonly runner: TurnRunner;
@@ -70,104 +76,44 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   private readonly assigned: AssignedTask;
   private readonly usage: UsageReport;
   private readonly tracing: SessionTracing;
-  // set once erase() has wiped storage; the runtime resets the object a moment later
-  private erased = false;
-  private reportRetryScheduled = false;
+  private readonly ledger: TurnLedger;
+  private readonly mcpTools: McpCatalog;
+  private readonly governance: SessionGovernance;
+  private readonly reportRetry: RetryOnce;
+  private readonly chat: ChatTurns;
+  private readonly life: StorageLife;
+  // set when erase() begins: from then on the session answers as gone
+  private erasing = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // no per-request events from the SDK: our own logs carry no content
     this.observability = undefined;
-    const { sql } = ctx.storage;
-    const settings = settingsOf(env).values;
-    this.store = new SessionStore(ctx.storage);
-    this.store.migrate();
-    this.ledger = new TurnLedger(sql, this.store, new ModelCatalog(settings.EDGENT_MODEL_SPECS));
-    const abandoned = this.ledger.failAbandoned();
-    this.tickets = new TicketBook(sql);
-    this.live = new LiveDelivery(this.store, () => this.getConnections<LiveState>());
-    this.usage = new UsageReport(this.ledger, () => this.schedule(settings.EDGENT_USAGE_REPORT_SECONDS, "reportUsage"));
-    const records = new IdempotencyRecords(sql);
-    this.coordinator = new TaskCoordinator(
-      sql,
-      {
-        maxDepth: settings.EDGENT_DELEGATION_MAX_DEPTH,
-        maxFanout: settings.EDGENT_DELEGATION_MAX_FANOUT,
-        taskTimeoutMs: settings.EDGENT_TASK_TIMEOUT_MS,
-      },
-      {
-        transport: () =>
-          settings.EDGENT_DELEGATION_TRANSPORT === "direct"
-            ? directTransport(env, (work) => ctx.waitUntil(work))
-            : queueTransport(env.TASKS),
-        schedule: async (at, turnId) => {
-          // the SDK keeps whole seconds, rounding down: round up so the alarm never fires early.
-          // One alarm per turn and second: dispatching the same step again adds none.
-          const second = Math.ceil(at / 1000);
-          await this.schedule(new Date(second * 1000), "taskDeadline", { turnId, second }, { idempotent: true });
-        },
-        ready: (turnId) => this.goOn(turnId),
-      },
-    );
-    this.tracing = new SessionTracing(
+    // The SDK's constructor wraps onMessage to answer its own RPC and state frames first (its
+    // errors name the object's methods): Edgent's frames are this socket's only protocol
+    this.onMessage = new.target.prototype.onMessage;
+    this.life = new StorageLife(ctx);
+    const parts = assembleSession({
       ctx,
       env,
-      this.store,
-      () => this.coordinator.book,
-      (at) => this.schedule(at, "reportUsage"),
-    );
-    this.assigned = new AssignedTask(sql, {
-      env,
-      store: this.store,
-      submit: (meta, request) => this.conductor.submit(meta, request),
-      retryReport: () => this.scheduleReportRetry(),
-      traced: (span, sampled) => this.tracing.delivered(span, sampled),
+      schedule: (when, callback, payload, options) => this.schedule(when, callback, payload, options),
+      connections: () => this.getConnections<LiveState>(),
     });
-    this.runner = new TurnRunner({
-      env,
-      store: this.store,
-      ledger: this.ledger,
-      memory: new SessionFacts(sql),
-      live: liveSink(this.live, () => ctx.getWebSockets().length),
-      watched: () => ctx.getWebSockets().length > 0,
-      gateway: (tenant) => gatewayApi(env, tenant),
-      delegation: (agent, turnId, incoming) => {
-        // a user's session is the root of its tree; a sub-agent's session sits where its task put it
-        const scope = this.tracing.scope(agent, turnId, incoming, this.assigned.scope());
-        const trace = { traceId: scope.traceId, ...(scope.w3c ? { w3c: scope.w3c } : {}) };
-        if (agent.delegates.length === 0) return { ok: true, trace };
-        const problem = settingsOf(env).problem(DELEGATION_SETTINGS);
-        if (problem) return { ok: false, failure: { code: "misconfigured", message: problem } };
-        return { ok: true, trace, port: this.coordinator.port(agent, scope, turnId) };
-      },
-      usageRecorded: () => this.usage.due(),
-    });
-    for (const source of this.tracing.hookSources()) this.runner.addHooks(source);
-    const queue = new TurnQueue();
-    this.waiting = new WaitingTurns({
-      store: this.store,
-      ledger: this.ledger,
-      records,
-      runner: this.runner,
-      coordinator: this.coordinator,
-      finished: (turnId, outcome) => ctx.waitUntil(this.assigned.finished(turnId, outcome).catch(() => undefined)),
-    });
-    this.conductor = new TurnConductor({
-      store: this.store,
-      ledger: this.ledger,
-      records,
-      runner: this.runner,
-      waiting: this.waiting,
-      queue,
-    });
-    // a turn that waited for sub-agents when the object last stopped goes on (or keeps waiting)
-    this.waiting.adopt(queue);
-    // a turn that stopped with the object is failed: whoever waited on it (a retry, a parent) hears so
-    for (const { turnId, error } of abandoned) {
-      const outcome: SendOutcome = { status: "failed", failure: { ...error, turnId } };
-      records.settleTurn(turnId, outcome);
-      ctx.waitUntil(this.assigned.finished(turnId, outcome).catch(() => undefined));
-    }
+    this.store = parts.store;
+    this.tickets = parts.tickets;
+    this.live = parts.live;
+    this.runner = parts.runner;
+    this.conductor = parts.conductor;
+    this.waiting = parts.waiting;
+    this.coordinator = parts.coordinator;
+    this.assigned = parts.assigned;
+    this.usage = parts.usage;
+    this.mcpTools = parts.mcpTools;
+    this.governance = parts.governance;
+    this.reportRetry = parts.reportRetry;
+    this.chat = parts.chat;
+    this.tracing = parts.tracing;
+    this.ledger = parts.ledger;
     // pings are answered by the runtime itself, without waking a hibernating object
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
   }
@@ -178,7 +124,8 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   }
 
   async create(caller: SessionCaller & { agent: string; onBusy?: OnBusy }): Promise<CreateOutcome> {
-    if (this.erased) return { status: "retry" };
+    if (this.erasing) return { status: "retry" };
+    this.life.mustStore();
     const meta = this.store.meta();
     if (meta) {
       if (meta.agent !== caller.agent) return { status: "conflict", agent: meta.agent };
@@ -191,43 +138,29 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
 
   async info(caller: SessionCaller): Promise<SessionInfo | null> {
     const meta = this.owned(caller);
-    if (!meta) return null;
-    return {
-      sessionId: meta.sessionId,
-      agent: meta.agent,
-      createdAt: meta.createdAt,
-      messageCount: meta.lastSeq,
-      usage: toUsage(meta.usage),
-      escalations: meta.escalations,
-    };
+    return meta ? toSessionInfo(meta) : this.absent(null);
   }
 
   async listMessages(caller: SessionCaller, after: number, limit: number): Promise<MessagePage | null> {
-    return this.owned(caller) ? this.store.list(after, limit) : null;
+    return this.owned(caller) ? this.store.list(after, limit) : this.absent(null);
   }
 
   async sendMessage(input: SendMessageInput): Promise<SendOutcome> {
     const meta = this.owned(input);
-    if (!meta) return { status: "not_found" };
+    if (!meta) return this.absent({ status: "not_found" });
     const settings = settingsOf(this.env).require(["EDGENT_TURN_WAIT_MS"]);
     if (!settings.ok) return { status: "failed", failure: settings.failure };
     const submission = this.conductor.submit(meta, input);
     const { turnId } = submission;
     if (!turnId) return submission.outcome;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const stillRunning = new Promise<SendOutcome>((resolve) => {
-      timer = setTimeout(() => resolve({ status: "waiting", turnId }), settings.settings.EDGENT_TURN_WAIT_MS);
-    });
-    try {
-      return await Promise.race([submission.outcome, stillRunning]);
-    } finally {
-      clearTimeout(timer);
-    }
+    // a pause for a person's approval answers at once (202 with the pending approvals)
+    const answered = submission.paused ? Promise.race([submission.outcome, submission.paused]) : submission.outcome;
+    return within(answered, settings.settings.EDGENT_TURN_WAIT_MS, () => ({ status: "waiting", turnId }));
   }
 
   async streamMessage(input: SendMessageInput): Promise<StreamOutcome> {
     const meta = this.owned(input);
-    if (!meta) return { status: "not_found" };
+    if (!meta) return this.absent({ status: "not_found" });
     return streamTurn(
       meta.sessionId,
       (own) => this.conductor.submit(meta, input, own),
@@ -235,99 +168,149 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     );
   }
 
+  async chatTurn(input: ChatTurnInput): Promise<ChatOutcome> {
+    if (this.gone) return { status: "retry" };
+    this.life.mustStore();
+    return this.chat.run(input);
+  }
+
+  async streamChatTurn(input: ChatTurnInput, format: StreamFormat): Promise<ChatStreamOutcome> {
+    if (this.gone) return { status: "retry" };
+    this.life.mustStore();
+    return this.chat.stream(input, format);
+  }
+
+  async rejoinChat(caller: SessionCaller): Promise<RejoinOutcome> {
+    return this.owned(caller) ? this.chat.rejoin() : this.absent({ status: "not_found" });
+  }
+
+  /** Erases a short-lived chat session the router did not erase (scheduled when it was seeded). */
+  async eraseShortLived(): Promise<void> {
+    const meta = this.store.meta();
+    if (meta && !this.gone) await this.erase(meta);
+  }
+
   async listTasks(caller: SessionCaller, limit: number): Promise<TaskView[] | null> {
-    return this.owned(caller) ? this.coordinator.book.list(limit).map(toView) : null;
+    return this.owned(caller) ? this.coordinator.book.list(limit).map(toView) : this.absent(null);
   }
 
   async getTask(caller: SessionCaller, taskId: string): Promise<TaskRecord | null | "no_task"> {
-    if (!this.owned(caller)) return null;
+    if (!this.owned(caller)) return this.absent(null);
     const task = this.coordinator.book.get(taskId);
     return task ? toRecord(task) : "no_task";
   }
 
+  async listApprovals(caller: SessionCaller, status: "pending" | "all", limit: number): Promise<ApprovalView[] | null> {
+    return this.owned(caller) ? this.governance.list(status, limit) : this.absent(null);
+  }
+
+  async decideApproval(
+    caller: SessionCaller,
+    approvalId: string,
+    decision: ApprovalDecisionInput,
+  ): Promise<DecisionOutcome> {
+    return this.owned(caller) ? this.governance.decide(approvalId, decision) : this.absent({ status: "not_found" });
+  }
+
+  async approvalRelayed(caller: SessionCaller, taskId: string, approval: ApprovalView): Promise<boolean> {
+    return this.owned(caller) ? this.governance.desk.arrived(taskId, approval) : this.absent(false);
+  }
+
+  /** An approval's expiry, or another try at relaying approvals to the parent session (scheduled). */
+  async approvalAlarm(payload: { approvalId?: string; retry?: number }): Promise<void> {
+    if (!this.gone) await this.governance.alarm(payload);
+  }
+
   async runTask(task: TaskMessage, attempt: number, delivery?: TaskDelivery): Promise<TaskRunOutcome> {
     // only a parent's erase erases a sub-agent's session: the task is not wanted any more
-    if (this.erased) return { status: "discarded" };
+    if (this.erasing) return { status: "discarded" };
+    this.life.mustStore();
     return this.assigned.run(task, attempt, delivery);
   }
 
   async deadLetter(task: TaskMessage, delivery?: TaskDelivery): Promise<void> {
+    if (this.erasing) return;
+    this.life.mustStore();
     await this.assigned.deadLetter(task, delivery);
   }
 
   async listTurns(caller: SessionCaller, limit: number, before?: string): Promise<TurnsPage | null | "no_turn"> {
-    return this.owned(caller) ? (this.tracing.turns(limit, before) ?? "no_turn") : null;
+    return this.owned(caller) ? (this.tracing.turns(limit, before) ?? "no_turn") : this.absent(null);
   }
 
   async turnTrace(caller: SessionCaller, turnId: string): Promise<TurnTrace | null | "no_turn" | "no_trace"> {
-    if (!this.owned(caller)) return null;
+    if (!this.owned(caller)) return this.absent(null);
     return this.ledger.exists(turnId) ? ((await this.tracing.trace(turnId)) ?? "no_trace") : "no_turn";
   }
 
   async traceSlice(caller: SessionCaller, traceId: string): Promise<TraceSlice | null> {
-    return this.owned(caller) ? this.tracing.slice(traceId) : null;
+    return this.owned(caller) ? this.tracing.slice(traceId) : this.absent(null);
   }
 
   async taskProgress(caller: SessionCaller, taskId: string, attempt: number): Promise<boolean> {
-    return this.owned(caller) ? this.coordinator.progress(taskId, attempt) : false;
+    return this.owned(caller) ? this.coordinator.progress(taskId, attempt) : this.absent(false);
   }
 
   async discardTask(caller: SessionCaller): Promise<boolean> {
-    if (!this.owned(caller)) return false;
-    await this.conductor.stopAll();
-    return this.erase(caller);
+    return (await this.erase(caller)).status === "erased";
   }
 
   async taskSettled(caller: SessionCaller, report: TaskReport): Promise<SettleOutcome> {
     const meta = this.owned(caller);
-    return meta ? this.coordinator.settle(meta, report) : "unknown";
+    return meta ? this.coordinator.settle(meta, report) : this.absent("unknown");
   }
 
   /** Reports this sub-agent's outcome to its parent again (scheduled after a failed report). */
   async retryTaskReport(): Promise<void> {
-    this.reportRetryScheduled = false;
-    if (!this.erased) await this.assigned.reportAgain();
+    this.reportRetry.fired();
+    if (!this.gone) await this.assigned.reportAgain();
   }
 
   /** Deadline alarm of a waiting turn's tasks (scheduled). */
   async taskDeadline(payload: { turnId: string; second?: number }): Promise<void> {
     const meta = this.store.meta();
-    if (!meta || this.erased) return;
+    if (!meta || this.gone) return;
     await this.coordinator.expire(meta, payload.turnId, Date.now());
   }
 
   async cancelTurn(caller: SessionCaller, turnId: string): Promise<CancelOutcome> {
-    return this.owned(caller) ? this.conductor.cancel(turnId) : { status: "not_found" };
+    return this.owned(caller) ? this.conductor.cancel(turnId) : this.absent({ status: "not_found" });
   }
 
   async registerTicket(caller: SessionCaller, nonce: string, expiresAt: number): Promise<boolean> {
-    if (!this.owned(caller)) return false;
+    if (!this.owned(caller)) return this.absent(false);
     this.tickets.register(nonce, expiresAt);
     return true;
   }
 
-  async erase(caller: SessionCaller): Promise<boolean> {
-    // a turn waiting for sub-agents would hold the erase until its tasks' deadline
-    if (this.owned(caller)) await this.waiting.cancelAll();
-    return this.conductor.after(async () => {
-      const meta = this.owned(caller);
-      if (!meta) return false;
-      // the sub-agents' objects hold this session's tasks and their conversations: erased with it.
-      // A task that never started never will: its sub-agent asks this (gone) session first.
-      const started = this.coordinator.book.list(MAX_ERASED_TASKS).filter((task) => task.attempts > 0);
-      await Promise.allSettled(started.map(({ taskId }) => discardTask(this.env, meta.tenant, taskId)));
-      for (const connection of this.getConnections()) connection.close(1000, "session deleted");
-      await this.destroy();
-      this.erased = true;
-      this.store.forget();
-      return true;
-    });
+  async erase(caller: SessionCaller): Promise<EraseOutcome> {
+    const meta = this.owned(caller);
+    if (!meta) return this.absent({ status: "not_found" });
+    // nothing new starts from here: requests find no session, creates are asked to retry
+    this.erasing = true;
+    try {
+      const status = await eraseSession({
+        conductor: this.conductor,
+        coordinator: this.coordinator,
+        reportUsage: () => retryIfReset(() => this.usage.flush(meta, (tenant) => gatewayApi(this.env, tenant))),
+        discardTask: (taskId) => discardTask(this.env, meta.tenant, taskId),
+        closeConnections: () => {
+          for (const connection of this.getConnections()) connection.close(1000, "session deleted");
+        },
+        closeMcp: () => this.mcpTools.close(),
+        wipe: () => this.life.wipe(),
+      });
+      if (status === "erased") this.store.forget();
+      return { status };
+    } finally {
+      this.erasing = false;
+    }
   }
 
   /** Accepts a WebSocket upgrade the router authenticated, or refuses it before accepting. */
   override async fetch(request: Request): Promise<Response> {
     const refused = refuseUpgrade(request, (caller) => this.owned(caller) !== null, this.tickets);
-    return refused ?? super.fetch(request);
+    return refused ? this.absent(refused) : super.fetch(request);
   }
 
   override onConnect(connection: Connection<LiveState>, ctx: ConnectionContext): void {
@@ -338,18 +321,17 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     connection: Connection<LiveState>,
     message: string | ArrayBuffer | ArrayBufferView,
   ): Promise<void> {
-    const size = typeof message === "string" ? message.length : message.byteLength;
-    if (size > MAX_FRAME_BYTES) return connection.close(1009, "frame larger than 1 MiB");
+    if (frameOverLimit(message)) return connection.close(1009, "frame larger than 1 MiB");
     const frame = parseFrame(message);
     if ("error" in frame) return void send(connection, { type: "error", error: frame.error });
     const meta = this.store.meta();
-    if (!meta || this.erased) return connection.close(1000, "session deleted");
+    if (!meta || this.gone) return connection.close(1000, "session deleted");
     return answerFrame(connection, frame, meta, this.live, this.conductor);
   }
 
   /** Sends unreported local model usage and finished turns' metrics to the tenant; prunes spans (scheduled). */
   async reportUsage(): Promise<void> {
-    const meta = this.erased ? null : this.store.meta();
+    const meta = this.gone ? null : this.store.meta();
     await Promise.all([this.usage.send(meta, (tenant) => gatewayApi(this.env, tenant)), this.tracing.tick(meta)]);
   }
 
@@ -363,33 +345,25 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     return true;
   }
 
-  /** Lets a waiting turn go on; failures are logged, and the deadline alarm tries again. */
-  private goOn(turnId: string): void {
-    const work = this.waiting.resume(turnId).catch((error: unknown) => {
-      log({
-        event: "notice",
-        level: "error",
-        message: "a waiting turn could not go on",
-        turnId,
-        errorName: error instanceof Error ? error.name : "unknown",
-      });
-    });
-    this.ctx.waitUntil(work);
+  /**
+   * Answers "not found". An object that holds nothing (no session, no task, no turn: it was
+   * asked for a session that does not exist) wipes what its wake created, so lookups of
+   * sessions that do not exist leave no storage behind.
+   */
+  private async absent<T>(answer: T): Promise<T> {
+    if (this.gone) return answer;
+    if (!this.store.meta() && !this.assigned.holdsTask() && !this.conductor.busy) await this.life.wipe();
+    return answer;
   }
 
-  /** Asks to report this sub-agent's outcome again in a few seconds, once. */
-  private scheduleReportRetry(): void {
-    // not `idempotent`: the SDK would match the retry job that is running and add none
-    if (this.reportRetryScheduled) return;
-    this.reportRetryScheduled = true;
-    this.schedule(5, "retryTaskReport").catch(() => {
-      this.reportRetryScheduled = false;
-    });
+  /** Being erased, or erased: the session answers as gone, from memory. */
+  private get gone(): boolean {
+    return this.erasing || this.life.wiped;
   }
 
   /** The session's metadata if it exists and belongs to the caller's tenant. */
   private owned(caller: SessionCaller) {
-    if (this.erased) return null;
+    if (this.gone) return null;
     const meta = this.store.meta();
     return meta && meta.tenant === caller.tenant && meta.sessionId === caller.sessionId ? meta : null;
   }

@@ -2,11 +2,14 @@
 export const ERROR_STATUS = {
   bad_request: 400, // malformed JSON or a query that cannot be read
   validation_failed: 400, // a body or query violates its schema
+  unsupported: 400, // a protocol feature Edgent does not offer (e.g. client-executed tools on the OpenAI-compatible route)
   unauthorized: 401, // missing or unknown bearer token
   not_found: 404, // unknown route, session or agent (also another tenant's session)
   method_not_allowed: 405, // the route exists, the method does not
   conflict: 409, // session id taken by another agent, idempotency key reused
   resume_too_late: 409, // a WebSocket `resume` after live delivery began (frames only)
+  already_decided: 409, // an approval that was already approved, rejected, expired or cancelled
+  guardrail_tripped: 422, // a guardrail blocked the turn's input or output (the body names it)
   budget_exhausted: 429, // the tenant's central model budget for the period is spent
   gateway_saturated: 429, // the tenant's central model gateway is at its concurrency limit
   payload_too_large: 413, // body over the size limit
@@ -26,21 +29,26 @@ export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
 
 /** The wire shape of every error body. */
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; turnId?: string; retryAfterMs?: number };
+  error: { code: ErrorCode; message: string; turnId?: string; retryAfterMs?: number; guardrail?: string };
 }
 
 /** Base error of the runtime: a typed code that maps to an HTTP status at the router's edge. */
 export class EdgentError<Code extends ErrorCode = ErrorCode> extends Error {
   override readonly name = "EdgentError";
   readonly code: Code;
-  readonly details: { turnId?: string; retryAfterMs?: number };
+  readonly details: { turnId?: string; retryAfterMs?: number; guardrail?: string };
 
-  constructor(code: Code, message: string, options: { cause?: unknown; turnId?: string; retryAfterMs?: number } = {}) {
+  constructor(
+    code: Code,
+    message: string,
+    options: { cause?: unknown; turnId?: string; retryAfterMs?: number; guardrail?: string } = {},
+  ) {
     super(message, { cause: options.cause });
     this.code = code;
     this.details = {
       ...(options.turnId ? { turnId: options.turnId } : {}),
       ...(options.retryAfterMs !== undefined ? { retryAfterMs: options.retryAfterMs } : {}),
+      ...(options.guardrail ? { guardrail: options.guardrail } : {}),
     };
   }
 
@@ -60,11 +68,17 @@ export interface Failure {
   turnId?: string;
   /** when to try again, sent as Retry-After */
   retryAfterMs?: number;
+  /** the guardrail that tripped (guardrail_tripped) */
+  guardrail?: string;
 }
 
 /** Rebuilds an EdgentError from a failure that crossed an RPC boundary. */
 export function fromFailure(failure: Failure): EdgentError {
-  return new EdgentError(failure.code, failure.message, { turnId: failure.turnId, retryAfterMs: failure.retryAfterMs });
+  return new EdgentError(failure.code, failure.message, {
+    turnId: failure.turnId,
+    retryAfterMs: failure.retryAfterMs,
+    guardrail: failure.guardrail,
+  });
 }
 
 /** Why a message was not run as a turn at all; nothing was stored. */

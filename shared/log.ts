@@ -22,8 +22,11 @@ export interface TurnLog {
   sessionId: string;
   agent: string;
   turnId: string;
-  /** `waiting`: the turn handed tasks to sub-agents; another line follows when it ends */
-  status: "completed" | "failed" | "cancelled" | "waiting";
+  /**
+   * `waiting`: the turn handed tasks to sub-agents, `awaiting_approval`: it holds a tool call
+   * for a person's decision; another line follows when it ends
+   */
+  status: "completed" | "failed" | "cancelled" | "waiting" | "awaiting_approval" | "input_required" | "blocked";
   durationMs: number;
   model: string;
   steps: number;
@@ -68,6 +71,11 @@ export interface NoticeLog {
   turnId?: string;
   taskId?: string;
   errorName?: string;
+  /** an MCP server, and its tool, that the notice is about */
+  server?: string;
+  tool?: string;
+  /** why, in the runtime's words (never content, never a secret) */
+  reason?: string;
   /** spans a failing trace collector has cost this isolate so far */
   droppedSpans?: number;
   trace_id?: string;

@@ -49,6 +49,14 @@ describe("settings", () => {
     ["EDGENT_MODEL_SPECS", '{"x":{"inputPerMillion":-1}}', "JSON object of model name"],
     ["EDGENT_MODEL_SPECS", "[]", "JSON object"],
     ["EDGENT_FALLBACK_MODELS", '{"a":1}', "model to fallback model"],
+    ["EDGENT_MCP_SERVERS", '{"docs":{"url":"http://mcp.example.com/mcp"}}', "https URL (http only for localhost)"],
+    ["EDGENT_MCP_SERVERS", '{"docs":{"url":"ftp://mcp.example.com/"}}', "at 'docs.url'"],
+    ["EDGENT_MCP_SERVERS", '{"Docs_1":{"url":"https://mcp.example.com/"}}', "MCP server names"],
+    ["EDGENT_MCP_SERVERS", '{"docs":{"url":"https://mcp.example.com/","token":"x"}}', "at 'docs'"],
+    ["EDGENT_MCP_HEADERS", '{"docs":{"mcp-session-id":"x"}}', "the MCP client sets itself"],
+    ["EDGENT_MCP_HEADERS", '{"docs":{"authorization":"Bearer a\\nb"}}', "printable ASCII"],
+    ["EDGENT_AGENT_MCP_SERVERS", '{"assistant":"docs"}', "list of MCP server names"],
+    ["EDGENT_MCP_ALLOWED_ORIGINS", "https://app.example.com/path", "list of origins"],
   ])("names %s when its value %j cannot be used, instead of a silent default", (name, raw, message) => {
     const settings = parseSettings({ [name]: raw });
     const problem = settings.problem([name as keyof typeof settings.values]);
@@ -67,6 +75,28 @@ describe("settings", () => {
       ok: false,
       failure: { code: "model_misconfigured" },
     });
+  });
+
+  it("reads MCP servers, their secret headers and the agents that use them", () => {
+    const { values, problems } = parseSettings({
+      EDGENT_MCP_SERVERS:
+        '{"docs":{"url":"https://mcp.example.com/mcp"},"local":{"url":"http://127.0.0.1:3000/mcp","timeoutMs":500}}',
+      EDGENT_MCP_HEADERS: '{"docs":{"Authorization":"Bearer secret"}}',
+      EDGENT_AGENT_MCP_SERVERS: '{"assistant":["docs","local"]}',
+      EDGENT_MCP_ALLOWED_ORIGINS: "https://app.example.com, http://localhost:5173",
+    });
+    expect(problems.size).toBe(0);
+    expect(values.EDGENT_MCP_SERVERS.local).toEqual({ url: "http://127.0.0.1:3000/mcp", timeoutMs: 500 });
+    expect(values.EDGENT_MCP_HEADERS.docs).toEqual({ Authorization: "Bearer secret" });
+    expect(values.EDGENT_AGENT_MCP_SERVERS.assistant).toEqual(["docs", "local"]);
+    expect(values.EDGENT_MCP_TIMEOUT_MS).toBe(10_000);
+    expect(values.EDGENT_MCP_TOOLS_TTL_MS).toBe(300_000);
+    expect(values.EDGENT_MCP_ALLOWED_ORIGINS).toEqual(["https://app.example.com", "http://localhost:5173"]);
+  });
+
+  it("never repeats a secret header's value in the problem it reports", () => {
+    const settings = parseSettings({ EDGENT_MCP_HEADERS: '{"docs":{"authorization":"Bearer s3cret\\u0001"}}' });
+    expect(settings.problem(["EDGENT_MCP_HEADERS"])).not.toContain("s3cret");
   });
 
   it("parses an environment once", () => {

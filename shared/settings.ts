@@ -1,5 +1,8 @@
 import { z } from "zod";
+import { isLoopbackHost } from "./auth/loopback";
 import type { ErrorCode } from "./errors";
+import { tenantPolicySchema } from "./guardrails/policy";
+import { MCP_SERVER_NAME } from "./mcp/tool-names";
 
 /** A whole number from `min` to `max`; unset or empty means `fallback`. */
 function integer(min: number, max: number, fallback: number) {
@@ -28,8 +31,8 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T, fallba
     });
 }
 
-/** A JSON object whose values match `value`; unset or empty means `{}`. */
-function jsonObject<Value extends z.ZodType>(value: Value, what: string) {
+/** A JSON object whose keys match `key` and values match `value`; unset or empty means `{}`. */
+function jsonObject<Value extends z.ZodType>(value: Value, what: string, key: z.ZodType<string> = z.string()) {
   return z
     .string()
     .optional()
@@ -42,13 +45,34 @@ function jsonObject<Value extends z.ZodType>(value: Value, what: string) {
         ctx.addIssue({ code: "custom", message: "is not valid JSON" });
         return z.NEVER;
       }
-      const result = z.record(z.string(), value).safeParse(parsed);
+      const result = z.record(key, value).safeParse(parsed);
       if (result.success) return result.data;
       const issue = result.error.issues[0];
       const at = issue?.path.length ? ` at '${issue.path.join(".")}'` : "";
+      // a bad key's own issue says what is wrong with it
+      const cause = issue?.code === "invalid_key" ? (issue.issues[0] ?? issue) : issue;
       ctx.addIssue({
         code: "custom",
-        message: `must be a JSON object of ${what}${at}: ${issue?.message ?? "invalid"}`,
+        message: `must be a JSON object of ${what}${at}: ${cause?.message ?? "invalid"}`,
+      });
+      return z.NEVER;
+    });
+}
+
+/** A duration as seconds: `90`, `90s`, `15m`, `24h` or `7d`, from `min` to `max` seconds; unset means `fallback`. */
+function duration(min: number, max: number, fallback: number) {
+  const units: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === "") return fallback;
+      const match = /^(\d+)\s*([smhd]?)$/.exec(raw.trim());
+      const seconds = match ? Number(match[1]) * (units[match[2] || "s"] ?? 1) : Number.NaN;
+      if (Number.isInteger(seconds) && seconds >= min && seconds <= max) return seconds;
+      ctx.addIssue({
+        code: "custom",
+        message: `must be a duration from ${min}s to ${max / 86_400}d such as 90s, 15m, 24h or 7d, not '${raw}'`,
       });
       return z.NEVER;
     });
@@ -76,13 +100,54 @@ function optionalUrl() {
     });
 }
 
+/** A comma-separated list of origins (`https://host[:port]`); unset or empty means none. */
+function origins() {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): string[] => {
+      const list = (raw ?? "")
+        .split(",")
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0);
+      for (const item of list) {
+        if (!URL.canParse(item) || new URL(item).origin !== item) {
+          ctx.addIssue({ code: "custom", message: `must be a comma-separated list of origins, not '${item}'` });
+          return z.NEVER;
+        }
+      }
+      return list;
+    });
+}
+
 const modelName = z.string().min(3).max(256);
+const tokenLabel = z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, "labels are 1-64 characters of [A-Za-z0-9_.@-]");
 const tenantName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "tenants are 1-64 characters of [A-Za-z0-9_-]");
 const modelSpec = z.strictObject({
   inputPerMillion: z.number().nonnegative().optional(),
   outputPerMillion: z.number().nonnegative().optional(),
   contextWindow: z.number().int().positive().optional(),
 });
+
+const mcpServerName = z
+  .string()
+  .regex(MCP_SERVER_NAME, "MCP server names are 1-24 characters of [a-z0-9-] starting with a letter");
+const mcpServer = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }).refine((url) => {
+    const { protocol, hostname } = new URL(url);
+    return protocol === "https:" || isLoopbackHost(hostname);
+  }, "must be an https URL (http only for localhost)"),
+  timeoutMs: z.number().int().min(100).max(300_000).optional(),
+});
+// the client sets these itself; a configured one would break the protocol
+const CLIENT_HEADERS = /^(mcp-.*|content-type|content-length|accept|host|last-event-id)$/i;
+const mcpHeaders = z.record(
+  z
+    .string()
+    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "is not a header name")
+    .refine((name) => !CLIENT_HEADERS.test(name), "is a header the MCP client sets itself"),
+  z.string().regex(/^[\t\x20-\x7e]*$/, "header values must be printable ASCII"),
+);
 
 /**
  * Every `EDGENT_*` setting (wrangler.toml `[vars]` and secrets) and the standard `OTEL_*`
@@ -91,7 +156,10 @@ const modelSpec = z.strictObject({
  */
 export const settingsSchema = z.object({
   EDGENT_DEV_MODE: oneOf(["true", "false"], "false"),
-  EDGENT_TOKENS: jsonObject(tenantName, "bearer token to tenant").transform((tokens, ctx) => {
+  EDGENT_TOKENS: jsonObject(
+    z.union([tenantName, z.strictObject({ tenant: tenantName, label: tokenLabel })]),
+    'bearer token to tenant (or to {"tenant","label"})',
+  ).transform((tokens, ctx) => {
     if (Object.keys(tokens).some((token) => token.length < 8))
       ctx.addIssue({ code: "custom", message: "has a token shorter than 8 characters" });
     return tokens;
@@ -108,6 +176,8 @@ export const settingsSchema = z.object({
   EDGENT_RETRY_BASE_MS: integer(1, 60_000, 500),
   EDGENT_FALLBACK_MODELS: jsonObject(modelName, "model to fallback model"),
   EDGENT_MODEL_TIMEOUT_MS: integer(1_000, 900_000, 60_000),
+  EDGENT_MODEL_FIRST_TOKEN_MS: integer(100, 900_000, 30_000),
+  EDGENT_MODEL_IDLE_MS: integer(100, 900_000, 30_000),
   EDGENT_GATEWAY_CONCURRENCY: integer(1, 1_000, 8),
   EDGENT_GATEWAY_MAX_WAIT_MS: integer(0, 60_000, 2_000),
   EDGENT_CENTRAL_BUDGET_TOKENS: integer(0, Number.MAX_SAFE_INTEGER, 2_000_000),
@@ -119,10 +189,22 @@ export const settingsSchema = z.object({
   EDGENT_DELEGATION_MAX_DEPTH: integer(1, 16, 3),
   EDGENT_DELEGATION_MAX_FANOUT: integer(1, 500, 64),
   EDGENT_TASK_TIMEOUT_MS: integer(100, 3_600_000, 120_000),
+  EDGENT_DELEGATE_TIMEOUTS_MS: jsonObject(
+    z.number().int().min(100).max(3_600_000),
+    "'coordinator.delegate' to a task timeout from 100 to 3600000 ms",
+  ),
   EDGENT_TASK_RETRY_BASE_SECONDS: integer(0, 3_600, 2),
   EDGENT_DELEGATION_TRANSPORT: oneOf(["queue", "direct"], "queue"),
   EDGENT_TASK_DEAD_LETTER_QUEUE: text("edgent-tasks-dlq"),
   EDGENT_TURN_WAIT_MS: integer(0, 300_000, 25_000),
+  EDGENT_MCP_SERVERS: jsonObject(mcpServer, "MCP server name to {url, timeoutMs?}", mcpServerName),
+  EDGENT_MCP_HEADERS: jsonObject(mcpHeaders, "MCP server name to {header: value}", mcpServerName),
+  EDGENT_AGENT_MCP_SERVERS: jsonObject(z.array(mcpServerName).max(16), "agent name to a list of MCP server names"),
+  EDGENT_MCP_TIMEOUT_MS: integer(100, 300_000, 10_000),
+  EDGENT_MCP_TOOLS_TTL_MS: integer(0, 86_400_000, 300_000),
+  EDGENT_MCP_ALLOWED_ORIGINS: origins(),
+  EDGENT_POLICIES: jsonObject(tenantPolicySchema, 'tenant (or "*" for every other tenant) to policy'),
+  EDGENT_APPROVAL_TTL: duration(1, 30 * 86_400, 86_400),
   EDGENT_TRACING: oneOf(["on", "off"], "on"),
   EDGENT_TRACE_CONTENT: oneOf(["on", "off"], "off"),
   EDGENT_TRACE_MAX_SPANS: integer(10, 10_000_000, 20_000),
@@ -149,6 +231,8 @@ export const MODEL_SETTINGS = [
   "EDGENT_RETRY_BASE_MS",
   "EDGENT_FALLBACK_MODELS",
   "EDGENT_MODEL_TIMEOUT_MS",
+  "EDGENT_MODEL_FIRST_TOKEN_MS",
+  "EDGENT_MODEL_IDLE_MS",
   "EDGENT_BREAKER_FAILURES",
   "EDGENT_BREAKER_COOLDOWN_MS",
 ] as const satisfies readonly SettingName[];
@@ -167,12 +251,23 @@ export const DELEGATION_SETTINGS = [
   "EDGENT_DELEGATION_MAX_DEPTH",
   "EDGENT_DELEGATION_MAX_FANOUT",
   "EDGENT_TASK_TIMEOUT_MS",
+  "EDGENT_DELEGATE_TIMEOUTS_MS",
   "EDGENT_TASK_RETRY_BASE_SECONDS",
   "EDGENT_DELEGATION_TRANSPORT",
   "EDGENT_TASK_DEAD_LETTER_QUEUE",
   "EDGENT_TURN_WAIT_MS",
 ] as const satisfies readonly SettingName[];
 
+/** Settings of the MCP servers agents use (their tools, in turns). */
+export const MCP_CLIENT_SETTINGS = [
+  "EDGENT_MCP_SERVERS",
+  "EDGENT_MCP_HEADERS",
+  "EDGENT_AGENT_MCP_SERVERS",
+  "EDGENT_MCP_TIMEOUT_MS",
+  "EDGENT_MCP_TOOLS_TTL_MS",
+] as const satisfies readonly SettingName[];
+/** Settings of governance: tenant policies and how long an approval may wait. */
+export const GOVERNANCE_SETTINGS = ["EDGENT_POLICIES", "EDGENT_APPROVAL_TTL"] as const satisfies readonly SettingName[];
 /** Settings of tracing and its export; a bad one turns the part it governs off, never a turn. */
 export const TRACE_SETTINGS = [
   "EDGENT_TRACING",

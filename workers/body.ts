@@ -5,13 +5,20 @@ import { EdgentError } from "../shared/errors";
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/** Largest body of the protocol routes, whose clients send a conversation's whole transcript. */
+export const MAX_TRANSCRIPT_BODY_BYTES = 1024 * 1024;
+
 /** Reads and validates a JSON body: 415 if not JSON, 413 if too large, 400 if malformed or invalid. */
-export async function readJson<Schema extends z.ZodType>(c: Context, schema: Schema): Promise<z.output<Schema>> {
+export async function readJson<Schema extends z.ZodType>(
+  c: Context,
+  schema: Schema,
+  limit = MAX_BODY_BYTES,
+): Promise<z.output<Schema>> {
   const contentType = c.req.header("content-type") ?? "";
   if (!/^application\/([\w.+-]*\+)?json\b/i.test(contentType.trim())) {
     throw new EdgentError("unsupported_media_type", "the body must be JSON (Content-Type: application/json)");
   }
-  const text = await readLimited(c.req.raw, MAX_BODY_BYTES);
+  const text = await readText(c.req.raw, limit);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -30,7 +37,8 @@ export function validate<Schema extends z.ZodType>(schema: Schema, value: unknow
   throw new EdgentError("validation_failed", `${field}: ${issue?.message ?? "invalid"}`);
 }
 
-async function readLimited(request: Request, limit: number): Promise<string> {
+/** Reads a body as UTF-8 text: 413 (payload_too_large) past `limit` bytes, 400 if it is not UTF-8. */
+export async function readText(request: Request, limit: number): Promise<string> {
   const length = request.headers.get("content-length");
   const declared = length === null ? Number.NaN : Number(length);
   if (declared > limit) throw tooLarge(limit);

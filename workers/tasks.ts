@@ -2,6 +2,7 @@ import { taskHost } from "../durable-objects/stubs";
 import { type TaskMessage, taskMessageSchema } from "../shared/contracts/task";
 import { retryDelaySeconds } from "../shared/delegation/retry-delay";
 import { log } from "../shared/log";
+import { retryIfReset } from "../shared/object-reset";
 import { settingsOf } from "../shared/settings";
 
 /**
@@ -26,7 +27,10 @@ export async function consumeTasks(batch: MessageBatch, env: Env): Promise<void>
       // the message's own delivery count continues the attempts it was sent with
       const attempt = task.attempt + message.attempts - 1;
       try {
-        const outcome = await taskHost(env, task).runTask(task, attempt, { queue: batch.queue, messageId: message.id });
+        // an object restarting after its storage was wiped runs the delivery on its next life
+        const outcome = await retryIfReset(() =>
+          taskHost(env, task).runTask(task, attempt, { queue: batch.queue, messageId: message.id }),
+        );
         if (outcome.status === "failed") message.retry({ delaySeconds: retryDelaySeconds(attempt, retryBaseSeconds) });
         else message.ack();
       } catch (error) {
@@ -52,7 +56,7 @@ async function consumeDeadLetters(batch: MessageBatch, env: Env): Promise<void> 
       const task = readTask(message, batch.queue);
       if (!task) return;
       try {
-        await taskHost(env, task).deadLetter(task, { queue: batch.queue, messageId: message.id });
+        await retryIfReset(() => taskHost(env, task).deadLetter(task, { queue: batch.queue, messageId: message.id }));
         message.ack();
       } catch {
         message.retry({ delaySeconds: 1 });

@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { type AgentDefinition, defineAgent } from "./define";
+import { HR_AGENTS } from "./hr";
+import { RESEARCH_AGENTS } from "./research";
 import { SUPPORT_AGENTS } from "./support";
 import { calculator, currentTime, recall, remember } from "./tools";
+import { travel } from "./travel";
 
 /** The general-purpose default agent. */
 export const assistant = defineAgent({
@@ -45,6 +48,9 @@ export const AGENTS: ReadonlyMap<string, AgentDefinition> = registry([
   analyst,
   extractor,
   ...SUPPORT_AGENTS,
+  ...HR_AGENTS,
+  travel,
+  ...RESEARCH_AGENTS,
 ]);
 
 /** Indexes agents by name, refusing a deployment whose delegates or fallbacks name no agent. */
@@ -52,7 +58,8 @@ export function registry(agents: readonly AgentDefinition[]): ReadonlyMap<string
   const byName = new Map(agents.map((agent) => [agent.name, agent]));
   if (byName.size !== agents.length) throw new Error("two agents share a name");
   for (const agent of agents) {
-    for (const name of [...agent.delegates, ...(agent.fallback ? [agent.fallback] : [])]) {
+    const fallbacks = Object.values(agent.delegation).flatMap((policy) => (policy.fallback ? [policy.fallback] : []));
+    for (const name of [...agent.delegates, ...fallbacks, ...(agent.fallback ? [agent.fallback] : [])]) {
       if (!byName.has(name)) throw new Error(`agent '${agent.name}' delegates to unknown agent '${name}'`);
     }
   }

@@ -99,6 +99,35 @@ export const INVOICES: readonly Invoice[] = [
   },
 ];
 
+/**
+ * Billing contacts as the (legacy) billing export has them: full card numbers and bank
+ * accounts included. Agents may read them to do their job; the `pii` guardrail keeps them
+ * from leaving a turn.
+ */
+export const ACCOUNT_CONTACTS: ReadonlyArray<{
+  accountId: string;
+  name: string;
+  email: string;
+  phone: string;
+  cardNumber?: string;
+  iban?: string;
+}> = [
+  {
+    accountId: "acct_4821",
+    name: "Northwind Traders",
+    email: "billing@northwind.example",
+    phone: "+1 415 555 0134",
+    cardNumber: "4111 1111 1111 1111",
+  },
+  {
+    accountId: "acct_7310",
+    name: "Contoso GmbH",
+    email: "buchhaltung@contoso.example",
+    phone: "+49 30 901820",
+    iban: "DE89 3704 0044 0532 0130 00",
+  },
+];
+
 export const REFUND_POLICY: RefundPolicy = {
   windowDays: 30,
   refundableStatuses: ["paid"],

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineTool, ToolError } from "./define";
 import {
+  ACCOUNT_CONTACTS,
   formatUsd,
   HELP_ARTICLES,
   type HelpArticle,
@@ -46,6 +47,50 @@ export const invoiceLookup = defineTool({
     const invoice = INVOICES.find((candidate) => candidate.id === invoiceId);
     if (!invoice) throw new ToolError(`no invoice with id '${invoiceId}'`);
     return { ...invoice, amount: formatUsd(invoice.amountCents), ...refundStatus(invoice, now()) };
+  },
+});
+
+/** An account's billing contact and payment details, as the billing system keeps them. */
+export const accountContact = defineTool({
+  description: "Look up an account's billing contact (name, email, phone) and payment details.",
+  parameters: z.object({ accountId: z.string().min(1).max(64).describe("the account id, e.g. acct_4821") }),
+  execute({ accountId }) {
+    const contact = ACCOUNT_CONTACTS.find((candidate) => candidate.accountId === accountId);
+    if (!contact) throw new ToolError(`no account with id '${accountId}'`);
+    return contact;
+  },
+});
+
+/**
+ * Refunds part or all of an invoice. Refunds above $100 wait for a person's approval and
+ * those above $1,000 are refused outright: limits the tool declares (see `arg_limits`).
+ */
+export const issueRefund = defineTool({
+  description:
+    "Refund an invoice, in full or in part. Refunds above $100 need a person's approval; above $1,000 they are refused.",
+  parameters: z.object({
+    invoiceId: z
+      .string()
+      .regex(/^INV-\d{4,8}$/, "invoice ids look like INV-1001")
+      .describe("the invoice to refund"),
+    amountCents: z.number().int().positive().describe("how much to refund, in USD cents"),
+    reason: z.string().min(1).max(500).describe("why, in the customer's words"),
+  }),
+  limits: [
+    { arg: "amountCents", max: 10_000, over: "approval" },
+    { arg: "amountCents", max: 100_000, over: "refuse" },
+  ],
+  execute({ invoiceId, amountCents, reason }, { memory }) {
+    const invoice = INVOICES.find((candidate) => candidate.id === invoiceId);
+    if (!invoice) throw new ToolError(`no invoice with id '${invoiceId}'`);
+    if (amountCents > invoice.amountCents) {
+      throw new ToolError(
+        `cannot refund ${formatUsd(amountCents)}: ${invoiceId} is for ${formatUsd(invoice.amountCents)}`,
+      );
+    }
+    const refund = { invoiceId, amount: formatUsd(amountCents), amountCents, reason };
+    memory.remember(`refund ${invoiceId}`, JSON.stringify(refund));
+    return { refunded: true, ...refund };
   },
 });
 

@@ -1,5 +1,5 @@
 import { defineAgent } from "./define";
-import { invoiceLookup, planCatalog, searchHelpCenter } from "./support-tools";
+import { accountContact, invoiceLookup, issueRefund, planCatalog, searchHelpCenter } from "./support-tools";
 import { calculator } from "./tools";
 
 /**
@@ -10,18 +10,25 @@ import { calculator } from "./tools";
 /** Answers plan, invoice and refund questions from the billing data, never from memory. */
 export const billing = defineAgent({
   name: "billing",
-  description: "Billing specialist: plans and prices, invoices, and whether an invoice can be refunded.",
+  description: "Billing specialist: plans and prices, invoices, refunds (large ones with approval).",
   instructions: [
     "You are a billing specialist for a software subscription service.",
     "Always look data up: use plan_catalog for plans, prices, seats and features, and invoice_lookup for invoices.",
     "Never guess an amount, date or refund decision; if a tool cannot find it, say so.",
     "Amounts are in USD cents in the data; quote them in dollars. Use the calculator for any sum or difference.",
     "Refunds follow invoice_lookup's `refundable` and `refundableUntil`; explain the deadline when refusing.",
+    "Issue a refund with issue_refund; large refunds wait for a person's approval, which is normal.",
     "For the wording of a policy (refunds, cancelling, upgrading), delegate to knowledge and cite its article ids.",
     "If the request is not about billing at all, delegate it back to triage rather than answering it.",
     "Reply briefly with the figures you found and the invoice or plan they come from.",
   ].join("\n"),
-  tools: { plan_catalog: planCatalog, invoice_lookup: invoiceLookup, calculator },
+  tools: {
+    plan_catalog: planCatalog,
+    invoice_lookup: invoiceLookup,
+    account_contact: accountContact,
+    issue_refund: issueRefund,
+    calculator,
+  },
   delegates: ["knowledge", "triage"],
 });
 

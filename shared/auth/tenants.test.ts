@@ -17,6 +17,14 @@ describe("tenant directory", () => {
     expect(await dir.resolve("secret-token-c")).toBeNull();
   });
 
+  it("labels each token: its configured label, `api` without one, a dev token its own name", async () => {
+    const dir = directory('{"secret-token-a":{"tenant":"acme","label":"ops-console"},"secret-token-b":"globex"}', true);
+    expect(await dir.identify("secret-token-a")).toEqual({ tenant: "acme", label: "ops-console" });
+    expect(await dir.identify("secret-token-b")).toEqual({ tenant: "globex", label: "api" });
+    expect(await dir.identify("dev-token")).toEqual({ tenant: "dev", label: "dev-token" });
+    expect(await dir.identify("nope-nope")).toBeNull();
+  });
+
   it("accepts the dev tokens only in dev mode", async () => {
     expect(await directory(undefined, true).resolve("dev-token")).toBe("dev");
     expect(await directory(undefined, true).resolve("dev-token-2")).toBe("dev2");
@@ -34,6 +42,7 @@ describe("tenant directory", () => {
     ['["a"]', "JSON object"],
     ['{"long-enough-token":"bad tenant!"}', "tenant"],
     ['{"short":"acme"}', "shorter than 8"],
+    ['{"long-enough-token":{"tenant":"acme","label":"has spaces"}}', "EDGENT_TOKENS"],
   ])("reports a broken configuration %s, naming EDGENT_TOKENS", (tokensJson, message) => {
     const problem = parseSettings({ EDGENT_TOKENS: tokensJson }).problem(["EDGENT_TOKENS"]);
     expect(problem).toContain("EDGENT_TOKENS");

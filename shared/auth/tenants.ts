@@ -1,3 +1,12 @@
+/** Who a token speaks for: its tenant, and its label (recorded with the decisions it takes). */
+export interface Identity {
+  tenant: string;
+  label: string;
+}
+
+/** The label of a token configured without one. */
+export const DEFAULT_LABEL = "api";
+
 /** Tokens accepted only when dev mode is on (`wrangler dev` via `npm run dev`, tests). */
 export const DEV_TOKENS: Readonly<Record<string, string>> = {
   "dev-token": "dev",
@@ -9,29 +18,39 @@ export const DEV_TOKENS: Readonly<Record<string, string>> = {
  * settings schema), plus the dev tokens in dev mode. Dev tokens are refused outside dev mode
  * even if configured.
  */
-export function tenantTokens(configured: Readonly<Record<string, string>>, devMode: boolean): Map<string, string> {
-  const tokens = new Map<string, string>();
-  for (const [token, tenant] of Object.entries(configured)) {
-    if (devMode || !(token in DEV_TOKENS)) tokens.set(token, tenant);
+export function tenantTokens(
+  configured: Readonly<Record<string, string | Identity>>,
+  devMode: boolean,
+): Map<string, Identity> {
+  const tokens = new Map<string, Identity>();
+  for (const [token, who] of Object.entries(configured)) {
+    if (devMode || !(token in DEV_TOKENS)) {
+      tokens.set(token, typeof who === "string" ? { tenant: who, label: DEFAULT_LABEL } : who);
+    }
   }
-  if (devMode) for (const [token, tenant] of Object.entries(DEV_TOKENS)) tokens.set(token, tenant);
+  if (devMode) for (const [token, tenant] of Object.entries(DEV_TOKENS)) tokens.set(token, { tenant, label: token });
   return tokens;
 }
 
-/** Maps bearer tokens to tenants, comparing in constant time. */
+/** Maps bearer tokens to tenants (and labels), comparing in constant time. */
 export class TenantDirectory {
-  private readonly digests: Promise<Array<{ digest: Uint8Array; tenant: string }>>;
+  private readonly digests: Promise<Array<{ digest: Uint8Array; who: Identity }>>;
 
-  constructor(tokens: Map<string, string>) {
-    this.digests = Promise.all([...tokens].map(async ([token, tenant]) => ({ digest: await sha256(token), tenant })));
+  constructor(tokens: Map<string, Identity>) {
+    this.digests = Promise.all([...tokens].map(async ([token, who]) => ({ digest: await sha256(token), who })));
   }
 
-  /** The tenant a token belongs to, or null. Every entry is compared, so timing reveals nothing. */
+  /** The tenant a token belongs to, or null. */
   async resolve(token: string): Promise<string | null> {
+    return (await this.identify(token))?.tenant ?? null;
+  }
+
+  /** Who a token speaks for, or null. Every entry is compared, so timing reveals nothing. */
+  async identify(token: string): Promise<Identity | null> {
     const presented = await sha256(token);
-    let found: string | null = null;
+    let found: Identity | null = null;
     for (const entry of await this.digests) {
-      if (constantTimeEqual(presented, entry.digest)) found = entry.tenant;
+      if (constantTimeEqual(presented, entry.digest)) found = entry.who;
     }
     return found;
   }

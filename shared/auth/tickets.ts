@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEV_TOKENS } from "./tenants";
 
 /** What a WebSocket ticket grants: one upgrade to one tenant's session, until it expires. */
 export const ticketClaimsSchema = z.object({
@@ -16,13 +17,44 @@ export type TicketCheck =
 
 const encoder = new TextEncoder();
 
+/** Where the key that signs tickets comes from; never from anything an outsider could know. */
+export type TicketKeyPlan =
+  /** a key derived from a secret: EDGENT_TICKET_SECRET, else the configured bearer tokens */
+  | { kind: "derived"; material: string }
+  /** dev mode with no secret: a random key, made once per isolate (tickets do not outlive it) */
+  | { kind: "random" }
+  /** no secret outside dev mode: tickets are neither issued nor accepted */
+  | { kind: "none" };
+
 /**
- * The signing key: EDGENT_TICKET_SECRET when set, else derived from the token secret, so
- * tickets need no extra configuration and rotate with the tokens.
+ * Which key signs tickets: EDGENT_TICKET_SECRET when set, else one derived from the configured
+ * bearer tokens (a secret too; the well-known dev tokens do not count), else in dev mode a
+ * random key, else none.
  */
-export async function ticketKey(secret: string | undefined, tokensJson: string | undefined): Promise<CryptoKey> {
-  const material = secret?.trim() ? secret : `edgent-ws-ticket\u0000${tokensJson ?? ""}`;
-  const raw = await crypto.subtle.digest("SHA-256", encoder.encode(material));
+export function ticketKeyPlan(
+  secret: string,
+  /** configured bearer tokens (their values, a tenant or an identity, do not matter here) */
+  tokens: Readonly<Record<string, unknown>>,
+  devMode: boolean,
+): TicketKeyPlan {
+  if (secret) return { kind: "derived", material: `edgent-ws-ticket:secret\u0000${secret}` };
+  const secretTokens = Object.keys(tokens)
+    .filter((token) => !(token in DEV_TOKENS))
+    .sort();
+  if (secretTokens.length > 0) {
+    return { kind: "derived", material: `edgent-ws-ticket:tokens\u0000${JSON.stringify(secretTokens)}` };
+  }
+  return devMode ? { kind: "random" } : { kind: "none" };
+}
+
+/** The HMAC key a plan names, or null when tickets are off. */
+export async function ticketKey(plan: TicketKeyPlan): Promise<CryptoKey | null> {
+  if (plan.kind === "none") return null;
+  let raw: ArrayBuffer | Uint8Array<ArrayBuffer>;
+  if (plan.kind === "random") {
+    raw = new Uint8Array(32);
+    crypto.getRandomValues(raw);
+  } else raw = await crypto.subtle.digest("SHA-256", encoder.encode(plan.material));
   return crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
 }
 
@@ -67,7 +99,7 @@ function base64url(bytes: Uint8Array): string {
     .replace(/=+$/, "");
 }
 
-function fromBase64url(text: string): Uint8Array | null {
+function fromBase64url(text: string): Uint8Array<ArrayBuffer> | null {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
   try {
     const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4));

@@ -22,8 +22,21 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 
-/** Lifecycle states a turn reports; `waiting`: it handed tasks to sub-agents and goes on when their results are in. */
-export const turnStatusSchema = z.enum(["started", "waiting", "completed", "failed", "cancelled"]);
+/**
+ * Lifecycle states a turn reports. `waiting`: it handed tasks to sub-agents and goes on when
+ * their results are in; `awaiting_approval`: a tool call waits for a person's decision;
+ * `input_required`: it asked the user a question (its reply); `blocked`: a guardrail tripped.
+ */
+export const turnStatusSchema = z.enum([
+  "started",
+  "waiting",
+  "awaiting_approval",
+  "completed",
+  "input_required",
+  "failed",
+  "cancelled",
+  "blocked",
+]);
 export type TurnStatus = z.infer<typeof turnStatusSchema>;
 
 /** An error as frames carry it: a code of the one error vocabulary (shared/errors.ts). */
@@ -32,6 +45,8 @@ export const frameErrorSchema = z.object({
   message: z.string(),
   turnId: z.string().optional(),
   retryAfterMs: z.number().optional(),
+  /** the guardrail that tripped */
+  guardrail: z.string().optional(),
 });
 export type FrameError = z.infer<typeof frameErrorSchema>;
 
@@ -43,6 +58,8 @@ export const serverFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ready"), sessionId: z.string(), lastSeq: z.number().int().nonnegative() }),
   z.object({ type: z.literal("message"), message: messageSchema }),
   z.object({ type: z.literal("delta"), turnId: z.string(), text: z.string() }),
+  /** drop the text streamed for this turn so far: a guardrail blocked or revised it */
+  z.object({ type: z.literal("discard"), turnId: z.string(), reason: z.string() }),
   z.object({ type: z.literal("turn"), turnId: z.string(), status: turnStatusSchema, clientId: z.string().optional() }),
   z.object({ type: z.literal("event"), turnId: z.string(), name: z.string(), data: z.record(z.string(), z.unknown()) }),
   z.object({ type: z.literal("done"), body: turnResponseSchema }),

@@ -53,14 +53,14 @@ interface UsageCounts {
   outputTokens: number;
 }
 
-/** One line of a tenant's usage, per model and agent. */
-export interface UsageLine extends UsageCounts {
-  costUsd: number;
-}
+/** One line of a tenant's usage, per model and agent (its wire schema is in ./usage). */
+export type { UsageLine } from "./usage";
 
-/** Usage of a session's local calls up to `throughId`, so a re-sent report counts once. */
+/** Usage of a session's local calls up to `throughId`, so a re-sent report counts once (per session life). */
 export interface UsageBatch {
   sessionId: string;
+  /** which life of the session id sent it (call numbers start again in each); absent for older sessions */
+  incarnation?: string;
   /** the session's last model call this batch covers */
   throughId: number;
   lines: UsageReport[];

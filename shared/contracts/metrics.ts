@@ -88,15 +88,17 @@ export const metricStatsSchema = z.object({
 export type MetricStats = z.infer<typeof metricStatsSchema>;
 
 /** Response of GET /v1/metrics. */
-export const metricsResponseSchema = z.object({
-  tenant: z.string(),
-  window: z.enum(["1h", "24h", "7d"]),
-  from: z.string(),
-  to: z.string(),
-  bucketSeconds: z.number().int(),
-  overall: metricStatsSchema,
-  byAgent: z.array(metricStatsSchema.extend({ agent: z.string() })),
-  byModel: z.array(metricStatsSchema.extend({ model: z.string() })),
-  traceExport: z.object({ droppedSpans: z.number().int() }),
-});
+export const metricsResponseSchema = z
+  .object({
+    tenant: z.string(),
+    window: z.enum(["1h", "24h", "7d"]),
+    from: z.string(),
+    to: z.string(),
+    bucketSeconds: z.number().int(),
+    overall: metricStatsSchema,
+    byAgent: z.array(metricStatsSchema.extend({ agent: z.string() })),
+    byModel: z.array(metricStatsSchema.extend({ model: z.string() })),
+    traceExport: z.object({ droppedSpans: z.number().int() }),
+  })
+  .meta({ id: "Metrics" });
 export type MetricsResponse = z.infer<typeof metricsResponseSchema>;

@@ -31,18 +31,26 @@ export const usageSchema = z.object({
 export type Usage = z.infer<typeof usageSchema>;
 
 /** Response of POST /v1/sessions. */
-export const sessionCreatedSchema = z.object({
-  sessionId: z.string(),
-  agent: z.string(),
-  createdAt: z.string(),
-});
+export const sessionCreatedSchema = z
+  .object({
+    sessionId: z.string(),
+    agent: z.string(),
+    createdAt: z.string(),
+  })
+  .meta({ id: "SessionCreated" });
 export type SessionCreated = z.infer<typeof sessionCreatedSchema>;
 
 /** Response of GET /v1/sessions/:id. */
-export const sessionInfoSchema = sessionCreatedSchema.extend({
-  messageCount: z.number().int().nonnegative(),
-  usage: usageSchema,
-  /** turns that escalated to the central model */
-  escalations: z.number().int().nonnegative(),
-});
+export const sessionInfoSchema = sessionCreatedSchema
+  .extend({
+    messageCount: z.number().int().nonnegative(),
+    usage: usageSchema,
+    /** turns that escalated to the central model */
+    escalations: z.number().int().nonnegative(),
+  })
+  .meta({ id: "SessionInfo" });
 export type SessionInfo = z.infer<typeof sessionInfoSchema>;
+
+/** Response of POST /v1/sessions/:id/ws-ticket: a single-use ticket for a browser's WebSocket upgrade. */
+export const wsTicketSchema = z.object({ ticket: z.string(), expiresAt: z.string() });
+export type WsTicket = z.infer<typeof wsTicketSchema>;

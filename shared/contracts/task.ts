@@ -48,21 +48,27 @@ export const delegateInputSchema = z.strictObject({
 export type DelegateInput = z.infer<typeof delegateInputSchema>;
 
 /** One task as GET /v1/sessions/:id/tasks shows it. */
-export const taskViewSchema = z.object({
-  taskId: z.string(),
-  turnId: z.string(),
-  agent: z.string(),
-  input: z.string(),
-  status: taskStatusSchema,
-  attempts: z.number().int().nonnegative(),
-  result: z.string().optional(),
-  error: z.string().optional(),
-  /** the task this one replaced as the declared fallback agent */
-  fallbackFor: z.string().optional(),
-  createdAt: z.string(),
-  completedAt: z.string().optional(),
-});
+export const taskViewSchema = z
+  .object({
+    taskId: z.string(),
+    turnId: z.string(),
+    agent: z.string(),
+    input: z.string(),
+    status: taskStatusSchema,
+    attempts: z.number().int().nonnegative(),
+    result: z.string().optional(),
+    error: z.string().optional(),
+    /** the task this one replaced as the declared fallback agent */
+    fallbackFor: z.string().optional(),
+    createdAt: z.string(),
+    completedAt: z.string().optional(),
+  })
+  .meta({ id: "Task" });
 export type TaskView = z.infer<typeof taskViewSchema>;
+
+/** Response of GET /v1/sessions/:id/tasks. */
+export const taskListSchema = z.object({ tasks: z.array(taskViewSchema) });
+export type TaskList = z.infer<typeof taskListSchema>;
 
 /** GET /v1/sessions/:id/tasks/:taskId: the task and the sub-agent's own messages. */
 export const taskDetailSchema = taskViewSchema.extend({
@@ -76,10 +82,12 @@ export const taskDetailSchema = taskViewSchema.extend({
 export type TaskDetail = z.infer<typeof taskDetailSchema>;
 
 /** Response of POST /v1/sessions/:id/messages when the turn outlives the wait limit. */
-export interface PendingTurn {
-  turnId: string;
-  status: "pending";
-}
+export const pendingTurnSchema = z.object({ turnId: z.string(), status: z.literal("pending") });
+export type PendingTurn = z.infer<typeof pendingTurnSchema>;
+
+/** Response of GET /v1/sessions/:id/tasks/:taskId. */
+export const taskDetailPageSchema = taskDetailSchema.extend({ messagesHasMore: z.boolean() });
+export type TaskDetailPage = z.infer<typeof taskDetailPageSchema>;
 
 /** Where a delivery of a task came from, for its trace: a queue message, or a direct call (empty). */
 export interface TaskDelivery {

@@ -84,24 +84,36 @@ export const traceSpanSchema = z.object({
 export type TraceSpan = z.infer<typeof traceSpanSchema>;
 
 /** Response of GET /v1/sessions/:id/turns/:turnId/trace: the turn's span tree, depth first. */
-export const turnTraceSchema = z.object({
-  turnId: z.string(),
-  traceId: z.string(),
-  /** the span the turn ran under (the router's request, a task delivery), if any */
-  parentSpanId: z.string().optional(),
-  startedAt: z.string(),
-  durationMs: z.number().optional(),
-  /** depth first, children by start time: draw each as a bar from offsetMs for durationMs */
-  spans: z.array(traceSpanSchema),
-  /** sub-agents whose spans could not be read (their object did not answer) */
-  missing: z.array(z.object({ taskId: z.string(), reason: z.string() })),
-});
+export const turnTraceSchema = z
+  .object({
+    turnId: z.string(),
+    traceId: z.string(),
+    /** the span the turn ran under (the router's request, a task delivery), if any */
+    parentSpanId: z.string().optional(),
+    startedAt: z.string(),
+    durationMs: z.number().optional(),
+    /** depth first, children by start time: draw each as a bar from offsetMs for durationMs */
+    spans: z.array(traceSpanSchema),
+    /** sub-agents whose spans could not be read (their object did not answer) */
+    missing: z.array(z.object({ taskId: z.string(), reason: z.string() })),
+  })
+  .meta({ id: "TurnTrace" });
 export type TurnTrace = z.infer<typeof turnTraceSchema>;
 
 /** One turn as GET /v1/sessions/:id/turns lists it. */
 export const turnSummarySchema = z.object({
   turnId: z.string(),
-  status: z.enum(["running", "waiting", "completed", "failed", "cancelled"]),
+  /** `waiting`/`awaiting_approval` have not ended: they go on when sub-agents answer or a person decides */
+  status: z.enum([
+    "running",
+    "waiting",
+    "awaiting_approval",
+    "completed",
+    "input_required",
+    "failed",
+    "cancelled",
+    "blocked",
+  ]),
   startedAt: z.string(),
   endedAt: z.string().optional(),
   durationMs: z.number().optional(),
@@ -120,12 +132,14 @@ export const turnSummarySchema = z.object({
 export type TurnSummary = z.infer<typeof turnSummarySchema>;
 
 /** Response of GET /v1/sessions/:id/turns. */
-export const turnsPageSchema = z.object({
-  turns: z.array(turnSummarySchema),
-  hasMore: z.boolean(),
-  /** pass as `before` for the next (older) page */
-  nextBefore: z.string().optional(),
-});
+export const turnsPageSchema = z
+  .object({
+    turns: z.array(turnSummarySchema),
+    hasMore: z.boolean(),
+    /** pass as `before` for the next (older) page */
+    nextBefore: z.string().optional(),
+  })
+  .meta({ id: "TurnsPage" });
 export type TurnsPage = z.infer<typeof turnsPageSchema>;
 
 /** Query of GET /v1/sessions/:id/turns: newest first, `before` a turn id from a previous page. */
@@ -134,4 +148,5 @@ export const listTurnsQuerySchema = z.strictObject({
   before: z.uuid().optional(),
 });
 
+/** A turn's id, as the turn routes take it. */
 export const turnIdSchema = z.uuid();

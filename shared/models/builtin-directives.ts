@@ -99,3 +99,31 @@ export function delegations(text: string): { agent: string; task: string }[] | n
   }
   return calls;
 }
+
+/** `/ask QUESTION`: the question the model asks the user with `ask_user`, or null. */
+export function askDirective(text: string): string | null {
+  const match = /^\/ask\s+([\s\S]+)$/.exec(text.trim());
+  return match ? (match[1] as string).trim() : null;
+}
+
+/**
+ * Two or more lines of `/tool NAME {json}` or `/ask QUESTION`: one step that makes all those
+ * calls at once (a single line keeps its own meaning). Null for anything else.
+ */
+export function toolLines(text: string): Array<{ toolName: string; input: string }> | null {
+  const lines = text
+    .trim()
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
+  if (lines.length < 2) return null;
+  const calls: Array<{ toolName: string; input: string }> = [];
+  for (const line of lines) {
+    const tool = /^\/tool\s+(\S+)\s*(.*)$/.exec(line);
+    const question = askDirective(line);
+    if (tool) calls.push({ toolName: tool[1] as string, input: tool[2]?.trim() || "{}" });
+    else if (question !== null) calls.push({ toolName: "ask_user", input: JSON.stringify({ question }) });
+    else return null;
+  }
+  return calls;
+}

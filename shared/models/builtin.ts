@@ -10,7 +10,16 @@ import type {
 } from "@ai-sdk/provider";
 import { COMPACTION_MARKER } from "../context/compaction";
 import { estimateTokens, truncateToTokens } from "../context/tokens";
-import { CENTRAL_MARK, cascadeReply, delegations, failIfDue, failTaskIfDue } from "./builtin-directives";
+import {
+  askDirective,
+  CENTRAL_MARK,
+  cascadeReply,
+  delegations,
+  failIfDue,
+  failTaskIfDue,
+  toolLines,
+} from "./builtin-directives";
+import { type OfflinePlaybook, playbookView } from "./playbook";
 import { streamFromResult } from "./stream";
 
 /**
@@ -25,6 +34,9 @@ import { streamFromResult } from "./stream";
  *   builtin-directives.ts.
  * - `/delegate AGENT TEXT` (one per line): hands TEXT to sub-agent AGENT, then replies with
  *   every result; `/fail-task N TEXT`: a sub-agent fails the task's first N attempts. A model named `central` marks its replies with "[central] ".
+ * - `/ask QUESTION`: asks the user QUESTION with the `ask_user` tool; several `/tool` and `/ask`
+ *   lines make one step of several calls.
+ * - an agent's offline playbook, if it has one, decides the steps of a message that is not a directive.
  */
 export class BuiltinModel implements LanguageModelV4 {
   readonly specificationVersion = "v4";
@@ -32,7 +44,10 @@ export class BuiltinModel implements LanguageModelV4 {
   readonly supportedUrls = {};
   private calls = 0;
 
-  constructor(readonly modelId: string) {}
+  constructor(
+    readonly modelId: string,
+    private readonly playbook?: OfflinePlaybook,
+  ) {}
 
   async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
     options.abortSignal?.throwIfAborted();
@@ -40,7 +55,7 @@ export class BuiltinModel implements LanguageModelV4 {
     if (slow) await sleep(slow.ms * slow.words.length, options.abortSignal);
     const callId = ++this.calls;
     const central = this.modelId === "central";
-    const { content, confidence } = respond(options, callId, central);
+    const { content, confidence } = respond(options, callId, central, this.playbook);
     const outputText = content.map((part) => (part.type === "text" ? part.text : JSON.stringify(part))).join("");
     const hasToolCall = content.some((part) => part.type === "tool-call");
     return {
@@ -63,6 +78,7 @@ function respond(
   options: LanguageModelV4CallOptions,
   callId: number,
   central: boolean,
+  playbook: OfflinePlaybook | undefined,
 ): { content: LanguageModelV4Content[]; confidence?: number } {
   const mark = (text: string) => (central ? `${CENTRAL_MARK}${text}` : text);
   const { prompt } = options;
@@ -71,6 +87,26 @@ function respond(
     return { content: [{ type: "text", text: summarize(userTexts(prompt).at(-1) ?? "", options.maxOutputTokens) }] };
   }
   const asked = userTexts(prompt).at(-1) ?? "";
+  // a directive always wins; otherwise the agent's playbook, if any, decides
+  if (playbook && !asked.trimStart().startsWith("/")) {
+    const move = playbook(
+      playbookView(
+        prompt,
+        (options.tools ?? []).map((tool) => tool.name),
+      ),
+    );
+    if (move && "say" in move) return { content: [{ type: "text", text: mark(move.say) }] };
+    if (move) {
+      return {
+        content: move.call.map((call, index) => ({
+          type: "tool-call" as const,
+          toolCallId: `builtin-call-${callId}-${index}`,
+          toolName: call.toolName,
+          input: JSON.stringify(call.input),
+        })),
+      };
+    }
+  }
   // the central model answers what the local model escalated
   const text = failIfDue(
     options,
@@ -115,6 +151,22 @@ function respond(
         input: JSON.stringify(call),
       })),
     };
+  }
+  const calls = toolLines(directive);
+  if (calls) {
+    return {
+      content: calls.map((call, index) => ({
+        type: "tool-call" as const,
+        toolCallId: `builtin-call-${callId}-${index}`,
+        toolName: call.toolName,
+        input: call.input,
+      })),
+    };
+  }
+  const question = askDirective(directive);
+  if (question !== null) {
+    const input = JSON.stringify({ question });
+    return { content: [{ type: "tool-call", toolCallId: `builtin-call-${callId}`, toolName: "ask_user", input }] };
   }
   const tool = /^\/tool\s+(\S+)\s*([\s\S]*)$/.exec(directive.trim());
   if (tool) {

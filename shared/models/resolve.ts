@@ -2,6 +2,7 @@ import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { APICallError, type LanguageModelV4 } from "@ai-sdk/provider";
 import { createWorkersAI } from "workers-ai-provider";
 import { BuiltinModel } from "./builtin";
+import type { OfflinePlaybook } from "./playbook";
 
 /** The model every agent uses unless configured otherwise: offline and deterministic. */
 export const DEFAULT_MODEL = "builtin:echo";
@@ -40,13 +41,13 @@ export function parseModelName(name: string): ModelName | { error: string } {
   return { provider: provider as Provider, modelId };
 }
 
-/** Builds the model a name refers to, or says which setting is missing. */
-export function resolveModel(name: string, env: ModelEnv): ModelResolution {
+/** Builds the model a name refers to, or says which setting is missing; a builtin model follows `playbook`. */
+export function resolveModel(name: string, env: ModelEnv, playbook?: OfflinePlaybook): ModelResolution {
   const parsed = parseModelName(name);
   if ("error" in parsed) return { ok: false, error: parsed.error };
   switch (parsed.provider) {
     case "builtin":
-      return { ok: true, model: new BuiltinModel(parsed.modelId) };
+      return { ok: true, model: new BuiltinModel(parsed.modelId, playbook) };
     case "workers-ai":
       if (!env.AI) return { ok: false, error: `model '${name}' needs the AI binding ([ai] in wrangler.toml)` };
       return { ok: true, model: createWorkersAI({ binding: env.AI })(parsed.modelId) };

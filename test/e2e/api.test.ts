@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { TurnBody, WireMessage } from "../support/client.ts";
+import { messagePageSchema, turnResponseSchema } from "../../shared/contracts/message";
+import { sessionCreatedSchema } from "../../shared/contracts/session";
 import { useRuntime } from "../support/fixture.ts";
 
 const suite = useRuntime();
@@ -33,10 +34,41 @@ describe("HTTP API over a real local server", () => {
         {
           name: "billing",
           description: expect.any(String),
-          tools: ["plan_catalog", "invoice_lookup", "calculator"],
+          tools: ["plan_catalog", "invoice_lookup", "account_contact", "issue_refund", "calculator"],
           delegates: ["knowledge", "triage"],
         },
         { name: "knowledge", description: expect.any(String), tools: ["search_help_center"] },
+        {
+          name: "hr",
+          description: expect.any(String),
+          tools: [],
+          delegates: ["compliance", "legal", "benefits"],
+          delegation: [
+            { agent: "compliance", fallback: "hr-generalist", timeoutMs: 60_000 },
+            { agent: "legal", timeoutMs: 60_000, compensates: true },
+            { agent: "benefits", fallback: "hr-generalist", timeoutMs: 60_000 },
+          ],
+        },
+        { name: "compliance", description: expect.any(String), tools: ["policy_lookup", "reporting_duties"] },
+        { name: "legal", description: expect.any(String), tools: ["policy_lookup"] },
+        { name: "benefits", description: expect.any(String), tools: ["benefits_lookup"] },
+        { name: "hr-generalist", description: expect.any(String), tools: ["policy_lookup", "benefits_lookup"] },
+        {
+          name: "travel",
+          description: expect.any(String),
+          tools: ["find_destination", "search_flights", "search_hotels", "book", "my_trips", "ask_user"],
+        },
+        {
+          name: "researcher",
+          description: expect.any(String),
+          tools: [],
+          guardrails: ["fact_check"],
+          delegates: ["query-refiner", "retriever", "synthesizer"],
+        },
+        { name: "query-refiner", description: expect.any(String), tools: ["refine_query"] },
+        { name: "retriever", description: expect.any(String), tools: ["search_sources"] },
+        { name: "synthesizer", description: expect.any(String), tools: [] },
+        { name: "fact-checker", description: expect.any(String), tools: ["check_claims"] },
       ],
     });
   });
@@ -54,7 +86,7 @@ describe("HTTP API over a real local server", () => {
   it("creates a session with a generated id", async () => {
     const created = await suite.api.post("/v1/sessions", { agent: "assistant" });
     expect(created.status).toBe(201);
-    const { sessionId } = created.json as { sessionId: string };
+    const { sessionId } = created.parse(sessionCreatedSchema);
     expect(sessionId).toMatch(/^[A-Za-z0-9_-]{1,128}$/);
     expect((await suite.api.get(`/v1/sessions/${sessionId}`)).status).toBe(200);
   });
@@ -69,7 +101,7 @@ describe("HTTP API over a real local server", () => {
     const sessionId = await suite.api.session();
     const reply = await suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "hello there" });
     expect(reply.status).toBe(200);
-    const turn = reply.json as TurnBody;
+    const turn = reply.parse(turnResponseSchema);
     expect(turn.reply.role).toBe("assistant");
     expect(turn.reply.content).toContain("hello there");
     expect(turn.messages.map((m) => [m.seq, m.role])).toEqual([
@@ -98,21 +130,21 @@ describe("HTTP API over a real local server", () => {
   it("calls a tool, stores the call and its result, and replies with the result", async () => {
     const sessionId = await suite.api.session();
     const turn = await suite.api.say(sessionId, '/tool calculator {"expression":"(2 + 3) * 4"}');
-    const [user, call, result, answer] = turn.messages as [WireMessage, WireMessage, WireMessage, WireMessage];
+    const [user, call, result, answer] = turn.messages;
     expect(turn.messages).toHaveLength(4);
-    expect(user.role).toBe("user");
-    expect(call.toolCalls).toEqual([
+    expect(user?.role).toBe("user");
+    expect(call?.toolCalls).toEqual([
       { toolCallId: expect.any(String), toolName: "calculator", input: { expression: "(2 + 3) * 4" } },
     ]);
     expect(result).toMatchObject({
       role: "tool",
       toolName: "calculator",
-      toolCallId: call.toolCalls?.[0]?.toolCallId,
+      toolCallId: call?.toolCalls?.[0]?.toolCallId,
       isError: false,
     });
-    expect(JSON.parse(result.content)).toEqual({ expression: "(2 + 3) * 4", value: 20 });
-    expect(answer.role).toBe("assistant");
-    expect(answer.content).toContain('{"expression":"(2 + 3) * 4","value":20}');
+    expect(JSON.parse(result?.content ?? "")).toEqual({ expression: "(2 + 3) * 4", value: 20 });
+    expect(answer?.role).toBe("assistant");
+    expect(answer?.content).toContain('{"expression":"(2 + 3) * 4","value":20}');
     expect(turn.usage.modelCalls).toBe(2);
   });
 
@@ -156,13 +188,13 @@ describe("HTTP API over a real local server", () => {
     for (let i = 1; i <= 5; i++) await suite.api.say(sessionId, `message ${i}`);
     const first = await suite.api.get(`/v1/sessions/${sessionId}/messages?limit=4`);
     expect(first.status).toBe(200);
-    const page = first.json as { messages: WireMessage[]; hasMore: boolean };
+    const page = first.parse(messagePageSchema);
     expect(page.messages.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
     expect(page.hasMore).toBe(true);
-    const rest = (await suite.api.get(`/v1/sessions/${sessionId}/messages?after=4`)).json as typeof page;
+    const rest = (await suite.api.get(`/v1/sessions/${sessionId}/messages?after=4`)).parse(messagePageSchema);
     expect(rest.messages.map((m) => m.seq)).toEqual([5, 6, 7, 8, 9, 10]);
     expect(rest.hasMore).toBe(false);
-    const all = (await suite.api.get(`/v1/sessions/${sessionId}/messages`)).json as typeof page;
+    const all = (await suite.api.get(`/v1/sessions/${sessionId}/messages`)).parse(messagePageSchema);
     expect(all.messages.filter((m) => m.role === "user").map((m) => m.content)).toEqual([
       "message 1",
       "message 2",

@@ -1,38 +1,31 @@
 import { describe, expect, it } from "vitest";
-import type { Client, TurnBody, WireMessage } from "../support/client.ts";
+import { z } from "zod";
+import { type Message, turnResponseSchema } from "../../shared/contracts/message";
+import {
+  pendingTurnSchema,
+  type TaskDetail,
+  type TaskView,
+  taskDetailSchema,
+  taskListSchema,
+} from "../../shared/contracts/task";
+import type { Client } from "../support/client.ts";
 import { useRuntime } from "../support/fixture.ts";
-import { LiveClient, streamTurn } from "../support/live-client.ts";
+import { doneBody, isFrame, LiveClient, streamTurn } from "../support/live-client.ts";
+import { waitUntil } from "../support/wait-until.ts";
 
-interface TaskView {
-  taskId: string;
-  turnId: string;
-  agent: string;
-  input: string;
-  status: "queued" | "running" | "completed" | "failed" | "timed_out";
-  attempts: number;
-  result?: string;
-  error?: string;
-  fallbackFor?: string;
-  createdAt: string;
-  completedAt?: string;
-}
-
-interface TaskDetail extends TaskView {
-  depth: number;
-  traceId: string;
-  messages: WireMessage[];
-}
+/** What POST /v1/sessions/:id/messages answers for a turn that ran: its reply, or (202) that it goes on. */
+const postedTurnSchema = z.union([turnResponseSchema, pendingTurnSchema]);
 
 async function tasksOf(api: Client, sessionId: string): Promise<TaskView[]> {
   const reply = await api.get(`/v1/sessions/${sessionId}/tasks`);
   expect(reply.status).toBe(200);
-  return (reply.json as { tasks: TaskView[] }).tasks;
+  return reply.parse(taskListSchema).tasks;
 }
 
 async function taskDetail(api: Client, sessionId: string, taskId: string): Promise<TaskDetail> {
   const reply = await api.get(`/v1/sessions/${sessionId}/tasks/${taskId}`);
   expect(reply.status).toBe(200);
-  return reply.json as TaskDetail;
+  return reply.parse(taskDetailSchema);
 }
 
 function delegate(lines: Array<[agent: string, task: string]>): string {
@@ -160,7 +153,7 @@ describe("delegation over the task queue", () => {
         ),
       ),
     );
-    turns.forEach((turn: TurnBody, i) => {
+    turns.forEach((turn, i) => {
       for (const j of [0, 1, 2, 3]) expect(turn.reply.content).toContain(`token-${i}-${j}`);
       // no result of another session's task leaked in
       expect(turn.reply.content.match(/token-\d+-\d/g)?.every((t) => t.startsWith(`token-${i}-`))).toBe(true);
@@ -175,13 +168,14 @@ describe("delegation over the task queue", () => {
     const posted = fx.api.post(`/v1/sessions/${sessionId}/messages`, {
       content: "/delegate knowledge /slow 300 one two three four five six seven eight",
     });
-    const [task] = await until(
+    const [task] = await waitUntil(
       () => tasksOf(fx.api, sessionId),
       (tasks) => tasks.length > 0,
+      { what: "the delegated task to be recorded", timeoutMs: 20_000 },
     );
     const cancelled = await fx.api.post(`/v1/sessions/${sessionId}/turns/${task?.turnId}/cancel`);
     expect(cancelled.status).toBe(200);
-    const turn = (await posted).json as TurnBody & { status: string };
+    const turn = (await posted).parse(turnResponseSchema);
     expect(turn.status).toBe("cancelled");
     expect(turn.reply.cancelled).toBe(true);
     // the delegate call still has its answer, so the history stays valid for the next turn
@@ -194,9 +188,10 @@ describe("delegation over the task queue", () => {
     const pending = fx.api.post(`/v1/sessions/${erased}/messages`, {
       content: "/delegate knowledge /slow 300 one two three four five six seven eight",
     });
-    await until(
+    await waitUntil(
       () => tasksOf(fx.api, erased),
       (tasks) => tasks.length > 0,
+      { what: "the delegated task to be recorded", timeoutMs: 20_000 },
     );
     const started = Date.now();
     expect((await fx.api.delete(`/v1/sessions/${erased}`)).status).toBe(204);
@@ -209,9 +204,9 @@ describe("delegation over the task queue", () => {
     const sessionId = await fx.api.session("triage");
     const client = await LiveClient.connect(fx.runtime.url, sessionId);
     client.send({ type: "message", content: "/delegate knowledge over-the-socket" });
-    const waiting = await client.waitFor((f) => f.type === "turn" && f.status === "waiting");
+    const waiting = await client.waitFor(isFrame("turn", (f) => f.status === "waiting"));
     const ended = await client.turnEnded();
-    expect(ended).toMatchObject({ status: "completed", turnId: (waiting as { turnId: string }).turnId });
+    expect(ended).toMatchObject({ status: "completed", turnId: waiting.turnId });
     const roles = client.messages().map((m) => m.role);
     expect(roles).toEqual(["user", "assistant", "tool", "assistant"]);
     expect(client.messages().at(-1)?.content).toContain("over-the-socket");
@@ -220,9 +215,8 @@ describe("delegation over the task queue", () => {
     const { events } = await streamTurn(fx.runtime.url, sessionId, { content: "/delegate billing over-sse" });
     const types = events.map((e) => (e.frame.type === "turn" ? `turn:${e.frame.status}` : e.frame.type));
     expect(types).toContain("turn:waiting");
-    const done = events.at(-1)?.frame as { type: string; body?: TurnBody };
-    expect(done.type).toBe("done");
-    expect(done.body?.reply.content).toContain("over-sse");
+    expect(events.at(-1)?.frame.type).toBe("done");
+    expect(doneBody(events).reply.content).toContain("over-sse");
   });
 
   it("shows tasks only to their own session and tenant, and rejects bad task ids", async () => {
@@ -252,11 +246,17 @@ describe("delegation limits and timing", () => {
       content: "/delegate knowledge /slow 400 one two three four five six",
     });
     expect(posted.status).toBe(202);
-    const { turnId } = posted.json as { turnId: string };
+    const { turnId } = posted.parse(pendingTurnSchema);
     const reply = await waitForReply(fx.api, sessionId, turnId);
     expect(reply.content).toMatch(/timed out/);
-    // the sub-agent finishes later; its result no longer changes the task
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // the sub-agent finishes later (its reply lands in its own history, and it reports to the
+    // parent right after storing it); its result no longer changes the task
+    const [timedOut] = await tasksOf(fx.api, sessionId);
+    await waitUntil(
+      () => taskDetail(fx.api, sessionId, timedOut?.taskId ?? ""),
+      (detail) => detail.messages.some((m) => m.role === "assistant"),
+      { what: "the sub-agent's late reply" },
+    );
     const [task] = await tasksOf(fx.api, sessionId);
     expect(task?.status).toBe("timed_out");
     expect(task?.result).toBeUndefined();
@@ -269,13 +269,13 @@ describe("delegation limits and timing", () => {
     });
     expect(posted.status).toBe(202);
     expect(posted.json).toEqual({ turnId: expect.any(String), status: "pending" });
-    const { turnId } = posted.json as { turnId: string };
+    const { turnId } = posted.parse(pendingTurnSchema);
     // a message sent meanwhile queues behind the waiting turn
     const after = await fx.api.post(`/v1/sessions/${sessionId}/messages`, { content: "after" });
     expect([200, 202]).toContain(after.status);
     const reply = await waitForReply(fx.api, sessionId, turnId);
     expect(reply.content).toContain("late but sure");
-    const next = await waitForReply(fx.api, sessionId, (after.json as { turnId: string }).turnId);
+    const next = await waitForReply(fx.api, sessionId, after.parse(postedTurnSchema).turnId);
     expect(next.content).toBe("after");
     expect(next.seq).toBeGreaterThan(reply.seq);
   });
@@ -290,14 +290,14 @@ describe("delegation limits and timing", () => {
       );
     const first = await send();
     expect(first.status).toBe(202);
-    const { turnId } = first.json as { turnId: string };
+    const { turnId } = first.parse(pendingTurnSchema);
     const again = await send();
     expect(again.status).toBe(202);
     expect(again.json).toEqual({ turnId, status: "pending" });
     await waitForReply(fx.api, sessionId, turnId);
     const done = await send();
     expect(done.status).toBe(200);
-    expect((done.json as TurnBody).turnId).toBe(turnId);
+    expect(done.parse(turnResponseSchema).turnId).toBe(turnId);
     expect(await tasksOf(fx.api, sessionId)).toHaveLength(1);
   });
 
@@ -306,30 +306,20 @@ describe("delegation limits and timing", () => {
     const posted = await fx.api.post(`/v1/sessions/${sessionId}/messages`, {
       content: "/delegate billing /delegate knowledge too-deep",
     });
-    const reply = await waitForReply(fx.api, sessionId, (posted.json as { turnId: string }).turnId);
+    const reply = await waitForReply(fx.api, sessionId, posted.parse(postedTurnSchema).turnId);
     expect(reply.content).toContain("delegation depth limit reached");
     expect(await tasksOf(fx.api, sessionId)).toHaveLength(1);
   });
 });
 
-/** Polls until `done` holds for what `read` returns. */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** Polls history until the turn's final assistant message appears. */
-async function waitForReply(api: Client, sessionId: string, turnId: string): Promise<WireMessage> {
-  const until = Date.now() + 20_000;
-  while (Date.now() < until) {
-    const page = (await api.get(`/v1/sessions/${sessionId}/messages?limit=1000`)).json as { messages: WireMessage[] };
-    const reply = page.messages.filter((m) => m.turnId === turnId && m.role === "assistant" && !m.toolCalls).at(-1);
-    if (reply) return reply;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`no reply for turn ${turnId}`);
+async function waitForReply(api: Client, sessionId: string, turnId: string): Promise<Message> {
+  return waitUntil(
+    async () =>
+      (await api.history(sessionId))
+        .filter((m) => m.turnId === turnId && m.role === "assistant" && !m.toolCalls)
+        .at(-1),
+    (reply) => reply !== undefined,
+    { what: `the reply of turn ${turnId}`, timeoutMs: 20_000, intervalMs: 100 },
+  );
 }

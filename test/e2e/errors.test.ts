@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { errorBodySchema } from "../../shared/contracts/error-body";
 import { Client } from "../support/client.ts";
 import { type Runtime, startRuntime } from "../support/runtime.ts";
 
@@ -41,7 +42,7 @@ describe("errors: every failure has the right status and the common shape", () =
     const reply = await api.post(`/v1/sessions/${sessionId}/messages`, JSON.stringify(body));
     expect(reply.status).toBe(400);
     expect(reply.code).toBe("validation_failed");
-    expect((reply.json as { error: { message: string } }).error.message).toContain(field);
+    expect(reply.parse(errorBodySchema).error.message).toContain(field);
     await expectUntouched();
   });
 
@@ -58,7 +59,7 @@ describe("errors: every failure has the right status and the common shape", () =
   ])("400 for a bad session body at %s (#%#)", async (path, body, field) => {
     const reply = await api.post(path, body);
     expect(reply.status).toBe(400);
-    expect((reply.json as { error: { message: string } }).error.message).toContain(field);
+    expect(reply.parse(errorBodySchema).error.message).toContain(field);
   });
 
   it.each([
@@ -70,7 +71,7 @@ describe("errors: every failure has the right status and the common shape", () =
   ])("400 for a bad history query ?%s", async (query, field) => {
     const reply = await api.get(`/v1/sessions/${sessionId}/messages?${query}`);
     expect(reply.status).toBe(400);
-    expect((reply.json as { error: { message: string } }).error.message).toContain(field);
+    expect(reply.parse(errorBodySchema).error.message).toContain(field);
   });
 
   it("400 for a session id that cannot exist", async () => {
@@ -163,12 +164,14 @@ describe("errors: every failure has the right status and the common shape", () =
         controller.enqueue(chunk);
       },
     });
-    const streamed = await fetch(new URL(`/v1/sessions/${sessionId}/messages`, runtime.url), {
+    // Node's fetch needs `duplex` for a streamed body; the DOM's RequestInit does not know it
+    const init: RequestInit & { duplex: "half" } = {
       method: "POST",
       headers: { authorization: "Bearer dev-token", "content-type": "application/json" },
       body,
       duplex: "half",
-    } as RequestInit);
+    };
+    const streamed = await fetch(new URL(`/v1/sessions/${sessionId}/messages`, runtime.url), init);
     expect(streamed.status).toBe(413);
     await expectUntouched();
   });

@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, type TurnBody, type WireMessage } from "../support/client.ts";
-import { streamTurn } from "../support/live-client.ts";
+import { messagePageSchema, turnResponseSchema } from "../../shared/contracts/message";
+import { sessionInfoSchema } from "../../shared/contracts/session";
+import { tenantUsageSchema } from "../../shared/contracts/usage";
+import { Client } from "../support/client.ts";
+import { doneBody, streamTurn } from "../support/live-client.ts";
 import { type Runtime, startRuntime } from "../support/runtime.ts";
-
-type Answered = TurnBody & {
-  answeredBy: {
-    model: string;
-    tier: "local" | "central";
-    escalation?: { signal: string; reason: string; refused?: string };
-  };
-};
+import { sleepUntil, waitUntil } from "../support/wait-until.ts";
 
 const FAST_RETRIES = {
   EDGENT_DEV_MODE: "true",
@@ -31,7 +27,7 @@ describe("escalation signals", () => {
 
   const turn = async (content: string, agent = "assistant") => {
     const sessionId = await api.session(agent);
-    return { sessionId, turn: (await api.say(sessionId, content)) as Answered };
+    return { sessionId, turn: await api.say(sessionId, content) };
   };
 
   it("answers on the local model when it is good enough", async () => {
@@ -106,25 +102,20 @@ describe("escalation signals", () => {
       '/tool calculator {"expression":"1+1"}',
     ].entries()) {
       const sessionId = sessions[i % 2] as string;
-      cost += ((await client.say(sessionId, content)) as Answered).usage.costUsd;
+      cost += (await client.say(sessionId, content)).usage.costUsd;
     }
     const perSession = await Promise.all(
-      sessions.map(
-        async (id) => ((await client.get(`/v1/sessions/${id}`)).json as { usage: { costUsd: number } }).usage.costUsd,
-      ),
+      sessions.map(async (id) => (await client.get(`/v1/sessions/${id}`)).parse(sessionInfoSchema).usage.costUsd),
     );
     expect(perSession.reduce((sum, value) => sum + value, 0)).toBeCloseTo(cost, 12);
     // local usage reaches the tenant's totals after the reply: wait for it
-    let totals = { costUsd: 0 };
-    for (let i = 0; i < 100 && Math.abs(totals.costUsd - cost) > 1e-12; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      totals = ((await client.get("/v1/usage")).json as { totals: { costUsd: number } }).totals;
-    }
+    const totals = await waitUntil(
+      async () => (await client.get("/v1/usage")).parse(tenantUsageSchema).totals,
+      (sums) => Math.abs(sums.costUsd - cost) <= 1e-12,
+      { what: `the tenant's cost totals to reach ${cost}`, intervalMs: 50 },
+    );
     expect(totals.costUsd).toBeCloseTo(cost, 12);
-    const usage = (await client.get("/v1/usage")).json as {
-      byModel: Array<{ name: string }>;
-      byAgent: Array<{ name: string }>;
-    };
+    const usage = (await client.get("/v1/usage")).parse(tenantUsageSchema);
     expect(usage.byModel.map((m) => m.name).sort()).toEqual(["builtin:central", "builtin:echo"]);
     expect(usage.byAgent.map((a) => a.name)).toEqual(["assistant"]);
   });
@@ -144,14 +135,14 @@ describe("signals that need a tighter configuration", () => {
 
   it("escalates when the context exceeds the local model's window", async () => {
     const sessionId = await api.session();
-    const answered = (await api.say(sessionId, `summarise: ${"words ".repeat(800)}`)) as Answered;
+    const answered = await api.say(sessionId, `summarise: ${"words ".repeat(800)}`);
     expect(answered.answeredBy).toMatchObject({ tier: "central", escalation: { signal: "context" } });
     expect(answered.usage.modelCalls).toBe(1);
   });
 
   it("escalates when the local model runs out of steps, handing over its tool results", async () => {
     const sessionId = await api.session();
-    const answered = (await api.say(sessionId, '/tool calculator {"expression":"6*7"}')) as Answered;
+    const answered = await api.say(sessionId, '/tool calculator {"expression":"6*7"}');
     expect(answered.answeredBy).toMatchObject({ tier: "central", escalation: { signal: "step_limit" } });
     expect(answered.reply.content).toBe('[central] Tool calculator returned: {"expression":"6*7","value":42}');
   });
@@ -183,22 +174,23 @@ describe("the central model's circuit breaker", () => {
     expect(refused.status).toBe(503);
     expect(refused.code).toBe("central_unavailable");
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    const reopensAt = Date.now() + (refused.error?.retryAfterMs ?? Number.NaN);
     // with a local answer in hand, the turn returns it, marked as such
-    const marked = (await api.say(b, "/confidence 0.1 local guess || central answer")) as Answered;
+    const marked = await api.say(b, "/confidence 0.1 local guess || central answer");
     expect(marked.reply.content).toBe("local guess");
     expect(marked.answeredBy).toMatchObject({
       tier: "local",
       escalation: { signal: "confidence", refused: "central_unavailable" },
     });
 
-    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    // the cool-down is the behaviour under test, and any probe of the central model would take its one trial
+    await sleepUntil(reopensAt + 50);
     const { events } = await streamTurn(runtime.url, b, { content: "/escalate recovered?" });
-    const transitions = events
-      .filter((e) => e.event === "event" && (e.frame as { name: string }).name === "breaker")
-      .map((e) => (e.frame as unknown as { data: { to: string } }).data.to);
+    const transitions = events.flatMap(({ frame }) =>
+      frame.type === "event" && frame.name === "breaker" ? [frame.data.to] : [],
+    );
     expect(transitions).toEqual(["half_open", "closed"]);
-    const done = events.at(-1)?.frame as { body?: Answered } | undefined;
-    expect(done?.body?.reply.content).toBe("[central] recovered?");
+    expect(doneBody(events).reply.content).toBe("[central] recovered?");
   });
 });
 
@@ -210,19 +202,19 @@ describe("the tenant's central budget", () => {
 
   it("refuses escalation once the budget is spent, returning the local answer when there is one", async () => {
     const sessionId = await api.session();
-    const first = (await api.say(sessionId, "/escalate spend it")) as Answered;
+    const first = await api.say(sessionId, "/escalate spend it");
     expect(first.answeredBy.tier).toBe("central");
-    const marked = (await api.say(sessionId, "/confidence 0.1 cheap answer || dear answer")) as Answered;
+    const marked = await api.say(sessionId, "/confidence 0.1 cheap answer || dear answer");
     expect(marked.reply.content).toBe("cheap answer");
     expect(marked.answeredBy.escalation).toMatchObject({ signal: "confidence", refused: "budget_exhausted" });
     const refused = await api.post(`/v1/sessions/${sessionId}/messages`, { content: "/escalate more" });
     expect(refused.status).toBe(429);
     expect(refused.code).toBe("budget_exhausted");
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
-    const usage = (await api.get("/v1/usage")).json as { budget: { spentTokens: number; budgetTokens: number } };
+    const usage = (await api.get("/v1/usage")).parse(tenantUsageSchema);
     expect(usage.budget.budgetTokens).toBe(100);
     expect(usage.budget.spentTokens).toBeGreaterThanOrEqual(100);
-    const stored = ((await api.get(`/v1/sessions/${sessionId}/messages`)).json as { messages: WireMessage[] }).messages;
+    const stored = (await api.get(`/v1/sessions/${sessionId}/messages`)).parse(messagePageSchema).messages;
     expect(stored.filter((m) => m.role === "user").map((m) => m.content)).toContain("/escalate more");
   });
 });
@@ -250,6 +242,6 @@ describe("a saturated gateway", () => {
       expect(reply.code).toBe("gateway_saturated");
       expect(reply.headers.get("retry-after")).toBe("1");
     }
-    for (const reply of ok) expect((reply.json as Answered).reply.content).toBe("[central] a b c");
+    for (const reply of ok) expect(reply.parse(turnResponseSchema).reply.content).toBe("[central] a b c");
   });
 });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { type MetricStats, metricsResponseSchema } from "../../shared/contracts/metrics";
+import { turnsPageSchema, turnTraceSchema } from "../../shared/contracts/trace";
 import { LATENCY_BOUNDS_MS } from "../../shared/metrics/histogram.ts";
 import type { Client } from "../support/client.ts";
 import { useRuntime } from "../support/fixture.ts";
@@ -6,33 +8,7 @@ import { until } from "../support/until.ts";
 
 const TOKEN = "metrics-tenant-token";
 
-interface Stats {
-  turns: { total: number; completed: number; failed: number; cancelled: number };
-  successRate: number | null;
-  latencyMs: { p50: number | null; p95: number | null; p99: number | null; mean: number | null };
-  escalation: { count: number; rate: number | null; refused: number; signals: Record<string, number> };
-  fallback: { count: number; turns: number; rate: number | null };
-  tools: { calls: number; errors: number; errorRate: number | null };
-  tokens: { input: number; output: number };
-  modelCalls: number;
-  costUsd: number;
-  costPerSuccessfulTurnUsd: number | null;
-}
-
-interface Metrics {
-  tenant: string;
-  window: string;
-  overall: Stats;
-  byAgent: Array<Stats & { agent: string }>;
-  byModel: Array<Stats & { model: string }>;
-}
-
-interface TraceSpan {
-  name: string;
-  status: string;
-  attributes: Record<string, unknown>;
-  source: { kind: string };
-}
+type Stats = MetricStats;
 
 /** What a turn that ran adds up to, read back from the turn list and its trace. */
 interface Ran {
@@ -49,14 +25,10 @@ interface Ran {
 
 /** The turns a session ran (and those of its sub-agents), from the API: the ground truth. */
 async function turnsRan(api: Client, sessionId: string, agent: string): Promise<Ran[]> {
-  const page = (await api.get(`/v1/sessions/${sessionId}/turns?limit=200`)).json as {
-    turns: Array<{ turnId: string; status: string; durationMs: number; answeredBy?: string }>;
-  };
+  const page = (await api.get(`/v1/sessions/${sessionId}/turns?limit=200`)).parse(turnsPageSchema);
   const ran: Ran[] = [];
   for (const turn of page.turns) {
-    const trace = (await api.get(`/v1/sessions/${sessionId}/turns/${turn.turnId}/trace`)).json as {
-      spans: TraceSpan[];
-    };
+    const trace = (await api.get(`/v1/sessions/${sessionId}/turns/${turn.turnId}/trace`)).parse(turnTraceSchema);
     // each turn span and the tool calls beneath it, the session's and its sub-agents'
     let current: Ran | undefined;
     for (const span of trace.spans) {
@@ -65,7 +37,7 @@ async function turnsRan(api: Client, sessionId: string, agent: string): Promise<
           agent: String(span.attributes["gen_ai.agent.name"]),
           model: String(span.attributes["edgent.answered_by.model"] ?? span.attributes["edgent.model.local"]),
           status: String(span.attributes["edgent.turn.status"]),
-          durationMs: span.source.kind === "session" ? turn.durationMs : 0,
+          durationMs: span.source.kind === "session" ? (turn.durationMs ?? 0) : 0,
           ...(span.attributes["edgent.escalation.signal"]
             ? { signal: String(span.attributes["edgent.escalation.signal"]) }
             : {}),
@@ -160,7 +132,7 @@ describe("tenant metrics", () => {
     expect(ran).toHaveLength(9);
 
     const metrics = await until(
-      async () => (await api.get("/v1/metrics?window=1h")).json as Metrics,
+      async () => (await api.get("/v1/metrics?window=1h")).parse(metricsResponseSchema),
       (body) => body.overall.turns.total === ran.length,
     );
     expect(metrics).toMatchObject({ tenant: "metrics", window: "1h" });
@@ -179,7 +151,7 @@ describe("tenant metrics", () => {
       expect(model.turns).toEqual(expected(ran.filter((r) => r.model === model.model)).turns);
     }
     for (const window of ["24h", "7d"]) {
-      expect(((await api.get(`/v1/metrics?window=${window}`)).json as Metrics).overall.turns).toEqual(
+      expect((await api.get(`/v1/metrics?window=${window}`)).parse(metricsResponseSchema).overall.turns).toEqual(
         metrics.overall.turns,
       );
     }
@@ -201,7 +173,7 @@ describe("tenant metrics", () => {
   });
 
   it("keeps each tenant's metrics to itself and refuses a bad window", async () => {
-    const other = (await fx.api.get("/v1/metrics")).json as Metrics;
+    const other = (await fx.api.get("/v1/metrics")).parse(metricsResponseSchema);
     expect(other.tenant).toBe("dev");
     expect(other.overall.turns.total).toBe(0);
     expect(other.overall.successRate).toBeNull();

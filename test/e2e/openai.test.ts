@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, type WireMessage } from "../support/client.ts";
+import { errorBodySchema } from "../../shared/contracts/error-body";
+import { messagePageSchema } from "../../shared/contracts/message";
+import { Client } from "../support/client.ts";
 import { type MockOpenAI, type MockReply, openaiAssistantVars, startMockOpenAI } from "../support/openai-mock.ts";
 import { type Runtime, startRuntime } from "../support/runtime.ts";
 
@@ -102,11 +104,11 @@ describe("the openai provider against a loopback OpenAI-compatible server", () =
     const reply = await api.post(`/v1/sessions/${sessionId}/messages`, { content: "second, which fails" });
     expect(reply.status).toBe(502);
     expect(reply.code).toBe("model_error");
-    const error = (reply.json as { error: { message: string; turnId: string } }).error;
+    const { error } = reply.parse(errorBodySchema);
     expect(error.message).toContain("after 2 attempts");
     expect(error.turnId).toEqual(expect.any(String));
 
-    const page = (await api.get(`/v1/sessions/${sessionId}/messages`)).json as { messages: WireMessage[] };
+    const page = (await api.get(`/v1/sessions/${sessionId}/messages`)).parse(messagePageSchema);
     expect(page.messages.at(-1)).toMatchObject({ role: "user", content: "second, which fails", turnId: error.turnId });
 
     // the failed turn stays in history but leaves the model's context
@@ -127,7 +129,7 @@ describe("the openai provider against a loopback OpenAI-compatible server", () =
     const reply = await api.post(`/v1/sessions/${sessionId}/messages`, { content: "busy?" });
     expect(reply.status).toBe(503);
     expect(reply.code).toBe("model_unavailable");
-    const page = (await api.get(`/v1/sessions/${sessionId}/messages`)).json as { messages: WireMessage[] };
+    const page = (await api.get(`/v1/sessions/${sessionId}/messages`)).parse(messagePageSchema);
     expect(page.messages).toHaveLength(1);
   });
 

@@ -1,14 +1,39 @@
 import { describe, expect, it } from "vitest";
-import WebSocket from "ws";
-import type { TurnBody, WireMessage } from "../support/client.ts";
+import { errorBodySchema } from "../../shared/contracts/error-body";
+import { type Message, turnResponseSchema } from "../../shared/contracts/message";
 import { useRuntime } from "../support/fixture.ts";
-import { LiveClient, streamTurn } from "../support/live-client.ts";
+import { doneBody, isFrame, LiveClient, streamTurn } from "../support/live-client.ts";
+import { waitUntil } from "../support/wait-until.ts";
 
 const suite = useRuntime();
 
-async function history(sessionId: string): Promise<WireMessage[]> {
-  return ((await suite.api.get(`/v1/sessions/${sessionId}/messages?limit=1000`)).json as { messages: WireMessage[] })
-    .messages;
+function history(sessionId: string): Promise<Message[]> {
+  return suite.api.history(sessionId);
+}
+
+/** A client watching a session (live at once: it names a cursor), to wait for the frames that show a turn running. */
+function watch(sessionId: string): Promise<LiveClient> {
+  return LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 0 });
+}
+
+const started = isFrame("turn", (f) => f.status === "started");
+
+/**
+ * Waits until the session holds the request sent with Idempotency-Key `key`, queued or running.
+ * Reusing the key with another body is then refused as a conflict; before the request arrives,
+ * the probe (onBusy reject, sent while a turn runs) is refused as busy. Neither stores anything.
+ */
+async function holds(sessionId: string, key: string): Promise<void> {
+  await waitUntil(
+    () =>
+      suite.api.post(
+        `/v1/sessions/${sessionId}/messages`,
+        { content: `probe of ${key}`, onBusy: "reject" },
+        { "idempotency-key": key },
+      ),
+    (probe) => probe.status === 409 && (probe.error?.message.includes("Idempotency-Key") ?? false),
+    { what: `the session to hold the request with key ${key}` },
+  );
 }
 
 describe("idempotent retries while a turn runs", () => {
@@ -16,16 +41,18 @@ describe("idempotent retries while a turn runs", () => {
     "answers a retry with the original response, whatever its policy (%s)",
     async (onBusy) => {
       const sessionId = await suite.api.session();
+      const observer = await watch(sessionId);
       const headers = { "idempotency-key": `k-${crypto.randomUUID()}` };
       const body = { content: "/slow 30 one two three four", onBusy };
       const original = suite.api.post(`/v1/sessions/${sessionId}/messages`, body, headers);
-      await new Promise((resolve) => setTimeout(resolve, 40));
+      await observer.waitFor(started);
       const retry = await suite.api.post(`/v1/sessions/${sessionId}/messages`, body, headers);
       const first = await original;
       expect(retry.status).toBe(200);
       expect(retry.json).toEqual(first.json);
-      expect((first.json as TurnBody & { status: string }).status).toBe("completed");
+      expect(first.parse(turnResponseSchema).status).toBe("completed");
       expect(await history(sessionId)).toHaveLength(2);
+      observer.close();
     },
   );
 
@@ -37,43 +64,42 @@ describe("idempotent retries while a turn runs", () => {
       { content: "once", onBusy: "reject" },
       headers,
     );
+    const observer = await watch(sessionId);
     const busy = suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 30 a b c d" });
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    const response = await fetch(new URL(`/v1/sessions/${sessionId}/messages`, suite.runtime.url), {
-      method: "POST",
-      headers: {
-        ...headers,
-        authorization: "Bearer dev-token",
-        "content-type": "application/json",
-        accept: "text/event-stream",
-      },
-      body: JSON.stringify({ content: "once", onBusy: "reject" }),
-    });
-    const text = await response.text();
-    expect(response.status).toBe(200);
-    expect(text).toContain("event: done");
-    expect(text).toContain((done.json as TurnBody).turnId);
+    await observer.waitFor(started);
+    const replayed = await streamTurn(suite.runtime.url, sessionId, { content: "once", onBusy: "reject" }, { headers });
+    expect(replayed.status).toBe(200);
+    expect(replayed.events.map((e) => e.event)).toContain("done");
+    expect(doneBody(replayed.events).turnId).toBe(done.parse(turnResponseSchema).turnId);
     await busy;
+    observer.close();
   });
 });
 
 describe("interrupt", () => {
   it("supersedes messages queued behind the interrupted turn", async () => {
     const sessionId = await suite.api.session();
+    const observer = await watch(sessionId);
     const running = suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 40 a b c d e f g" });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const queued = suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "queued behind" });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await observer.waitFor(started);
+    const key = `queued-${crypto.randomUUID()}`;
+    const queued = suite.api.post(
+      `/v1/sessions/${sessionId}/messages`,
+      { content: "queued behind" },
+      { "idempotency-key": key },
+    );
+    await holds(sessionId, key);
     const urgent = await suite.api.post(`/v1/sessions/${sessionId}/messages`, {
       content: "urgent",
       onBusy: "interrupt",
     });
-    expect(((await running).json as { status: string }).status).toBe("cancelled");
+    expect((await running).parse(turnResponseSchema).status).toBe("cancelled");
     const dropped = await queued;
     expect(dropped.status).toBe(409);
-    expect((dropped.json as { error: { message: string } }).error.message).toContain("superseded");
-    expect((urgent.json as TurnBody).reply.content).toBe("urgent");
+    expect(dropped.parse(errorBodySchema).error.message).toContain("superseded");
+    expect(urgent.parse(turnResponseSchema).reply.content).toBe("urgent");
     expect((await history(sessionId)).map((m) => m.content)).not.toContain("queued behind");
+    observer.close();
   });
 });
 
@@ -112,33 +138,28 @@ describe("WebSocket input", () => {
 
   it("ignores headers and parameters a client sets to steer the object", async () => {
     const sessionId = await suite.api.session();
-    const url = new URL(`/v1/sessions/${sessionId}/ws?after=0&_pk=chosen-id`, suite.runtime.url);
-    url.protocol = "ws:";
-    const socket = new WebSocket(url, {
-      headers: {
-        authorization: "Bearer dev-token",
-        "x-edgent-tenant": "dev2",
-        "x-cf-agents-subagent-url": "/sub/x",
-      },
+    const client = await LiveClient.connect(suite.runtime.url, sessionId, {
+      token: "dev-token",
+      after: 0,
+      query: { _pk: "chosen-id" },
+      headers: { "x-edgent-tenant": "dev2", "x-cf-agents-subagent-url": "/sub/x" },
     });
-    const frames: string[] = [];
-    socket.on("message", (data) => frames.push(String(data)));
-    await new Promise((resolve) => socket.once("open", resolve));
     await suite.api.say(sessionId, "still delivered");
-    for (let i = 0; i < 50 && !frames.some((f) => f.includes('"seq":2')); i++)
-      await new Promise((r) => setTimeout(r, 20));
-    expect(frames.some((f) => f.includes("still delivered"))).toBe(true);
-    socket.close();
+    await client.waitFor(isFrame("message", (f) => f.message.seq === 2));
+    expect(client.messages().some((m) => m.content.includes("still delivered"))).toBe(true);
+    client.close();
   });
 });
 
 describe("SSE", () => {
   it("sends one error event for a failed request, then closes", async () => {
     const sessionId = await suite.api.session();
+    const observer = await watch(sessionId);
     const busy = suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 30 a b c" });
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await observer.waitFor(started);
     const refused = await streamTurn(suite.runtime.url, sessionId, { content: "x", onBusy: "reject" });
     expect(refused.status).toBe(409);
     await busy;
+    observer.close();
   });
 });

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, type Reply, type WireMessage } from "../support/client.ts";
+import { errorBodySchema } from "../../shared/contracts/error-body";
+import { messagePageSchema } from "../../shared/contracts/message";
+import { Client, type Reply } from "../support/client.ts";
 import { type MockOpenAI, type MockReply, openaiAssistantVars, startMockOpenAI } from "../support/openai-mock.ts";
 import { type Runtime, startRuntime } from "../support/runtime.ts";
 
@@ -80,10 +82,10 @@ describe("with a misbehaving OpenAI-compatible provider", () => {
     const reply = await api.post(`/v1/sessions/${sessionId}/messages`, { content: "hello?" });
     expect(reply.status).toBe(503);
     expect(reply.code).toBe("model_unavailable");
-    expect((reply.json as { error: { message: string } }).error.message).toContain("did not answer in time");
+    expect(reply.parse(errorBodySchema).error.message).toContain("did not answer in time");
     respond = () => ({ content: "back" });
     expect((await api.say(sessionId, "and now?")).reply.content).toBe("back");
-    const page = (await api.get(`/v1/sessions/${sessionId}/messages`)).json as { messages: WireMessage[] };
+    const page = (await api.get(`/v1/sessions/${sessionId}/messages`)).parse(messagePageSchema);
     expect(page.messages.map((m) => m.content)).toEqual(["hello?", "and now?", "back"]);
   });
 

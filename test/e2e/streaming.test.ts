@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { ServerFrame } from "../../shared/contracts/frames";
-import type { TurnBody, WireMessage } from "../support/client.ts";
+import { type Message, turnResponseSchema } from "../../shared/contracts/message";
 import { useRuntime } from "../support/fixture.ts";
-import { LiveClient, streamTurn } from "../support/live-client.ts";
+import { doneBody, isFrame, LiveClient, streamTurn } from "../support/live-client.ts";
+import { waitUntil } from "../support/wait-until.ts";
 
 const suite = useRuntime();
 
 const deltas = (frames: ServerFrame[]) => frames.flatMap((f) => (f.type === "delta" ? [f.text] : []));
 
-async function history(sessionId: string): Promise<WireMessage[]> {
-  return ((await suite.api.get(`/v1/sessions/${sessionId}/messages?limit=1000`)).json as { messages: WireMessage[] })
-    .messages;
+function history(sessionId: string): Promise<Message[]> {
+  return suite.api.history(sessionId);
 }
 
 describe("streaming a turn over SSE", () => {
@@ -30,15 +30,13 @@ describe("streaming a turn over SSE", () => {
     // deltas arrive spread over the turn, not all at the end
     const times = events.filter((e) => e.event === "delta").map((e) => e.at);
     expect((times.at(-1) as number) - (times[0] as number)).toBeGreaterThan(60);
-    const done = events.at(-1)?.frame as Extract<ServerFrame, { type: "done" }>;
-    expect(done.body.status).toBe("completed");
-    expect(done.body.reply.content).toBe("alpha beta gamma delta");
-    expect(done.body.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
+    const done = doneBody(events);
+    expect(done.status).toBe("completed");
+    expect(done.reply.content).toBe("alpha beta gamma delta");
+    expect(done.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
     const stored = await history(sessionId);
-    expect(stored.map((m) => m.seq)).toEqual(done.body.messages.map((m) => m.seq));
-    expect(
-      events.filter((e) => e.event === "message").map((e) => (e.frame as { message: WireMessage }).message.seq),
-    ).toEqual([1, 2]);
+    expect(stored.map((m) => m.seq)).toEqual(done.messages.map((m) => m.seq));
+    expect(events.flatMap(({ frame }) => (frame.type === "message" ? [frame.message.seq] : []))).toEqual([1, 2]);
   });
 
   it("finishes and stores the turn when the client disconnects mid-stream", async () => {
@@ -49,11 +47,11 @@ describe("streaming a turn over SSE", () => {
       { content: "/slow 40 one two three four five six" },
       { stopAfter: (e) => e.event === "delta" },
     );
-    let stored: WireMessage[] = [];
-    for (let i = 0; i < 50 && stored.length < 2; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      stored = await history(sessionId);
-    }
+    const stored = await waitUntil(
+      () => history(sessionId),
+      (messages) => messages.length >= 2,
+      { what: "the turn the client left to be stored" },
+    );
     expect(stored.map((m) => [m.role, m.content])).toEqual([
       ["user", "/slow 40 one two three four five six"],
       ["assistant", "one two three four five six"],
@@ -76,10 +74,7 @@ describe("live delivery over WebSocket", () => {
     ]);
     for (const client of [a, b]) client.send({ type: "resume", after: 0 });
     a.send({ type: "message", content: "/slow 10 hello there", clientId: "c-1" });
-    const started = (await a.waitFor((f) => f.type === "turn" && f.status === "started")) as {
-      turnId: string;
-      clientId?: string;
-    };
+    const started = await a.waitFor(isFrame("turn", (f) => f.status === "started"));
     expect(started.clientId).toBe("c-1");
     await Promise.all([a.turnEnded(), b.turnEnded()]);
     for (const client of [a, b]) {
@@ -113,10 +108,14 @@ describe("live delivery over WebSocket", () => {
     const seen = first.messages().map((m) => m.seq);
     first.socket.terminate(); // the client dies mid-turn
     const queued = suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "while offline" });
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    await waitUntil(
+      () => history(sessionId),
+      (messages) => messages.some((m) => m.seq > Math.max(...seen)),
+      { what: "a message stored while the client was offline" },
+    );
     const second = await LiveClient.connect(suite.runtime.url, sessionId);
     second.send({ type: "resume", after: Math.max(...seen) });
-    const [done1, done2] = (await Promise.all([running, queued])).map((r) => r.json as TurnBody);
+    const [done1, done2] = (await Promise.all([running, queued])).map((r) => r.parse(turnResponseSchema));
     await second.waitFor((f) => f.type === "message" && f.message.seq === done2?.reply.seq);
     const replayed = second.messages().map((m) => m.seq);
     const all = [...seen, ...replayed];
@@ -150,13 +149,13 @@ describe("double-texting and cancellation", () => {
       content: "stop, new question",
       onBusy: "interrupt",
     });
-    const cancelled = (await slow).json as TurnBody & { status: string };
     expect((await slow).status).toBe(200);
+    const cancelled = (await slow).parse(turnResponseSchema);
     expect(cancelled.status).toBe("cancelled");
     expect(cancelled.reply.cancelled).toBe(true);
     expect(cancelled.reply.content.startsWith("w1")).toBe(true);
     expect(cancelled.reply.content.length).toBeLessThan("w1 w2 w3 w4 w5 w6 w7 w8 w9 w10".length);
-    expect((urgent.json as TurnBody).reply.content).toBe("stop, new question");
+    expect(urgent.parse(turnResponseSchema).reply.content).toBe("stop, new question");
     await client.waitFor((f) => f.type === "turn" && f.turnId === cancelled.turnId && f.status === "cancelled");
     const stored = await history(sessionId);
     expect(stored.map((m) => m.role)).toEqual(["user", "assistant", "user", "assistant"]);
@@ -166,8 +165,9 @@ describe("double-texting and cancellation", () => {
 
   it("rejects a message while a turn runs when its policy is reject, storing nothing", async () => {
     const sessionId = await suite.api.session();
+    const observer = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 0 });
     const slow = suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 30 a b c d e" });
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    await observer.waitFor(isFrame("turn", (f) => f.status === "started"));
     const refused = await suite.api.post(`/v1/sessions/${sessionId}/messages`, {
       content: "too soon",
       onBusy: "reject",
@@ -176,6 +176,7 @@ describe("double-texting and cancellation", () => {
     expect(refused.code).toBe("conflict");
     await slow;
     expect((await history(sessionId)).map((m) => m.content)).toEqual(["/slow 30 a b c d e", "a b c d e"]);
+    observer.close();
   });
 
   it("applies a session's own policy, set at creation", async () => {
@@ -196,21 +197,17 @@ describe("double-texting and cancellation", () => {
     const sessionId = await suite.api.session();
     const client = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 0 });
     const slow = suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 50 a b c d e f g h i j" });
-    const started = (await client.waitFor((f) => f.type === "turn" && f.status === "started")) as { turnId: string };
+    const started = await client.waitFor(isFrame("turn", (f) => f.status === "started"));
     await client.waitFor((f) => f.type === "delta");
     const cancel = await suite.api.post(`/v1/sessions/${sessionId}/turns/${started.turnId}/cancel`);
     expect(cancel.status).toBe(200);
     expect(cancel.json).toEqual({ turnId: started.turnId, status: "cancelled" });
-    expect(((await slow).json as { status: string }).status).toBe("cancelled");
+    expect((await slow).parse(turnResponseSchema).status).toBe("cancelled");
     expect((await suite.api.post(`/v1/sessions/${sessionId}/turns/${started.turnId}/cancel`)).status).toBe(409);
     expect((await suite.api.post(`/v1/sessions/${sessionId}/turns/no-such-turn/cancel`)).status).toBe(404);
 
     client.send({ type: "message", content: "/slow 50 k l m n o p q r" });
-    const second = (await client.waitFor(
-      (f) => f.type === "turn" && f.status === "started" && f.turnId !== started.turnId,
-    )) as {
-      turnId: string;
-    };
+    const second = await client.waitFor(isFrame("turn", (f) => f.status === "started" && f.turnId !== started.turnId));
     client.send({ type: "cancel", turnId: second.turnId });
     expect(await client.turnEnded(second.turnId)).toMatchObject({ status: "cancelled" });
     client.close();

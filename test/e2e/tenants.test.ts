@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { messagePageSchema } from "../../shared/contracts/message";
 import { Client } from "../support/client.ts";
 import { type Runtime, startRuntime } from "../support/runtime.ts";
+import { waitUntil } from "../support/wait-until.ts";
 
 describe("tenants in dev mode", () => {
   let runtime: Runtime;
@@ -36,7 +38,7 @@ describe("tenants in dev mode", () => {
     const missing = await dev2.get("/v1/sessions/does-not-exist");
     const foreign = await dev2.get(`/v1/sessions/${sessionId}`);
     expect(foreign.code).toBe(missing.code);
-    const page = (await dev.get(`/v1/sessions/${sessionId}/messages`)).json as { messages: Array<{ content: string }> };
+    const page = (await dev.get(`/v1/sessions/${sessionId}/messages`)).parse(messagePageSchema);
     expect(page.messages.map((m) => m.content)).toEqual(["private to dev", "private to dev"]);
   });
 
@@ -46,12 +48,19 @@ describe("tenants in dev mode", () => {
     const before = runtime.logs.length;
     const turn = await dev.say(sessionId, secretContent);
     await dev.withToken("wrong-token-123").get("/v1/agents");
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const lines = runtime.logs
-      .slice(before)
-      .flatMap((line) => line.split("\n"))
-      .filter((line) => line.startsWith("{"));
-    const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const records = await waitUntil(
+      () =>
+        runtime.logs
+          .slice(before)
+          .flatMap((line) => line.split("\n"))
+          .filter((line) => line.startsWith("{"))
+          .map((line) => JSON.parse(line) as Record<string, unknown>),
+      (lines) =>
+        lines.some((r) => r.event === "turn" && r.turnId === turn.turnId) &&
+        lines.some((r) => r.event === "request" && r.turnId === turn.turnId) &&
+        lines.some((r) => r.event === "request" && r.status === 401),
+      { what: "the log lines of the turn and of both requests" },
+    );
     const turnLine = records.find((r) => r.event === "turn" && r.turnId === turn.turnId);
     expect(turnLine).toMatchObject({ tenant: "dev", sessionId, status: "completed", durationMs: expect.any(Number) });
     const requestLine = records.find((r) => r.event === "request" && r.turnId === turn.turnId);

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, type TurnBody } from "../support/client.ts";
+import { turnResponseSchema } from "../../shared/contracts/message";
+import { metricsResponseSchema } from "../../shared/contracts/metrics";
+import { turnsPageSchema, turnTraceSchema } from "../../shared/contracts/trace";
+import { Client } from "../support/client.ts";
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "../support/otlp-receiver.ts";
 import { type Runtime, startRuntime } from "../support/runtime.ts";
 import { until } from "../support/until.ts";
@@ -49,7 +52,7 @@ describe("OTLP export to a collector", () => {
       { traceparent: `00-${TRACE}-${CLIENT_SPAN}-01` },
     );
     expect(reply.status).toBe(200);
-    const turnId = (reply.json as TurnBody).turnId;
+    const turnId = reply.parse(turnResponseSchema).turnId;
     const ofTrace = () => receiver.spans.filter((span) => span.traceId === TRACE);
     // the coordinator's own span is exported when its turn ends, the router's after the response
     const spans = await until(
@@ -117,9 +120,7 @@ describe("OTLP export to a collector", () => {
     }
 
     // the same tree the trace API shows
-    const api_ = (await api.get(`/v1/sessions/${sessionId}/turns/${turnId}/trace`)).json as {
-      spans: Array<{ spanId: string }>;
-    };
+    const api_ = (await api.get(`/v1/sessions/${sessionId}/turns/${turnId}/trace`)).parse(turnTraceSchema);
     const exported = new Set(spans.map((s) => s.spanId));
     for (const span of api_.spans) expect(exported.has(span.spanId)).toBe(true);
 
@@ -161,12 +162,12 @@ describe("a collector that is down or slow", () => {
         expect(JSON.parse(line as string)).toMatchObject({ event: "notice", level: "warn" });
         expect(JSON.parse(line as string).droppedSpans).toBeGreaterThan(0);
         const metrics = await until(
-          async () => (await api.get("/v1/metrics")).json as { traceExport: { droppedSpans: number } },
+          async () => (await api.get("/v1/metrics")).parse(metricsResponseSchema),
           (body) => body.traceExport.droppedSpans > 0,
         );
         expect(metrics.traceExport.droppedSpans).toBeGreaterThan(0);
         // the turns' traces are kept all the same
-        const page = (await api.get(`/v1/sessions/${sessionId}/turns`)).json as { turns: Array<{ turnId: string }> };
+        const page = (await api.get(`/v1/sessions/${sessionId}/turns`)).parse(turnsPageSchema);
         const trace = await api.get(`/v1/sessions/${sessionId}/turns/${page.turns[0]?.turnId}/trace`);
         expect(trace.status).toBe(200);
         // the exporter did try, and nothing reached the collector

@@ -1,43 +1,19 @@
 import { describe, expect, it } from "vitest";
-import type { Client, TurnBody } from "../support/client.ts";
+import { turnResponseSchema } from "../../shared/contracts/message";
+import {
+  type TraceSpan,
+  type TurnSummary,
+  type TurnTrace,
+  turnsPageSchema,
+  turnTraceSchema,
+} from "../../shared/contracts/trace";
+import type { Client } from "../support/client.ts";
 import { useRuntime } from "../support/fixture.ts";
 import { LiveClient } from "../support/live-client.ts";
 import { until } from "../support/until.ts";
 
-interface Span {
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: string;
-  depth: number;
-  offsetMs: number;
-  durationMs?: number;
-  status: "unset" | "ok" | "error";
-  statusMessage?: string;
-  attributes: Record<string, unknown>;
-  events: Array<{ name: string; at: string; attributes?: Record<string, unknown> }>;
-  source: { kind: "session" | "sub_agent" | "gateway"; taskId?: string };
-}
-
-interface Trace {
-  turnId: string;
-  traceId: string;
-  parentSpanId?: string;
-  spans: Span[];
-  missing: unknown[];
-}
-
-interface TurnSummary {
-  turnId: string;
-  status: string;
-  durationMs?: number;
-  models: Array<{ model: string; tier: string; calls: number }>;
-  tokens: { input: number; output: number };
-  costUsd: number;
-  escalation?: { signal: string; reason: string; refused?: string };
-  error?: { code: string; message: string };
-  traceId?: string;
-}
+type Trace = TurnTrace;
+type Span = TraceSpan;
 
 const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CLIENT_SPAN = "00f067aa0ba902b7";
@@ -45,7 +21,7 @@ const CLIENT_SPAN = "00f067aa0ba902b7";
 async function traceOf(api: Client, sessionId: string, turnId: string): Promise<Trace> {
   const reply = await api.get(`/v1/sessions/${sessionId}/turns/${turnId}/trace`);
   expect(reply.status, reply.text).toBe(200);
-  return reply.json as Trace;
+  return reply.parse(turnTraceSchema);
 }
 
 function named(trace: Trace, name: string): Span[] {
@@ -187,7 +163,7 @@ describe("turn traces", () => {
       content: "/escalate /fail-central 9 help",
     });
     expect(failed.status).toBe(503);
-    const turnId = (failed.json as { error: { turnId: string } }).error.turnId;
+    const turnId = String(failed.error?.turnId);
     const trace = await traceOf(fx.api, sessionId, turnId);
     const root = trace.spans[0] as Span;
     expect(root).toMatchObject({ status: "error", statusMessage: "model_unavailable" });
@@ -288,7 +264,7 @@ describe("turn traces", () => {
     expect([traceId, flags]).toEqual([TRACE, "01"]);
     expect(routerSpan).toMatch(/^[0-9a-f]{16}$/);
     expect(routerSpan).not.toBe(CLIENT_SPAN);
-    const trace = await traceOf(fx.api, sessionId, (reply.json as TurnBody).turnId);
+    const trace = await traceOf(fx.api, sessionId, reply.parse(turnResponseSchema).turnId);
     // the turn runs under the router's span, in the caller's trace
     expect(trace).toMatchObject({ traceId: TRACE, parentSpanId: routerSpan });
 
@@ -304,7 +280,7 @@ describe("turn traces", () => {
     const fresh = malformed.headers.get("x-trace-id");
     expect(fresh).toMatch(/^[0-9a-f]{32}$/);
     expect(fresh).not.toBe(TRACE);
-    expect((await traceOf(fx.api, sessionId, (malformed.json as TurnBody).turnId)).traceId).toBe(fresh);
+    expect((await traceOf(fx.api, sessionId, malformed.parse(turnResponseSchema).turnId)).traceId).toBe(fresh);
     // errors and unauthenticated calls carry one too
     for (const response of [await fx.api.get("/v1/sessions/nope"), await fx.api.withToken(null).get("/v1/agents")]) {
       expect(response.headers.get("x-trace-id")).toMatch(/^[0-9a-f]{32}$/);
@@ -331,10 +307,10 @@ describe("turn traces", () => {
     const failed = await fx.api.post(`/v1/sessions/${sessionId}/messages`, {
       content: "/escalate /fail-central 9 third",
     });
-    const failedId = (failed.json as { error: { turnId: string } }).error.turnId;
+    const failedId = failed.error?.turnId;
     const first = await fx.api.get(`/v1/sessions/${sessionId}/turns?limit=2`);
     expect(first.status).toBe(200);
-    const page = first.json as { turns: TurnSummary[]; hasMore: boolean; nextBefore?: string };
+    const page = first.parse(turnsPageSchema);
     expect(page.turns.map((t) => t.turnId)).toEqual([failedId, escalated.turnId]);
     expect(page).toMatchObject({ hasMore: true, nextBefore: escalated.turnId });
     const [failedTurn, escalatedTurn] = page.turns as [TurnSummary, TurnSummary];
@@ -351,10 +327,9 @@ describe("turn traces", () => {
     });
     expect(escalatedTurn.durationMs).toBeGreaterThanOrEqual(0);
     expect(escalatedTurn.traceId).toMatch(/^[0-9a-f]{32}$/);
-    const next = (await fx.api.get(`/v1/sessions/${sessionId}/turns?limit=2&before=${page.nextBefore}`)).json as {
-      turns: TurnSummary[];
-      hasMore: boolean;
-    };
+    const next = (await fx.api.get(`/v1/sessions/${sessionId}/turns?limit=2&before=${page.nextBefore}`)).parse(
+      turnsPageSchema,
+    );
     expect(next.turns.map((t) => t.turnId)).toEqual([plain.turnId]);
     expect(next.hasMore).toBe(false);
   });
@@ -392,7 +367,7 @@ describe("turn traces", () => {
     await fx.api.post("/v1/sessions", { agent: "assistant", sessionId });
     const reply = await fx.api.get(`/v1/sessions/${sessionId}/turns/${turn.turnId}/trace`);
     expect([reply.status, reply.code]).toEqual([404, "not_found"]);
-    expect(((await fx.api.get(`/v1/sessions/${sessionId}/turns`)).json as { turns: unknown[] }).turns).toEqual([]);
+    expect((await fx.api.get(`/v1/sessions/${sessionId}/turns`)).parse(turnsPageSchema).turns).toEqual([]);
   });
 });
 
@@ -411,7 +386,7 @@ describe("span retention by count", () => {
     expect(statuses[0]).toBe(404);
     for (const status of statuses) expect([200, 404]).toContain(status);
     // the turns themselves stay listed
-    expect(((await fx.api.get(`/v1/sessions/${sessionId}/turns`)).json as { turns: unknown[] }).turns).toHaveLength(5);
+    expect((await fx.api.get(`/v1/sessions/${sessionId}/turns`)).parse(turnsPageSchema).turns).toHaveLength(5);
   });
 });
 
@@ -457,9 +432,9 @@ describe("tracing switched off", () => {
     const sessionId = await fx.api.session();
     const reply = await fx.api.post(`/v1/sessions/${sessionId}/messages`, { content: "untraced" });
     expect(reply.headers.get("x-trace-id")).toMatch(/^[0-9a-f]{32}$/);
-    const turnId = (reply.json as TurnBody).turnId;
+    const turnId = reply.parse(turnResponseSchema).turnId;
     expect((await fx.api.get(`/v1/sessions/${sessionId}/turns/${turnId}/trace`)).status).toBe(404);
-    const page = (await fx.api.get(`/v1/sessions/${sessionId}/turns`)).json as { turns: TurnSummary[] };
+    const page = (await fx.api.get(`/v1/sessions/${sessionId}/turns`)).parse(turnsPageSchema);
     expect(page.turns.map((t) => [t.turnId, t.status, t.traceId])).toEqual([[turnId, "completed", undefined]]);
   });
 });

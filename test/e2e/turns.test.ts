@@ -1,13 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { TurnBody, WireMessage } from "../support/client.ts";
+import { turnResponseSchema } from "../../shared/contracts/message";
 import { useRuntime } from "../support/fixture.ts";
 
 const suite = useRuntime();
-
-async function history(sessionId: string): Promise<WireMessage[]> {
-  const reply = await suite.api.get(`/v1/sessions/${sessionId}/messages?limit=1000`);
-  return (reply.json as { messages: WireMessage[] }).messages;
-}
 
 describe("turn ordering", () => {
   it("stores 20 concurrent messages to one session, in order, without interleaving turns", async () => {
@@ -18,7 +13,7 @@ describe("turn ordering", () => {
     );
     for (const reply of replies) expect(reply.status).toBe(200);
 
-    const messages = await history(sessionId);
+    const messages = await suite.api.history(sessionId);
     expect(messages).toHaveLength(80);
     expect(messages.map((m) => m.seq)).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
     // each turn's four messages are contiguous: user, tool call, tool result, reply
@@ -30,10 +25,10 @@ describe("turn ordering", () => {
       expect(turn[0]?.content).toContain(sum.expression);
     }
     // every request got back exactly its own turn
-    const turnIds = replies.map((r) => (r.json as TurnBody).turnId);
+    const turnIds = replies.map((r) => r.parse(turnResponseSchema).turnId);
     expect(new Set(turnIds).size).toBe(20);
     replies.forEach((reply, i) => {
-      expect((reply.json as TurnBody).messages[0]?.content).toBe(contents[i]);
+      expect(reply.parse(turnResponseSchema).messages[0]?.content).toBe(contents[i]);
     });
     expect(new Set(messages.filter((m) => m.role === "user").map((m) => m.content))).toEqual(new Set(contents));
   });
@@ -48,7 +43,7 @@ describe("idempotency", () => {
     expect(first.status).toBe(200);
     expect(retry.status).toBe(200);
     expect(retry.json).toEqual(first.json);
-    expect(await history(sessionId)).toHaveLength(2);
+    expect(await suite.api.history(sessionId)).toHaveLength(2);
   });
 
   it("runs concurrent duplicates once", async () => {
@@ -60,7 +55,7 @@ describe("idempotency", () => {
       ),
     );
     for (const reply of replies) expect(reply.json).toEqual(replies[0]?.json);
-    expect(await history(sessionId)).toHaveLength(2);
+    expect(await suite.api.history(sessionId)).toHaveLength(2);
   });
 
   it("answers 409 when a key is reused with a different body, storing nothing", async () => {
@@ -70,7 +65,7 @@ describe("idempotency", () => {
     const reused = await suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "second" }, headers);
     expect(reused.status).toBe(409);
     expect(reused.code).toBe("conflict");
-    expect(await history(sessionId)).toHaveLength(2);
+    expect(await suite.api.history(sessionId)).toHaveLength(2);
   });
 
   it("scopes keys to their session", async () => {
@@ -80,7 +75,7 @@ describe("idempotency", () => {
     await suite.api.post(`/v1/sessions/${a}/messages`, { content: "to a" }, headers);
     const other = await suite.api.post(`/v1/sessions/${b}/messages`, { content: "to b" }, headers);
     expect(other.status).toBe(200);
-    expect((other.json as TurnBody).reply.content).toContain("to b");
+    expect(other.parse(turnResponseSchema).reply.content).toContain("to b");
   });
 });
 
@@ -110,7 +105,7 @@ describe("bounded context", () => {
     });
     expect(reply.usage.inputTokens).toBeLessThanOrEqual(8_000);
 
-    const all = await history(sessionId);
+    const all = await suite.api.history(sessionId);
     expect(all).toHaveLength(turns * 2 + 2);
     expect(all[0]?.content).toContain("turn 0 ");
   });

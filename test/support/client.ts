@@ -1,3 +1,8 @@
+import type { z } from "zod";
+import { errorBodySchema } from "../../shared/contracts/error-body";
+import { type Message, messagePageSchema, type TurnResponse, turnResponseSchema } from "../../shared/contracts/message";
+import type { ErrorBody, ErrorCode } from "../../shared/errors";
+
 /** A small HTTP client for the Edgent API, as a user's app would call it. */
 export class Client {
   constructor(
@@ -9,19 +14,18 @@ export class Client {
     return new Client(this.base, token);
   }
 
+  /** Sends a request and reads the response whole; an error body that breaks the contract fails loudly. */
   async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-    const init: RequestInit = { method, headers: { ...headers } };
-    const h = init.headers as Record<string, string>;
-    if (this.token !== null) h.authorization = `Bearer ${this.token}`;
+    const sent: Record<string, string> = { ...headers };
+    if (this.token !== null) sent.authorization = `Bearer ${this.token}`;
+    const init: RequestInit = { method, headers: sent };
     if (body !== undefined) {
       init.body = typeof body === "string" ? body : JSON.stringify(body);
-      h["content-type"] ??= "application/json";
+      sent["content-type"] ??= "application/json";
     }
     const response = await fetch(new URL(path, this.base), init);
     const text = await response.text();
-    const json = text ? safeJson(text) : undefined;
-    const error = (json as { error?: { code?: string } } | undefined)?.error;
-    return { status: response.status, headers: response.headers, text, json, code: error?.code };
+    return new Reply(`${method} ${path}`, response.status, response.headers, text);
   }
 
   get(path: string): Promise<Reply> {
@@ -45,41 +49,52 @@ export class Client {
   }
 
   /** Sends a message and returns the turn's body, failing loudly on a non-200. */
-  async say(sessionId: string, content: string): Promise<TurnBody> {
+  async say(sessionId: string, content: string): Promise<TurnResponse> {
     const reply = await this.post(`/v1/sessions/${sessionId}/messages`, { content });
     if (reply.status !== 200) throw new Error(`turn failed: ${reply.status} ${reply.text}`);
-    return reply.json as TurnBody;
+    return reply.parse(turnResponseSchema);
+  }
+
+  /** A session's whole history (up to 1000 messages), failing loudly on a non-200. */
+  async history(sessionId: string): Promise<Message[]> {
+    return (await this.get(`/v1/sessions/${sessionId}/messages?limit=1000`)).parse(messagePageSchema).messages;
   }
 }
 
 /** A response, read whole. */
-export interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: unknown;
-  /** the error code of an error body */
-  code: string | undefined;
-}
+export class Reply {
+  /** the body as JSON, if it is JSON */
+  readonly json: unknown;
 
-export interface WireMessage {
-  seq: number;
-  role: "user" | "assistant" | "tool";
-  content: string;
-  turnId: string;
-  createdAt: string;
-  toolCalls?: Array<{ toolCallId: string; toolName: string; input: unknown }>;
-  toolCallId?: string;
-  toolName?: string;
-  isError?: boolean;
-  cancelled?: boolean;
-}
+  constructor(
+    /** what was asked, for error messages */
+    readonly request: string,
+    readonly status: number,
+    readonly headers: Headers,
+    readonly text: string,
+  ) {
+    this.json = text ? safeJson(text) : undefined;
+  }
 
-export interface TurnBody {
-  turnId: string;
-  reply: WireMessage;
-  messages: WireMessage[];
-  usage: { inputTokens: number; outputTokens: number; modelCalls: number; costUsd: number };
+  /** The error of an error body, parsed with the contract when it is read (other protocols answer in theirs). */
+  get error(): ErrorBody["error"] | undefined {
+    return this.status >= 400 && this.json !== undefined ? this.parse(errorBodySchema).error : undefined;
+  }
+
+  /** The error code of an error body. */
+  get code(): ErrorCode | undefined {
+    return this.error?.code;
+  }
+
+  /** The body parsed with a contract schema; a body that breaks it fails the test, naming the request. */
+  parse<S extends z.ZodType>(schema: S): z.output<S> {
+    const parsed = schema.safeParse(this.json);
+    if (parsed.success) return parsed.data;
+    const body = this.text.length > 500 ? `${this.text.slice(0, 500)}…` : this.text;
+    throw new Error(
+      `${this.request} answered ${this.status} with a body that breaks the contract: ${parsed.error}\n${body}`,
+    );
+  }
 }
 
 function safeJson(text: string): unknown {

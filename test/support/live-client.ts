@@ -1,12 +1,42 @@
 import WebSocket from "ws";
-import type { ServerFrame } from "../../shared/contracts/frames";
-import type { WireMessage } from "./client.ts";
+import { type ServerFrame, serverFrameSchema } from "../../shared/contracts/frames";
+import type { Message, TurnResponse } from "../../shared/contracts/message";
 
-/** How a test client authenticates its upgrade. */
+/** How a test client authenticates its upgrade, and what else it sends with it. */
 export interface LiveAuth {
   token?: string;
   ticket?: string;
   after?: number;
+  /** more headers and query parameters, e.g. ones a client must not be able to steer with */
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+}
+
+/** A server frame of one type. */
+export type FrameOf<T extends ServerFrame["type"]> = Extract<ServerFrame, { type: T }>;
+
+/** Matches frames of `type` (narrowing to it) for which `where` holds. */
+export function isFrame<T extends ServerFrame["type"]>(
+  type: T,
+  where: (frame: FrameOf<T>) => boolean = () => true,
+): (frame: ServerFrame) => frame is FrameOf<T> {
+  const ofType = (frame: ServerFrame): frame is FrameOf<T> => frame.type === type;
+  return (frame): frame is FrameOf<T> => ofType(frame) && where(frame);
+}
+
+/** Parses a frame as received; a frame that breaks the contract throws, naming it. */
+function parseFrame(text: string): ServerFrame {
+  const parsed = serverFrameSchema.safeParse(safeJson(text));
+  if (parsed.success) return parsed.data;
+  throw new Error(`a server frame breaks the contract: ${parsed.error}\n${text.slice(0, 500)}`);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A refused upgrade, with the HTTP status the server answered. */
@@ -21,10 +51,16 @@ export class LiveClient {
   readonly frames: ServerFrame[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   private waiters: Array<() => void> = [];
+  /** the first frame received that broke the contract: every later wait fails with it */
+  private broken: Error | undefined;
 
   private constructor(readonly socket: WebSocket) {
     socket.on("message", (data) => {
-      this.frames.push(JSON.parse(String(data)) as ServerFrame);
+      try {
+        this.frames.push(parseFrame(String(data)));
+      } catch (error) {
+        this.broken ??= error instanceof Error ? error : new Error(String(error));
+      }
       for (const wake of this.waiters.splice(0)) wake();
     });
     this.closed = new Promise((resolve) =>
@@ -36,9 +72,11 @@ export class LiveClient {
   static async connect(base: URL, sessionId: string, auth: LiveAuth = { token: "dev-token" }): Promise<LiveClient> {
     const url = new URL(`/v1/sessions/${sessionId}/ws`, base);
     url.protocol = "ws:";
+    for (const [name, value] of Object.entries(auth.query ?? {})) url.searchParams.set(name, value);
     if (auth.ticket) url.searchParams.set("ticket", auth.ticket);
     if (auth.after !== undefined) url.searchParams.set("after", String(auth.after));
-    const socket = new WebSocket(url, { headers: auth.token ? { authorization: `Bearer ${auth.token}` } : {} });
+    const headers = { ...auth.headers, ...(auth.token ? { authorization: `Bearer ${auth.token}` } : {}) };
+    const socket = new WebSocket(url, { headers });
     const client = new LiveClient(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once("open", () => resolve());
@@ -53,10 +91,16 @@ export class LiveClient {
     this.socket.send(typeof frame === "string" ? frame : JSON.stringify(frame));
   }
 
-  /** Resolves with the first recorded frame (past or future) that matches, or fails after a timeout. */
+  /**
+   * Resolves with the first recorded frame (past or future) that matches; fails after a timeout,
+   * or as soon as a frame that breaks the contract arrives.
+   */
+  waitFor<F extends ServerFrame>(match: (frame: ServerFrame) => frame is F, timeoutMs?: number): Promise<F>;
+  waitFor(match: (frame: ServerFrame) => boolean, timeoutMs?: number): Promise<ServerFrame>;
   async waitFor(match: (frame: ServerFrame) => boolean, timeoutMs = 10_000): Promise<ServerFrame> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      if (this.broken) throw this.broken;
       const found = this.frames.find(match);
       if (found) return found;
       const left = deadline - Date.now();
@@ -75,18 +119,18 @@ export class LiveClient {
   }
 
   /** Stored messages received, in arrival order. */
-  messages(): WireMessage[] {
-    return this.frames.flatMap((frame) => (frame.type === "message" ? [frame.message as WireMessage] : []));
+  messages(): Message[] {
+    if (this.broken) throw this.broken;
+    return this.frames.flatMap((frame) => (frame.type === "message" ? [frame.message] : []));
   }
 
   /** Waits until a turn reaches a final status. */
-  turnEnded(turnId?: string): Promise<ServerFrame> {
+  turnEnded(turnId?: string): Promise<FrameOf<"turn">> {
     return this.waitFor(
-      (f) =>
-        f.type === "turn" &&
-        f.status !== "started" &&
-        f.status !== "waiting" &&
-        (turnId === undefined || f.turnId === turnId),
+      isFrame(
+        "turn",
+        (f) => f.status !== "started" && f.status !== "waiting" && (turnId === undefined || f.turnId === turnId),
+      ),
     );
   }
 
@@ -102,17 +146,21 @@ export interface SseEvent {
   at: number;
 }
 
-/** Posts a message asking for SSE and reads events as they arrive; `stopAfter` disconnects early. */
+/**
+ * Posts a message asking for SSE and reads events as they arrive, each frame parsed with the
+ * contract (its event name must be its type); `stopAfter` disconnects early.
+ */
 export async function streamTurn(
   base: URL,
   sessionId: string,
   body: unknown,
-  options: { token?: string; stopAfter?: (event: SseEvent) => boolean } = {},
+  options: { token?: string; headers?: Record<string, string>; stopAfter?: (event: SseEvent) => boolean } = {},
 ): Promise<{ status: number; events: SseEvent[]; contentType: string | null }> {
   const abort = new AbortController();
   const response = await fetch(new URL(`/v1/sessions/${sessionId}/messages`, base), {
     method: "POST",
     headers: {
+      ...options.headers,
       authorization: `Bearer ${options.token ?? "dev-token"}`,
       "content-type": "application/json",
       accept: "text/event-stream",
@@ -139,7 +187,9 @@ export async function streamTurn(
         buffer = buffer.slice(end + 2);
         const event = /^event: (.*)$/m.exec(block)?.[1] ?? "message";
         const data = /^data: (.*)$/m.exec(block)?.[1] ?? "null";
-        const parsed = { event, frame: JSON.parse(data) as ServerFrame, at: performance.now() };
+        const parsed = { event, frame: parseFrame(data), at: performance.now() };
+        if (parsed.frame.type !== event)
+          throw new Error(`an SSE event named ${event} carries a ${parsed.frame.type} frame`);
         events.push(parsed);
         if (options.stopAfter?.(parsed)) {
           abort.abort();
@@ -152,4 +202,11 @@ export async function streamTurn(
     if (!abort.signal.aborted) throw error;
   }
   return { status: response.status, events, contentType: response.headers.get("content-type") };
+}
+
+/** The body of the stream's final `done` frame; fails if the stream ended any other way. */
+export function doneBody(events: SseEvent[]): TurnResponse {
+  const last = events.at(-1)?.frame;
+  if (last?.type !== "done") throw new Error(`the stream ended with ${JSON.stringify(last)}, not done`);
+  return last.body;
 }

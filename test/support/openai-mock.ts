@@ -23,6 +23,8 @@ export type MockReply =
       usage?: { prompt_tokens: number; completion_tokens: number };
       /** answer only after this long, to test timeouts */
       delayMs?: number;
+      /** streaming only: open the stream, send `afterText` (if any) as a first delta, then go silent until the client leaves */
+      stall?: { afterText?: string };
     }
   | { status: number; body?: unknown; headers?: Record<string, string> };
 
@@ -91,6 +93,13 @@ export async function startMockOpenAI(
       res.write(
         `data: ${JSON.stringify({ id, object: "chat.completion.chunk", model: body.model, choices: [{ index: 0, delta, finish_reason: finishReason }] })}\n\n`,
       );
+    if (reply.stall) {
+      res.flushHeaders();
+      if (reply.stall.afterText) chunk({ role: "assistant", content: reply.stall.afterText });
+      // a provider that accepted the call and then stalls: nothing more until the connection goes
+      await new Promise((resolve) => res.once("close", resolve));
+      return;
+    }
     if (reply.content) chunk({ role: "assistant", content: reply.content });
     for (const [index, call] of (toolCalls ?? []).entries()) chunk({ tool_calls: [{ index, ...call }] });
     chunk({}, finish);

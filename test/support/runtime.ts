@@ -47,6 +47,8 @@ export interface RuntimeOptions {
   verbose?: boolean;
   /** expose the V8 inspector on this port (profiling) */
   inspectorPort?: number;
+  /** keep every Durable Object's storage in this folder, so a new runtime on it is a restart */
+  persistPath?: string;
 }
 
 /** A runtime serving real HTTP on loopback. */
@@ -76,6 +78,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     port: 0,
     cf: false,
     ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
+    ...(options.persistPath ? { resourcePersistencePath: options.persistPath } : {}),
     logRequests: false,
     log: new Log(options.verbose ? LogLevel.INFO : LogLevel.WARN),
   } as V4MiniflareOptions;

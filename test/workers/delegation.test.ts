@@ -5,6 +5,7 @@ import type { SessionApi, TaskParent } from "../../durable-objects/rpc";
 import { sessionApi, taskHost, taskParent } from "../../durable-objects/stubs";
 import type { TaskMessage } from "../../shared/contracts/task";
 import worker from "../../workers/router";
+import { waitUntil } from "../support/wait-until";
 
 const TENANT = "dev";
 
@@ -24,12 +25,11 @@ async function delegated(text: string, agent = "knowledge") {
   const parent = rpc(sessionId);
   await parent.create({ tenant: TENANT, sessionId, agent: "triage" });
   const outcome = parent.sendMessage({ tenant: TENANT, sessionId, content: `/delegate ${agent} ${text}` });
-  let tasks = (await parent.listTasks({ tenant: TENANT, sessionId }, 10)) ?? [];
-  while (tasks.length === 0) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    tasks = (await parent.listTasks({ tenant: TENANT, sessionId }, 10)) ?? [];
-  }
-  const view = tasks[0] as NonNullable<(typeof tasks)[0]>;
+  const view = await waitUntil(
+    async () => (await parent.listTasks({ tenant: TENANT, sessionId }, 10))?.[0],
+    (task) => task !== undefined,
+    { what: "the delegated task to be recorded", intervalMs: 5 },
+  );
   const message: TaskMessage = {
     taskId: view.taskId,
     tenant: TENANT,
@@ -185,7 +185,9 @@ describe("task queue consumer (inside workerd)", () => {
     const task = await planted("private conversation");
     expect((await deliver("edgent-tasks", task)).explicitAcks).toHaveLength(1);
     expect(await subMessages(task.taskId)).toHaveLength(2);
-    expect(await rpc(task.parentSessionId).erase({ tenant: TENANT, sessionId: task.parentSessionId })).toBe(true);
+    expect(await rpc(task.parentSessionId).erase({ tenant: TENANT, sessionId: task.parentSessionId })).toEqual({
+      status: "erased",
+    });
     expect(await subMessages(task.taskId)).toHaveLength(0);
     // a copy of the task delivered after the erase finds no parent wanting it: nothing is stored again
     expect((await deliver("edgent-tasks", { ...task, attempt: 2 })).explicitAcks).toHaveLength(1);

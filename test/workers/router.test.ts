@@ -1,5 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { errorBodySchema } from "../../shared/contracts/error-body";
+import { turnResponseSchema } from "../../shared/contracts/message";
 
 const auth = { authorization: "Bearer dev-token", "content-type": "application/json" };
 
@@ -8,7 +10,9 @@ describe("router (inside workerd)", () => {
     expect(await (await exports.default.fetch("http://localhost/healthz")).json()).toEqual({ ok: true });
     const denied = await exports.default.fetch("http://localhost/v1/agents");
     expect(denied.status).toBe(401);
-    expect(await denied.json()).toEqual({ error: { code: "unauthorized", message: expect.any(String) } });
+    const refusal = await denied.json();
+    expect(refusal).toEqual({ error: { code: "unauthorized", message: expect.any(String) } });
+    errorBodySchema.parse(refusal);
   });
 
   it("dispatches a session's requests to its Durable Object", async () => {
@@ -25,7 +29,7 @@ describe("router (inside workerd)", () => {
       body: JSON.stringify({ content: '/tool calculator {"expression":"2^10"}' }),
     });
     expect(turn.status).toBe(200);
-    const body = (await turn.json()) as { reply: { content: string } };
+    const body = turnResponseSchema.parse(await turn.json());
     expect(body.reply.content).toContain('"value":1024');
     expect(turn.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });

@@ -5,8 +5,9 @@ import type { SessionApi } from "../../durable-objects/rpc";
 import { TurnLedger } from "../../durable-objects/session/storage/ledger";
 import { SessionStore } from "../../durable-objects/session/storage/session-store";
 import type { SessionAgent } from "../../durable-objects/session-agent";
-import { sessionApi } from "../../durable-objects/stubs";
+import { sessionApi, taskHost, taskSessionId } from "../../durable-objects/stubs";
 import { ModelCatalog } from "../../shared/models/pricing";
+import { retryIfReset } from "../../shared/object-reset";
 
 const TENANT = "dev";
 
@@ -41,7 +42,7 @@ describe("SessionAgent (inside workerd)", () => {
     expect(await rpc.info({ tenant: "dev2", sessionId })).toBeNull();
     expect(await rpc.listMessages({ tenant: "dev2", sessionId }, 0, 10)).toBeNull();
     expect(await rpc.sendMessage({ tenant: "dev2", sessionId, content: "x" })).toEqual({ status: "not_found" });
-    expect(await rpc.erase({ tenant: "dev2", sessionId })).toBe(false);
+    expect(await rpc.erase({ tenant: "dev2", sessionId })).toEqual({ status: "not_found" });
     expect(await rpc.info({ tenant: TENANT, sessionId })).toMatchObject({ messageCount: 0 });
   });
 
@@ -113,5 +114,26 @@ describe("SessionAgent (inside workerd)", () => {
       expect(compactions).toBeGreaterThan(0);
       expect(compactions).toBeLessThan(20);
     });
+  });
+
+  it("keeps no storage in an object asked for a session or task it does not hold", async () => {
+    const sessionId = `absent-${crypto.randomUUID()}`;
+    const { stub, rpc } = session(sessionId);
+    expect(await rpc.info({ tenant: TENANT, sessionId })).toBeNull();
+    const taskId = crypto.randomUUID();
+    const host = taskHost(env, { tenant: TENANT, taskId });
+    expect(await host.listMessages({ tenant: TENANT, sessionId: taskSessionId(taskId) }, 0, 10)).toBeNull();
+    for (const object of [stub, env.SESSIONS.getByName(`${TENANT}:${taskSessionId(taskId)}`)]) {
+      await runInDurableObject(object, (_instance, state) => {
+        expect(state.storage.sql.exec("SELECT name FROM sqlite_master").toArray()).toEqual([]);
+        // at most the page an empty SQLite database keeps for its header
+        expect(state.storage.sql.databaseSize).toBeLessThanOrEqual(4096);
+      });
+    }
+    // the id can still be created: the wiped object restarts and a fresh one takes the call
+    const outcome = await retryIfReset(() =>
+      session(sessionId).rpc.create({ tenant: TENANT, sessionId, agent: "assistant" }),
+    );
+    expect(outcome).toMatchObject({ status: "created" });
   });
 });

@@ -1,16 +1,12 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { TenantDirectory, tenantTokens } from "../../shared/auth/tenants";
+import { isLoopbackHost } from "../../shared/auth/loopback";
+import { type Identity, TenantDirectory, tenantTokens } from "../../shared/auth/tenants";
 import { EdgentError, fromFailure } from "../../shared/errors";
 import { settingsOf } from "../../shared/settings";
 import type { RouterEnv } from "../env";
 
 // the directory is rebuilt only when the configuration changes (a new deploy or secret)
 let cached: { key: string; directory: TenantDirectory } | undefined;
-
-/** localhost, 127.0.0.0/8 or [::1]: a deployed worker is never reached under these names. */
-export function isLoopbackHost(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
 
 function directoryFor(env: Env, url: string): TenantDirectory {
   const loaded = settingsOf(env).require(["EDGENT_DEV_MODE", "EDGENT_TOKENS"]);
@@ -28,16 +24,23 @@ function directoryFor(env: Env, url: string): TenantDirectory {
 
 /** The tenant of the request's `Authorization: Bearer <token>`, or a 401. */
 export async function authenticate(c: Context<RouterEnv>): Promise<string> {
+  return (await identify(c)).tenant;
+}
+
+/** Who the request's `Authorization: Bearer <token>` speaks for, or a 401. */
+export async function identify(c: Context<RouterEnv>): Promise<Identity> {
   const header = c.req.header("authorization") ?? "";
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw new EdgentError("unauthorized", "missing bearer token (Authorization: Bearer <token>)");
-  const tenant = await directoryFor(c.env, c.req.url).resolve(match[1] as string);
-  if (!tenant) throw new EdgentError("unauthorized", "invalid bearer token");
-  return tenant;
+  const who = await directoryFor(c.env, c.req.url).identify(match[1] as string);
+  if (!who) throw new EdgentError("unauthorized", "invalid bearer token");
+  return who;
 }
 
-/** Requires a bearer token and sets the caller's tenant. */
+/** Requires a bearer token and sets the caller's tenant and the token's label. */
 export const requireTenant: MiddlewareHandler<RouterEnv> = async (c, next) => {
-  c.set("tenant", await authenticate(c));
+  const who = await identify(c);
+  c.set("tenant", who.tenant);
+  c.set("label", who.label);
   await next();
 };

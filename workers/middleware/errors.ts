@@ -1,7 +1,9 @@
-import type { Context, ErrorHandler, Handler, NotFoundHandler } from "hono";
+import type { Context, ErrorHandler, Handler, MiddlewareHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { EdgentError } from "../../shared/errors";
 import { log } from "../../shared/log";
+import { isObjectReset } from "../../shared/object-reset";
+import { openAiFailure } from "../../shared/protocols/openai-errors";
 import type { RouterEnv } from "../env";
 
 /** The one place errors become responses; unknown errors are logged and reveal nothing. */
@@ -26,8 +28,20 @@ export function respondWith(c: Context<RouterEnv>, error: EdgentError): Response
   c.set("errorCode", error.code);
   const retryAfterMs = error.details.retryAfterMs;
   if (retryAfterMs !== undefined) c.header("Retry-After", String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+  if (c.get("errorStyle") === "openai") {
+    const failure = openAiFailure(error);
+    // the official client retries 409, 429 and 5xx unless told a retry cannot help
+    if (!failure.retry) c.header("x-should-retry", "false");
+    return c.json(failure.body, failure.status);
+  }
   return c.json(error.toBody(), error.status);
 }
+
+/** Answers the errors of the routes under it in OpenAI's envelope (mounted before authentication). */
+export const openAiErrors: MiddlewareHandler<RouterEnv> = async (c, next) => {
+  c.set("errorStyle", "openai");
+  await next();
+};
 
 /** Unknown routes are 404s in the common error shape. */
 export const notFound: NotFoundHandler<RouterEnv> = (c) =>
@@ -54,14 +68,4 @@ function toEdgentError(error: unknown): EdgentError | null {
   return isObjectReset(error)
     ? new EdgentError("session_unavailable", "the session is busy or restarting; retry shortly", { cause: error })
     : null;
-}
-
-/**
- * A Durable Object that was reset, overloaded or destroyed mid-call (e.g. a request racing a
- * session's erase): retrying reaches a fresh object, so the client gets a 503, not a 500.
- */
-function isObjectReset(error: unknown): boolean {
-  if (typeof error !== "object" || error === null) return false;
-  const { retryable, overloaded, message } = error as { retryable?: unknown; overloaded?: unknown; message?: unknown };
-  return retryable === true || overloaded === true || message === "destroyed";
 }

@@ -1,45 +1,50 @@
 import { Hono } from "hono";
 import { gatewayApi } from "../../durable-objects/stubs";
+import { type TenantUsage, tenantUsageSchema, type UsageLine, type UsageTotals } from "../../shared/contracts/usage";
 import type { RouterEnv } from "../env";
 import { methodNotAllowed } from "../middleware/errors";
+import { answer, describe, json } from "../openapi/describe";
+
+const NONE: UsageTotals = { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+
+function add(sum: UsageTotals, line: UsageTotals): UsageTotals {
+  return {
+    calls: sum.calls + line.calls,
+    inputTokens: sum.inputTokens + line.inputTokens,
+    outputTokens: sum.outputTokens + line.outputTokens,
+    costUsd: sum.costUsd + line.costUsd,
+  };
+}
+
+function group(lines: readonly UsageLine[], key: "model" | "agent"): TenantUsage["byModel"] {
+  const groups = new Map<string, UsageTotals>();
+  for (const line of lines) groups.set(line[key], add(groups.get(line[key]) ?? NONE, line));
+  return [...groups].map(([name, totals]) => ({ name, ...totals }));
+}
 
 /** GET /v1/usage: the tenant's model usage and cost per model and agent, and its central budget. */
 export const usageRoutes = new Hono<RouterEnv>()
-  .get("/", async (c) => {
-    const usage = await gatewayApi(c.env, c.get("tenant")).usage();
-    const totals = usage.lines.reduce(
-      (sum, line) => ({
-        calls: sum.calls + line.calls,
-        inputTokens: sum.inputTokens + line.inputTokens,
-        outputTokens: sum.outputTokens + line.outputTokens,
-        costUsd: sum.costUsd + line.costUsd,
-      }),
-      { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 },
-    );
-    const group = (key: "model" | "agent") =>
-      Object.values(
-        usage.lines.reduce<
-          Record<string, { name: string; calls: number; inputTokens: number; outputTokens: number; costUsd: number }>
-        >((groups, line) => {
-          const name = line[key];
-          const group = groups[name] ?? { name, calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
-          groups[name] = {
-            name,
-            calls: group.calls + line.calls,
-            inputTokens: group.inputTokens + line.inputTokens,
-            outputTokens: group.outputTokens + line.outputTokens,
-            costUsd: group.costUsd + line.costUsd,
-          };
-          return groups;
-        }, {}),
-      );
-    return c.json({
-      tenant: c.get("tenant"),
-      totals,
-      byModel: group("model"),
-      byAgent: group("agent"),
-      lines: usage.lines,
-      budget: usage.budget,
-    });
-  })
+  .get(
+    "/",
+    describe({
+      operationId: "getUsage",
+      tag: "usage",
+      summary: "The tenant's usage and cost",
+      description:
+        "Calls, tokens and cost per model and per agent, and the central budget of the period. Local calls are reported by sessions in batches, so totals lag by seconds.",
+      responses: { 200: answer("the tenant's usage", json(tenantUsageSchema)) },
+    }),
+    async (c) => {
+      const usage = await gatewayApi(c.env, c.get("tenant")).usage();
+      const body: TenantUsage = {
+        tenant: c.get("tenant"),
+        totals: usage.lines.reduce(add, NONE),
+        byModel: group(usage.lines, "model"),
+        byAgent: group(usage.lines, "agent"),
+        lines: usage.lines,
+        budget: usage.budget,
+      };
+      return c.json(body);
+    },
+  )
   .all("/", methodNotAllowed(["GET"]));

@@ -49,6 +49,16 @@ export class AssignedTask {
     private readonly host: AssignedTaskHost,
   ) {}
 
+  /** The task this session works on, if it is a sub-agent's. */
+  task(): TaskMessage | null {
+    return this.read()?.task ?? null;
+  }
+
+  /** Whether this object was given a task (it keeps its record, even before a session exists). */
+  holdsTask(): boolean {
+    return this.read() !== null;
+  }
+
   /** Where this session sits in the delegation tree, if it works on a task. */
   scope(): TurnScope | null {
     const origin = this.read();

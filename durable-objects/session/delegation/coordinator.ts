@@ -1,7 +1,8 @@
 import { type AgentDefinition, ToolError } from "../../../shared/agents/define";
 import { findAgent } from "../../../shared/agents/registry";
-import { MAX_TASK_CHARS, type TaskReport } from "../../../shared/contracts/task";
+import { MAX_TASK_CHARS, type TaskMessage, type TaskReport } from "../../../shared/contracts/task";
 import { checkDelegation, type DelegationLimits, type DelegationScope } from "../../../shared/delegation/policy";
+import type { ConsultResult } from "../../../shared/guardrails/define";
 import { log } from "../../../shared/log";
 import { formatTraceparent, type SpanContext, turnSpanId } from "../../../shared/tracing/trace-context";
 import type { SettleOutcome } from "../../rpc";
@@ -22,6 +23,8 @@ export interface TurnScope extends DelegationScope {
 export interface CoordinatorLimits extends DelegationLimits {
   /** how long a task may take, from dispatch to result, before it is timed out */
   taskTimeoutMs: number;
+  /** per-delegate deadlines set by the operator, keyed `coordinator.delegate` (EDGENT_DELEGATE_TIMEOUTS_MS) */
+  delegateTimeouts: Readonly<Record<string, number>>;
 }
 
 /** What the coordinator asks of its session object. */
@@ -33,6 +36,9 @@ export interface CoordinatorHooks {
   ready(turnId: string): void;
 }
 
+/** Task calls of consultations (a guardrail asking an agent) are named so. */
+const CONSULT_PREFIX = "consult:";
+
 /**
  * The parent's side of delegation: takes the `delegate` tool's requests within policy, sends
  * the step's tasks out together, records each outcome once (a fallback agent gets a second
@@ -41,6 +47,7 @@ export interface CoordinatorHooks {
 export class TaskCoordinator {
   readonly book: TaskBook;
   private readonly dispatching = new Map<string, Promise<void>>();
+  private readonly consulting = new Map<string, () => void>();
 
   constructor(
     sql: SqlStorage,
@@ -77,7 +84,7 @@ export class TaskCoordinator {
           chain: [...scope.chain],
           traceId: scope.traceId,
           ...(traceparent ? { traceparent } : {}),
-          deadline: Date.now() + this.limits.taskTimeoutMs,
+          deadline: Date.now() + this.timeoutFor(agent, input.agent),
         });
         accepted.add(toolCallId);
         return { taskId, agent: input.agent };
@@ -151,6 +158,11 @@ export class TaskCoordinator {
     const task = this.book.get(report.taskId);
     if (!task) return "unknown";
     if (!this.book.settle(report)) return "duplicate";
+    // a consultation's caller is waiting for it in the running turn, not the waiting turn
+    if (task.callId.startsWith(CONSULT_PREFIX)) {
+      this.consulting.get(task.taskId)?.();
+      return "recorded";
+    }
     // the turn no longer waits for it (it was cancelled): the outcome is only recorded
     if (task.resolved) return "recorded";
     if (report.status !== "completed" && (await this.fallback(meta, task, report))) return "recorded";
@@ -165,7 +177,7 @@ export class TaskCoordinator {
       const report: TaskReport = {
         taskId: task.taskId,
         status: "timed_out",
-        error: `no result within ${this.limits.taskTimeoutMs} ms (waited ${waited} ms)`,
+        error: `no result within ${task.deadline - Date.parse(task.createdAt)} ms (waited ${waited} ms)`,
         attempts: task.attempts,
       };
       log({
@@ -192,7 +204,8 @@ export class TaskCoordinator {
    * When the turn is cancelled, tasks still out get a "cancelled" result and their outcome,
    * when it comes, is only recorded.
    */
-  results(turnId: string, cancelled = false): NewMessage[] {
+  results(meta: SessionMeta, turnId: string, cancelled = false): NewMessage[] {
+    const coordinator = findAgent(meta.agent);
     const tasks = this.book.unresolved(turnId);
     // a fallback task answers the same call as the task it replaced, and comes after it
     const finalByCall = new Map<string, TaskRow>();
@@ -204,17 +217,90 @@ export class TaskCoordinator {
       const result =
         cancelled && !isTerminal(task.status)
           ? { content: `task for '${task.agent}' cancelled: the turn was cancelled before it finished`, isError: true }
-          : toolResult(task, replaced);
+          : toolResult(task, replaced, coordinator);
       messages.push({ turnId, role: "tool", toolCallId: callId, toolName: "delegate", ...result });
     }
     this.book.markResolved(tasks.map((task) => task.taskId));
     return messages;
   }
 
-  /** Hands a failed task to the parent agent's declared fallback agent, once. */
+  /**
+   * Asks another agent (a fact checker, say) to do a task while the turn runs, in that agent's
+   * own object, and waits for its reply up to the task deadline. The task is recorded like any
+   * other (it shows in the session's tasks) but no turn waits for it and no fallback takes it.
+   */
+  async consult(
+    meta: SessionMeta,
+    scope: TurnScope,
+    turnId: string,
+    agent: string,
+    input: string,
+    runNow: (task: TaskMessage) => Promise<void>,
+  ): Promise<ConsultResult> {
+    if (!findAgent(agent)) return { ok: false, error: `no agent named '${agent}'` };
+    if (scope.depth + 1 > this.limits.maxDepth) return { ok: false, error: "delegation depth limit reached" };
+    if (scope.chain.includes(agent)) return { ok: false, error: `'${agent}' is already working on this request` };
+    const taskId = crypto.randomUUID();
+    this.book.add({
+      taskId,
+      turnId,
+      callId: `${CONSULT_PREFIX}${taskId}`,
+      agent,
+      input: input.slice(0, MAX_TASK_CHARS),
+      depth: scope.depth + 1,
+      chain: [...scope.chain],
+      traceId: scope.traceId,
+      deadline: Date.now() + this.limits.taskTimeoutMs,
+    });
+    this.book.markSent([taskId]);
+    const settled = new Promise<void>((resolve) => this.consulting.set(taskId, resolve));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.limits.taskTimeoutMs);
+    });
+    try {
+      const row = this.book.get(taskId) as TaskRow;
+      const run = runNow(toTaskMessage(row, meta.tenant, meta.sessionId)).catch((error: unknown) => {
+        this.book.settle({
+          taskId,
+          status: "failed",
+          error: `the agent could not be reached (${String(error)})`,
+          attempts: 1,
+        });
+      });
+      // a sub-agent that delegates in turn reports later, when it is done
+      await Promise.race([
+        run.then(() => (this.book.get(taskId)?.status === "running" ? settled : undefined)),
+        deadline,
+      ]);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      this.consulting.delete(taskId);
+      this.book.markResolved([taskId]);
+    }
+    const task = this.book.get(taskId);
+    if (task?.status === "completed") return { ok: true, reply: task.result ?? "" };
+    if (task && !isTerminal(task.status)) {
+      this.book.settle({ taskId, status: "timed_out", error: "no reply before the deadline", attempts: task.attempts });
+    }
+    return { ok: false, error: task?.error ?? "no reply before the deadline" };
+  }
+
+  /** How long a task of `delegate` may take: the operator's setting, the delegate's policy, or the default. */
+  private timeoutFor(coordinator: AgentDefinition, delegate: string): number {
+    return (
+      this.limits.delegateTimeouts[`${coordinator.name}.${delegate}`] ??
+      coordinator.delegation[delegate]?.timeoutMs ??
+      this.limits.taskTimeoutMs
+    );
+  }
+
+  /** Hands a failed task to its delegate's fallback agent (or the coordinator's), once. */
   private async fallback(meta: SessionMeta, task: TaskRow, report: TaskReport): Promise<boolean> {
-    const fallback = findAgent(meta.agent)?.fallback;
-    if (!fallback || task.fallbackFor || fallback === task.agent || task.chain.includes(fallback)) return false;
+    const coordinator = findAgent(meta.agent);
+    if (!coordinator || task.fallbackFor) return false;
+    const fallback = coordinator.delegation[task.agent]?.fallback ?? coordinator.fallback;
+    if (!fallback || fallback === task.agent || task.chain.includes(fallback)) return false;
     if (!findAgent(fallback)) return false;
     const reason = report.status === "completed" ? "" : report.error;
     const note = `The '${task.agent}' agent could not complete this task (${report.status === "timed_out" ? "timed out" : "failed"}: ${reason}). Please handle it.\n\nTask:\n`;
@@ -228,7 +314,7 @@ export class TaskCoordinator {
       chain: task.chain,
       traceId: task.traceId,
       ...(task.traceparent ? { traceparent: task.traceparent } : {}),
-      deadline: Date.now() + this.limits.taskTimeoutMs,
+      deadline: Date.now() + this.timeoutFor(coordinator, fallback),
       fallbackFor: task.taskId,
     });
     await this.dispatch(meta, task.turnId);
@@ -241,7 +327,11 @@ export class TaskCoordinator {
 }
 
 /** What the coordinator's model reads for one delegated call. */
-function toolResult(task: TaskRow, replaced: TaskRow | null): { content: string; isError: boolean } {
+function toolResult(
+  task: TaskRow,
+  replaced: TaskRow | null,
+  coordinator: AgentDefinition | undefined,
+): { content: string; isError: boolean } {
   const instead = replaced
     ? { insteadOf: { agent: replaced.agent, status: replaced.status, error: replaced.error } }
     : {};
@@ -257,9 +347,47 @@ function toolResult(task: TaskRow, replaced: TaskRow | null): { content: string;
       isError: false,
     };
   }
+  const compensated = compensate(task, replaced, coordinator);
+  if (compensated) return { content: JSON.stringify({ ...compensated, ...instead }), isError: false };
   const what = task.status === "timed_out" ? "timed out" : `failed after ${task.attempts} attempt(s)`;
   const before = replaced
     ? ` (fallback for '${replaced.agent}', which ${replaced.status === "timed_out" ? "timed out" : "failed"}: ${replaced.error ?? ""})`
     : "";
   return { content: `task for '${task.agent}' ${what}: ${task.error ?? "no result"}${before}`, isError: true };
+}
+
+/** The delegate's compensating action for a task that failed for good, if it has one. */
+function compensate(task: TaskRow, replaced: TaskRow | null, coordinator: AgentDefinition | undefined) {
+  if (task.status !== "failed" && task.status !== "timed_out") return null;
+  const delegate = replaced?.agent ?? task.agent;
+  const action = coordinator?.delegation[delegate]?.compensate;
+  if (!action) return null;
+  const failure = {
+    agent: delegate,
+    lastAgent: task.agent,
+    task: replaced?.input ?? task.input,
+    status: task.status,
+    error: task.error ?? "no result",
+  };
+  let result: string;
+  try {
+    result = action(failure);
+  } catch (error) {
+    // a compensating action that fails leaves the failure as it was
+    log({
+      event: "notice",
+      level: "error",
+      message: `the compensating action for '${delegate}' failed`,
+      taskId: task.taskId,
+      errorName: error instanceof Error ? error.name : "unknown",
+    });
+    return null;
+  }
+  return {
+    agent: delegate,
+    taskId: task.taskId,
+    status: "compensated",
+    result,
+    failure: { agent: task.agent, status: task.status, error: failure.error },
+  };
 }

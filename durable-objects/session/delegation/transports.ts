@@ -1,10 +1,21 @@
+import type { ApprovalView } from "../../../shared/contracts/approval";
 import type { TaskMessage, TaskReport } from "../../../shared/contracts/task";
 import { log } from "../../../shared/log";
+import { retryIfReset } from "../../../shared/object-reset";
 import { taskHost, taskParent, taskSessionId } from "../../stubs";
 
 /** Hands a task's outcome to the session that delegated it. */
 export async function reportToParent(env: Env, task: TaskMessage, report: TaskReport): Promise<void> {
   await taskParent(env, task).taskSettled({ tenant: task.tenant, sessionId: task.parentSessionId }, report);
+}
+
+/** Tells the session that delegated a task about an approval the task's sub-agent raised (or its new state). */
+export async function relayApproval(env: Env, task: TaskMessage, approval: ApprovalView): Promise<void> {
+  await taskParent(env, task).approvalRelayed(
+    { tenant: task.tenant, sessionId: task.parentSessionId },
+    task.taskId,
+    approval,
+  );
 }
 
 /** Asks the parent whether an attempt at a task may run (and marks the task running). */
@@ -61,16 +72,17 @@ export function queueTransport(queue: Queue): TaskTransport {
 export function directTransport(env: Env, background: (work: Promise<unknown>) => void): TaskTransport {
   return {
     async send(tasks, sent) {
-      for (const task of tasks) background(runDirect(env, task));
+      for (const task of tasks) background(runTaskNow(env, task));
       sent(tasks.map((task) => task.taskId));
     },
   };
 }
 
-async function runDirect(env: Env, task: TaskMessage): Promise<void> {
+/** Runs a task in its sub-agent's object by RPC, once; its outcome reaches the parent either way. */
+export async function runTaskNow(env: Env, task: TaskMessage): Promise<void> {
   try {
-    const outcome = await taskHost(env, task).runTask(task, task.attempt);
-    if (outcome.status === "failed") await taskHost(env, task).deadLetter(task);
+    const outcome = await retryIfReset(() => taskHost(env, task).runTask(task, task.attempt));
+    if (outcome.status === "failed") await retryIfReset(() => taskHost(env, task).deadLetter(task));
   } catch (error) {
     log({
       event: "notice",

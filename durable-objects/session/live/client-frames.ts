@@ -6,11 +6,38 @@ import type { TurnConductor } from "../ordering/conductor";
 import type { SessionMeta } from "../storage/rows";
 import { type LiveDelivery, type LiveState, send } from "./live-delivery";
 
+/** Largest WebSocket frame a client may send, in bytes; larger ones close the socket with 1009. */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+
+/** Whether a frame is over `limit` bytes as it came over the wire (UTF-8 for text frames). */
+export function frameOverLimit(message: string | ArrayBuffer | ArrayBufferView, limit = MAX_FRAME_BYTES): boolean {
+  if (typeof message !== "string") return message.byteLength > limit;
+  // a UTF-16 code unit is 1 to 3 UTF-8 bytes (a surrogate pair, two units, is 4)
+  if (message.length > limit) return true;
+  if (message.length * 3 <= limit) return false;
+  let bytes = 0;
+  for (let i = 0; i < message.length && bytes <= limit; i++) {
+    const code = message.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code < 0xdc00 && isLowSurrogate(message.charCodeAt(i + 1))) {
+      bytes += 4;
+      i++;
+    } else bytes += 3; // the rest of the BMP, and a lone surrogate (sent as U+FFFD)
+  }
+  return bytes > limit;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code < 0xe000;
+}
+
 /** The error frame for an outcome that did not produce a turn of its own, or null if it did. */
 export function outcomeError(outcome: SendOutcome, sessionId: string): FrameError | null {
   switch (outcome.status) {
     case "completed":
     case "waiting":
+    case "awaiting_approval":
       return null;
     case "failed":
       // a turn that ran has sent its own error frame

@@ -18,9 +18,12 @@ export function refuseUpgrade(
     tenant: request.headers.get(LIVE_HEADERS.tenant) ?? "",
     sessionId: request.headers.get(LIVE_HEADERS.session) ?? "",
   };
-  if (!owns(caller)) return refusal("not_found", "session not found");
   const nonce = request.headers.get(LIVE_HEADERS.ticket);
-  if (nonce !== null && !tickets.redeem(nonce)) return refusal("unauthorized", "invalid, used or expired ticket");
+  // a ticket's holder learns nothing from the answer: a session gone since it was issued is a bad ticket too
+  if (nonce !== null && !(owns(caller) && tickets.redeem(nonce))) {
+    return refusal("unauthorized", "invalid, used or expired ticket");
+  }
+  if (!owns(caller)) return refusal("not_found", "session not found");
   return null;
 }
 

@@ -31,6 +31,17 @@ export class LiveDelivery {
     private readonly connections: () => Iterable<LiveConnection>,
   ) {}
 
+  /** Frames for the live clients, as a turn emits them; most turns have none, and skip the SDK's bookkeeping. */
+  sink(connected: () => boolean): TurnSink {
+    return {
+      emit: (frame) => {
+        if (!connected()) return;
+        if (frame.type === "message") this.message(frame.message);
+        else this.broadcast(frame);
+      },
+    };
+  }
+
   /** Greets a new connection; with `after` it replays at once, else it is held briefly for a resume. */
   open(connection: LiveConnection, sessionId: string, requested: number | null): void {
     const lastSeq = this.store.meta()?.lastSeq ?? 0;

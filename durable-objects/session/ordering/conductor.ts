@@ -25,6 +25,8 @@ export interface Submission {
   turnId?: string;
   /** settles if the turn starts waiting for sub-agents, before `outcome` does */
   waiting?: Promise<void>;
+  /** settles if the turn pauses for a person's approval, before `outcome` does */
+  paused?: Promise<SendOutcome>;
 }
 
 /** What the conductor orders. */
@@ -44,6 +46,8 @@ export interface ConductorOptions {
  */
 export class TurnConductor {
   private readonly inFlight = new Map<string, { requestHash: string; outcome: Promise<SendOutcome>; turnId: string }>();
+  // while the session is being erased: turns dropped from the queue find no session
+  private closing = false;
 
   constructor(private readonly options: ConductorOptions) {}
 
@@ -84,6 +88,7 @@ export class TurnConductor {
     }
     const turnId = crypto.randomUUID();
     const startedWaiting = deferred<void>();
+    const paused = deferred<SendOutcome>();
     // only outcomes that stored something are replayed; a configuration error may be retried
     const save = (outcome: SendOutcome) => {
       if (request.idempotency && storedSomething(outcome)) {
@@ -107,8 +112,12 @@ export class TurnConductor {
           save(ran);
           return ran;
         }
-        // later turns stay queued behind this one until its sub-agents' results are in
+        // later turns stay queued behind this one until its sub-agents' results and decisions are in
         const done = waiting.waitFor(turnId, own);
+        // a pause for approval answers the caller at once (a person may take hours); the turn goes on later
+        void waiting
+          .paused(turnId)
+          .then((approvals) => paused.resolve({ status: "awaiting_approval", turnId, approvals }));
         startedWaiting.resolve();
         // a retry of this request, even to a later life of the object, is told the turn waits
         save(ran);
@@ -117,14 +126,18 @@ export class TurnConductor {
         save(settled);
         return settled;
       })
-      .then((result) => (result.status === "stale" ? { status: "superseded" as const } : result.value));
+      .then((result) =>
+        result.status === "stale"
+          ? { status: this.closing ? ("not_found" as const) : ("superseded" as const) }
+          : result.value,
+      );
     if (request.idempotency) {
       const { key: idempotencyKey, requestHash } = request.idempotency;
       this.inFlight.set(idempotencyKey, { requestHash, outcome, turnId });
       const forget = () => this.inFlight.delete(idempotencyKey);
       outcome.then(forget, forget);
     }
-    return { kind: "queued", outcome, turnId, waiting: startedWaiting.promise };
+    return { kind: "queued", outcome, turnId, waiting: startedWaiting.promise, paused: paused.promise };
   }
 
   /** Cancels a running or waiting turn and waits for it to store what it produced. */
@@ -144,6 +157,21 @@ export class TurnConductor {
     await waiting.cancelAll();
   }
 
+  /**
+   * Stops everything because the session is being erased: the running turn is cancelled, a
+   * waiting one too, queued turns answer not_found; settles once nothing runs any more.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    try {
+      await this.stopAll();
+      // the turns queued so far come out (stale) before this
+      await this.after(async () => undefined);
+    } finally {
+      this.closing = false;
+    }
+  }
+
   /** Runs after every turn queued so far, whatever interrupts come meanwhile. */
   after<T>(job: () => Promise<T>): Promise<T> {
     return this.options.queue.runAlways(job);
@@ -154,6 +182,7 @@ function storedSomething(outcome: SendOutcome): boolean {
   return (
     outcome.status === "completed" ||
     outcome.status === "waiting" ||
+    outcome.status === "awaiting_approval" ||
     (outcome.status === "failed" && outcome.failure.turnId !== undefined)
   );
 }

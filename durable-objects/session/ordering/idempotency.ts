@@ -2,7 +2,7 @@ import type { SendOutcome } from "../../rpc";
 import type { Row } from "../storage/rows";
 
 /** Idempotency records are kept this long. */
-const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** The outcome stored for an Idempotency-Key, with the hash of the request that made it. */
 export interface StoredOutcome {

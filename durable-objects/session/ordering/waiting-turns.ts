@@ -1,7 +1,10 @@
+import type { ApprovalView } from "../../../shared/contracts/approval";
 import { type Deferred, deferred } from "../../../shared/deferred";
+import { log } from "../../../shared/log";
 import type { TurnQueue } from "../../../shared/turn-queue";
 import type { SendOutcome } from "../../rpc";
 import type { TaskCoordinator } from "../delegation/coordinator";
+import type { ApprovalDesk } from "../governance/approval-desk";
 import type { TurnLedger } from "../storage/ledger";
 import type { SessionMeta } from "../storage/rows";
 import type { SessionStore } from "../storage/session-store";
@@ -16,17 +19,21 @@ export interface WaitingTurnsOptions {
   records: IdempotencyRecords;
   runner: TurnRunner;
   coordinator: TaskCoordinator;
+  /** the calls turns hold for a person's approval */
+  approvals: ApprovalDesk;
   /** a turn that had waited for sub-agents has ended */
   finished(turnId: string, outcome: SendOutcome): void;
 }
 
 /**
- * Turns that wait for their sub-agents (at most one per session, since turns run one at a
- * time): who awaits their end, and going on with them once every task has an outcome (a
- * result, a deadline, a restart), or cancelling them.
+ * Turns that wait for their sub-agents or for a person's decision (at most one per session,
+ * since turns run one at a time): who awaits their end, and going on with them once every
+ * task has an outcome (a result, a deadline, a restart) and every held call a decision (or an
+ * expiry), or cancelling them.
  */
 export class WaitingTurns {
   private readonly entries = new Map<string, { done: Deferred<SendOutcome>; own?: TurnSink }>();
+  private readonly pauses = new Map<string, Deferred<ApprovalView[]>>();
   private readonly resuming = new Set<string>();
   private readonly cancelRequested = new Set<string>();
 
@@ -42,9 +49,45 @@ export class WaitingTurns {
     return entry.done.promise;
   }
 
-  /** Sends the waiting turn's tasks to their sub-agents. */
-  dispatch(meta: SessionMeta, turnId: string): Promise<void> {
-    return this.options.coordinator.dispatch(meta, turnId);
+  /**
+   * Sends the waiting turn's tasks to their sub-agents and makes its held calls known (expiry
+   * alarms, the parent session, watchers). A turn whose waits are already over goes on.
+   */
+  async dispatch(meta: SessionMeta, turnId: string): Promise<void> {
+    await this.sendOut(meta, turnId);
+    if (!this.outstanding(turnId)) void this.goOn(turnId);
+  }
+
+  /** Settles with the approvals the turn waits for when it next pauses for a person's decision. */
+  paused(turnId: string): Promise<ApprovalView[]> {
+    let pause = this.pauses.get(turnId);
+    if (!pause) {
+      pause = deferred<ApprovalView[]>();
+      this.pauses.set(turnId, pause);
+    }
+    return pause.promise;
+  }
+
+  /** The turn now waits for approvals: whoever awaits the pause hears it, and the caller's stream. */
+  announcePause(turnId: string, approvals: ApprovalView[]): void {
+    const pause = this.pauses.get(turnId);
+    this.pauses.delete(turnId);
+    pause?.resolve(approvals);
+  }
+
+  /** The stream of the caller that started a waiting turn, if it still listens. */
+  streamOf(turnId: string): TurnSink | undefined {
+    return this.entries.get(turnId)?.own;
+  }
+
+  /** Whether the turn still waits for a task or a decision. */
+  outstanding(turnId: string): boolean {
+    return this.options.coordinator.book.outstanding(turnId) || this.options.approvals.outstanding(turnId);
+  }
+
+  private async sendOut(meta: SessionMeta, turnId: string): Promise<void> {
+    await this.options.coordinator.dispatch(meta, turnId);
+    await this.options.approvals.dispatch(turnId);
   }
 
   /**
@@ -53,30 +96,32 @@ export class WaitingTurns {
    * runs the turn once at a time.
    */
   async resume(turnId: string, cancel = false): Promise<void> {
-    const { ledger, store, coordinator, runner, records } = this.options;
+    const { ledger, store, coordinator, runner, records, approvals } = this.options;
     if (this.resuming.has(turnId)) return;
     this.resuming.add(turnId);
     try {
       for (;;) {
         const cancelling = cancel || this.cancelRequested.has(turnId);
-        if (ledger.waiting() !== turnId || !(cancelling || !coordinator.book.outstanding(turnId))) return;
+        if (ledger.waiting() !== turnId || !(cancelling || !this.outstanding(turnId))) return;
         const meta = store.meta();
         if (!meta) return;
         const entry = this.entries.get(turnId);
-        // a cancelled turn's unfinished tasks get a "cancelled" result: every call has its answer
-        const results = coordinator.results(turnId, cancelling);
+        // a cancelled turn's unfinished tasks and undecided calls get a "cancelled" answer: every call has one
+        const results = coordinator.results(meta, turnId, cancelling);
+        const decided = approvals.decided(turnId, cancelling);
         const outcome = await runner.run({
           meta,
           turnId,
-          begin: { kind: "resume", results, cancelled: cancelling },
+          begin: { kind: "resume", results, decided, cancelled: cancelling },
           ...(entry?.own ? { own: entry.own } : {}),
         });
-        // the model delegated again: wait for that step's tasks (they may all be settled already)
+        // the model delegated again or holds another call: wait for those (they may be settled already)
         if (outcome.status === "waiting") {
-          await coordinator.dispatch(meta, turnId);
+          await this.sendOut(meta, turnId);
           continue;
         }
         this.entries.delete(turnId);
+        this.pauses.delete(turnId);
         records.settleTurn(turnId, outcome);
         entry?.done.resolve(outcome);
         this.options.finished(turnId, outcome);
@@ -88,6 +133,19 @@ export class WaitingTurns {
     }
   }
 
+  /** Lets a waiting turn go on, in the background; a failure is logged (the deadline alarm tries again). */
+  goOn(turnId: string): Promise<void> {
+    return this.resume(turnId).catch((error: unknown) => {
+      log({
+        event: "notice",
+        level: "error",
+        message: "a waiting turn could not go on",
+        turnId,
+        errorName: error instanceof Error ? error.name : "unknown",
+      });
+    });
+  }
+
   /** After a restart: later turns queue behind the turn that waits, and it goes on if it can. */
   adopt(queue: TurnQueue): void {
     const turnId = this.options.ledger.waiting();
@@ -95,9 +153,11 @@ export class WaitingTurns {
     if (!turnId || !meta) return;
     const done = this.waitFor(turnId, undefined);
     void queue.runAlways(() => done);
-    // tasks the last life did not get out go now, and the deadline alarm is armed again
+    // tasks the last life did not get out go now, and the deadline alarm is armed again;
+    // approvals its parent has not heard of go up (expiry alarms are durable)
     void this.options.coordinator
       .recover(meta, turnId)
+      .then(() => this.options.approvals.relayAll())
       .catch(() => undefined)
       .then(() => this.resume(turnId));
   }

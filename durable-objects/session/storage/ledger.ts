@@ -20,12 +20,15 @@ export interface ModelCallRecord {
 
 /** How a turn ended, as recorded. */
 export interface TurnEnd {
-  status: "completed" | "failed" | "cancelled";
+  status: "completed" | "failed" | "cancelled" | "input_required" | "blocked";
   steps: number;
   answeredBy?: string;
   escalation?: string;
   error?: { code: string; message: string };
 }
+
+/** How a turn waits: for its sub-agents' tasks, or for a person's decision on a tool call. */
+export type WaitStatus = "waiting" | "awaiting_approval";
 
 const RESTARTED = { code: "internal" as const, message: "the turn was interrupted by a restart" };
 
@@ -105,20 +108,23 @@ export class TurnLedger {
       new Date().toISOString(),
       turnId,
     );
-    if (end.status === "failed") this.store.excludeTurn(turnId);
+    // a blocked turn's message and output stay in history but never reach a model again
+    if (end.status === "failed" || end.status === "blocked") this.store.excludeTurn(turnId);
     return usage;
   }
 
   /**
-   * Records that a turn waits for its sub-agents: its totals so far are written, so the turn
-   * can go on in a later life of the object.
+   * Records that a turn waits for its sub-agents (`waiting`) or for a person's decision on a
+   * tool call (`awaiting_approval`): its totals so far are written, so the turn can go on in a
+   * later life of the object.
    */
-  wait(turnId: string, steps: number, firstSeq: number): UsageNanos {
+  wait(turnId: string, steps: number, firstSeq: number, status: WaitStatus = "waiting"): UsageNanos {
     const usage = this.running.get(turnId) ?? NO_USAGE;
     this.running.delete(turnId);
     this.sql.exec(
-      `UPDATE edgent_turns SET status = 'waiting', steps = ?, input_tokens = ?, output_tokens = ?, model_calls = ?,
+      `UPDATE edgent_turns SET status = ?, steps = ?, input_tokens = ?, output_tokens = ?, model_calls = ?,
        cost_nanos = ?, first_seq = ? WHERE id = ?`,
+      status,
       steps,
       usage.inputTokens,
       usage.outputTokens,
@@ -133,7 +139,7 @@ export class TurnLedger {
   /** Takes a waiting turn up again: its steps so far and the seq of its user message, or null. */
   resume(turnId: string): { steps: number; firstSeq: number } | null {
     const row = this.sql
-      .exec<Row>("SELECT * FROM edgent_turns WHERE id = ? AND status = 'waiting'", turnId)
+      .exec<Row>("SELECT * FROM edgent_turns WHERE id = ? AND status IN ('waiting', 'awaiting_approval')", turnId)
       .toArray()[0];
     if (!row) return null;
     this.sql.exec("UPDATE edgent_turns SET status = 'running' WHERE id = ?", turnId);
@@ -141,9 +147,11 @@ export class TurnLedger {
     return { steps: Number(row.steps), firstSeq: Number(row.first_seq) };
   }
 
-  /** The turn that waits for sub-agents, if any (turns run one at a time, so at most one). */
+  /** The turn that waits for sub-agents or an approval, if any (turns run one at a time, so at most one). */
   waiting(): string | null {
-    const row = this.sql.exec<Row>("SELECT id FROM edgent_turns WHERE status = 'waiting' LIMIT 1").toArray()[0];
+    const row = this.sql
+      .exec<Row>("SELECT id FROM edgent_turns WHERE status IN ('waiting', 'awaiting_approval') LIMIT 1")
+      .toArray()[0];
     return row ? String(row.id) : null;
   }
 

@@ -1,6 +1,6 @@
-import type { Message, MessageRole, ToolCall } from "../../../shared/contracts/message";
+import type { ApprovalStamp, Message, MessageRole, ToolCall } from "../../../shared/contracts/message";
 import type { OnBusy } from "../../../shared/contracts/on-busy";
-import type { Usage } from "../../../shared/contracts/session";
+import type { SessionInfo, Usage } from "../../../shared/contracts/session";
 import { nanosToUsd } from "../../../shared/models/pricing";
 
 /** The session's identity and counters. */
@@ -15,6 +15,8 @@ export interface SessionMeta {
   summary: string;
   summaryThroughSeq: number;
   onBusy: OnBusy;
+  /** a new one each time the session id is created; null for sessions created before it was kept */
+  incarnation: string | null;
 }
 
 /** A message about to be appended; seq and time are assigned by the store. */
@@ -27,6 +29,8 @@ export interface NewMessage {
   toolName?: string;
   isError?: boolean;
   cancelled?: boolean;
+  /** on a tool message answering a call that needed approval */
+  approval?: ApprovalStamp;
 }
 
 /** What the context builder reads of a message. */
@@ -61,6 +65,12 @@ export function toUsage(usage: UsageNanos): Usage {
     modelCalls: usage.modelCalls,
     costUsd: nanosToUsd(usage.costNanos),
   };
+}
+
+/** The session as GET /v1/sessions/:id shows it. */
+export function toSessionInfo(meta: SessionMeta): SessionInfo {
+  const { sessionId, agent, createdAt, escalations } = meta;
+  return { sessionId, agent, createdAt, messageCount: meta.lastSeq, usage: toUsage(meta.usage), escalations };
 }
 
 /** A row as SQLite returns it. */

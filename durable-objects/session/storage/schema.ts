@@ -103,6 +103,27 @@ CREATE TABLE IF NOT EXISTS edgent_facts (
   value TEXT NOT NULL,
   updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS edgent_approvals (
+  id TEXT PRIMARY KEY,
+  turn_id TEXT NOT NULL,
+  call_id TEXT NOT NULL,
+  tool TEXT NOT NULL,
+  run_args TEXT,
+  shown_args TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  origin_session TEXT NOT NULL,
+  task_id TEXT,
+  status TEXT NOT NULL,
+  requested_at TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  decided_at TEXT,
+  decided_by TEXT,
+  decision_reason TEXT,
+  relayed INTEGER NOT NULL DEFAULT 0,
+  resolved INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS edgent_approvals_turn ON edgent_approvals (turn_id);
 `;
 
 /** Columns added after a table was first shipped, before schema versions were kept. */
@@ -119,14 +140,19 @@ export const ADDED_COLUMNS: ReadonlyArray<readonly [table: string, column: strin
   ["edgent_turns", "first_seq", "INTEGER"],
 ];
 
-/** Columns added by migration 3: the W3C trace context a task carries, and when it was sent. */
-const TASK_TRACE_COLUMNS: ReadonlyArray<readonly [table: string, column: string, definition: string]> = [
+/** Columns added since schema versions are kept, each added by its own migration below. */
+export const VERSIONED_COLUMNS: ReadonlyArray<readonly [table: string, column: string, definition: string]> = [
+  // 3: the decision on an approval, on the message of the call it held
+  ["edgent_messages", "approval", "TEXT"],
+  // 4: which life of the session id this is: tenant usage reports are told apart by it
+  ["edgent_session", "incarnation", "TEXT"],
+  // 5: the W3C trace context a task carries, and when it was sent
   ["edgent_tasks", "traceparent", "TEXT"],
   ["edgent_tasks", "sent_at", "INTEGER"],
 ];
 
 /**
- * Tables added by migration 3: a session's spans (one row per turn, or per task delivery, its
+ * Tables added by migration 5: a session's spans (one row per turn, or per task delivery, its
  * spans a JSON array: one insert per turn), and its finished turns' facts waiting to be
  * reported to the tenant's metrics (the cursor holds the batch in flight, so a re-sent batch
  * counts once).
@@ -154,29 +180,39 @@ CREATE TABLE IF NOT EXISTS edgent_metrics_cursor (
 );
 `;
 
-/** The one word for a turn that waits for its sub-agents, indexed because at most one row has it. */
-const WAITING_INDEX = "CREATE INDEX IF NOT EXISTS edgent_turns_waiting ON edgent_turns (id) WHERE status = 'waiting';";
+function addColumnsWhereMissing(sql: SqlStorage, columns: typeof ADDED_COLUMNS): void {
+  for (const [table, column, definition] of columns) {
+    const exists = sql.exec(`SELECT 1 FROM pragma_table_info('${table}') WHERE name = ?`, column).toArray();
+    if (exists.length === 0) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+  }
+}
+
+/** The words for a turn that waits (for sub-agents or an approval), indexed because at most one row has them. */
+const WAITING_INDEX =
+  "CREATE INDEX IF NOT EXISTS edgent_turns_waiting ON edgent_turns (id) WHERE status IN ('waiting', 'awaiting_approval');";
 
 /** Changes since the first shipped schema, in order; an object runs each once, on wake. */
 const MIGRATIONS: ReadonlyArray<(sql: SqlStorage) => void> = [
   // 1: the columns added before versions were kept, each only where it is missing
-  (sql) => {
-    for (const [table, column, definition] of ADDED_COLUMNS) {
-      const exists = sql.exec(`SELECT 1 FROM pragma_table_info('${table}') WHERE name = ?`, column).toArray();
-      if (exists.length === 0) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
-    }
-  },
+  (sql) => addColumnsWhereMissing(sql, ADDED_COLUMNS),
   // 2: a waiting turn was once called 'pending'
   (sql) => {
     sql.exec("UPDATE edgent_turns SET status = 'waiting' WHERE status = 'pending'");
     sql.exec("DROP INDEX IF EXISTS edgent_turns_pending");
     sql.exec(WAITING_INDEX);
   },
-  // 3: tracing (spans, a task's trace context) and turn metrics
+  // 3: approvals (their table is created with the others); a message records the decision on its
+  // call, and a turn may wait for an approval too
   (sql) => {
-    for (const [table, column, definition] of TASK_TRACE_COLUMNS) {
-      sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
-    }
+    addColumnsWhereMissing(sql, VERSIONED_COLUMNS.slice(0, 1));
+    sql.exec("DROP INDEX IF EXISTS edgent_turns_waiting");
+    sql.exec(WAITING_INDEX);
+  },
+  // 4: the session's incarnation
+  (sql) => addColumnsWhereMissing(sql, VERSIONED_COLUMNS.slice(1, 2)),
+  // 5: tracing (spans, a task's trace context) and turn metrics
+  (sql) => {
+    addColumnsWhereMissing(sql, VERSIONED_COLUMNS.slice(2, 4));
     sql.exec(TRACE_TABLES);
   },
 ];
@@ -192,7 +228,7 @@ const VERSION_TABLE =
  * columns are part of each CREATE TABLE, so a new object (every delegated task gets one)
  * runs no ALTER TABLE.
  */
-export const FRESH_SCHEMA = `${[...ADDED_COLUMNS, ...TASK_TRACE_COLUMNS].reduce(
+export const FRESH_SCHEMA = `${[...ADDED_COLUMNS, ...VERSIONED_COLUMNS].reduce(
   (schema, [table, column, definition]) => {
     const start = schema.indexOf(`CREATE TABLE IF NOT EXISTS ${table} (`);
     const end = schema.indexOf("\n);", start);

@@ -1,5 +1,5 @@
 import { estimateMessageTokens } from "../../../shared/context/tokens";
-import type { Message, MessagePage, MessageRole, ToolCall } from "../../../shared/contracts/message";
+import type { ApprovalStamp, Message, MessagePage, MessageRole, ToolCall } from "../../../shared/contracts/message";
 import type { OnBusy } from "../../../shared/contracts/on-busy";
 import { ContextTail } from "./context-tail";
 import { addUsage, type ContextRow, type NewMessage, type Row, type SessionMeta, type UsageNanos } from "./rows";
@@ -58,17 +58,19 @@ export class SessionStore {
       summary: String(row.summary),
       summaryThroughSeq: Number(row.summary_through_seq),
       onBusy: (row.on_busy as OnBusy | null) ?? "enqueue",
+      incarnation: row.incarnation === null || row.incarnation === undefined ? null : String(row.incarnation),
     };
   }
 
   create(tenant: string, sessionId: string, agent: string, createdAt: string, onBusy: OnBusy): void {
     this.sql.exec(
-      "INSERT INTO edgent_session (id, tenant, session_id, agent, created_at, on_busy) VALUES (1, ?, ?, ?, ?, ?)",
+      "INSERT INTO edgent_session (id, tenant, session_id, agent, created_at, on_busy, incarnation) VALUES (1, ?, ?, ?, ?, ?, ?)",
       tenant,
       sessionId,
       agent,
       createdAt,
       onBusy,
+      crypto.randomUUID(),
     );
     this.cached = undefined;
   }
@@ -90,8 +92,8 @@ export class SessionStore {
     const toolCalls = message.toolCalls ? JSON.stringify(message.toolCalls) : null;
     const tokens = estimateMessageTokens(message.content) + (toolCalls ? estimateMessageTokens(toolCalls) : 0);
     this.sql.exec(
-      `INSERT INTO edgent_messages (seq, turn_id, role, content, tokens, tool_calls, tool_call_id, tool_name, is_error, cancelled, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO edgent_messages (seq, turn_id, role, content, tokens, tool_calls, tool_call_id, tool_name, is_error, cancelled, created_at, approval)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       seq,
       message.turnId,
       message.role,
@@ -103,6 +105,7 @@ export class SessionStore {
       message.isError === undefined ? null : Number(message.isError),
       message.cancelled ? 1 : null,
       createdAt,
+      message.approval ? JSON.stringify(message.approval) : null,
     );
     return { ...toMessage({ ...message, seq, createdAt }), tokens };
   }
@@ -188,6 +191,7 @@ function rowToMessage(row: Row): Message {
     toolName: row.tool_name === null ? undefined : String(row.tool_name),
     isError: row.is_error === null ? undefined : Boolean(row.is_error),
     cancelled: row.cancelled ? true : undefined,
+    approval: row.approval ? (JSON.parse(String(row.approval)) as ApprovalStamp) : undefined,
   });
 }
 
@@ -205,5 +209,6 @@ function toMessage(message: NewMessage & { seq: number; createdAt: string }): Me
   if (message.toolName !== undefined) out.toolName = message.toolName;
   if (message.isError !== undefined) out.isError = message.isError;
   if (message.cancelled) out.cancelled = true;
+  if (message.approval) out.approval = message.approval;
   return out;
 }

@@ -56,6 +56,9 @@ export function turnPage(
   };
 }
 
+/** Statuses of a turn that has not ended. */
+const UNENDED = new Set<TurnSummary["status"]>(["running", "waiting", "awaiting_approval"]);
+
 function summary(row: Row, models: TurnSummary["models"], traceId: string | undefined): TurnSummary {
   const startedAt = String(row.started_at);
   const endedAt = row.finished_at === null ? undefined : String(row.finished_at);
@@ -66,9 +69,7 @@ function summary(row: Row, models: TurnSummary["models"], traceId: string | unde
     status,
     startedAt,
     // a waiting turn's end is not known yet
-    ...(endedAt && status !== "waiting" && status !== "running"
-      ? { endedAt, durationMs: Date.parse(endedAt) - Date.parse(startedAt) }
-      : {}),
+    ...(endedAt && !UNENDED.has(status) ? { endedAt, durationMs: Date.parse(endedAt) - Date.parse(startedAt) } : {}),
     models,
     ...(row.answered_by !== null ? { answeredBy: String(row.answered_by) } : {}),
     steps: Number(row.steps),

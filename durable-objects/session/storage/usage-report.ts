@@ -28,15 +28,20 @@ export class UsageReport {
   /** Sends what was not reported yet (the scheduled job). */
   async send(meta: SessionMeta | null, gateway: (tenant: string) => GatewayApi): Promise<void> {
     try {
-      if (!meta) return;
-      const { reports, throughId } = this.ledger.unreportedLocal(meta.agent);
-      if (reports.length === 0) return;
-      await gateway(meta.tenant).report({ sessionId: meta.sessionId, throughId, lines: reports });
-      this.ledger.markReported(throughId);
+      if (meta) await this.flush(meta, gateway);
     } finally {
       // turns that ended while this ran are picked up by the next report
       this.scheduled = false;
       if (meta && this.ledger.unreportedLocal(meta.agent).reports.length > 0) this.due();
     }
+  }
+
+  /** Sends what was not reported yet, now (the scheduled job, or an erase before the usage goes with the session). */
+  async flush(meta: SessionMeta, gateway: (tenant: string) => GatewayApi): Promise<void> {
+    const { reports, throughId } = this.ledger.unreportedLocal(meta.agent);
+    if (reports.length === 0) return;
+    const incarnation = meta.incarnation ? { incarnation: meta.incarnation } : {};
+    await gateway(meta.tenant).report({ sessionId: meta.sessionId, ...incarnation, throughId, lines: reports });
+    this.ledger.markReported(throughId);
   }
 }

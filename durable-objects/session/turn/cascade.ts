@@ -1,11 +1,12 @@
 import { type ModelMessage, RetryError, type ToolSet } from "ai";
 import type { AgentDefinition } from "../../../shared/agents/define";
 import type { Failure } from "../../../shared/errors";
-import { CircuitBreaker } from "../../../shared/models/breaker";
+import type { CircuitBreaker } from "../../../shared/models/breaker";
 import { classifyModelFailure } from "../../../shared/models/failure";
 import { isTransient } from "../../../shared/models/retry";
 import type { Settings } from "../../../shared/settings";
 import { CentralRefusal } from "./central-model";
+import { localBreakers } from "./local-breakers";
 import { type LoopResult, runModelLoop } from "./model-loop";
 import type { TurnRun } from "./run";
 import { ESCALATE_TOOL } from "./toolbox";
@@ -35,15 +36,14 @@ export type CascadeResult =
   | { status: "answered"; final: ModelMessage[]; answeredBy: AnsweredBy; steps: number }
   | { status: "step_limit"; answeredBy: AnsweredBy; steps: number }
   | { status: "cancelled"; partial: string; answeredBy: AnsweredBy; steps: number }
-  /** the model handed tasks to sub-agents: the turn goes on when their results are in */
+  /** the model handed tasks to sub-agents or held calls for approval: the turn goes on when they are done */
   | { status: "waiting"; answeredBy: AnsweredBy; steps: number }
+  /** the model asked the user a question */
+  | { status: "input_required"; question: string; answeredBy: AnsweredBy; steps: number }
   | { status: "failed"; failure: Failure; steps: number };
 
 const CONFIDENCE_NOTE =
   "End your final answer with a line `[confidence: X]`, where X between 0 and 1 says how sure you are that the answer is correct and complete.";
-
-// local models' breakers, shared by the sessions of this isolate
-const localBreakers = new Map<string, CircuitBreaker>();
 
 type Answered = Extract<LoopResult, { status: "answered" }>;
 
@@ -86,6 +86,8 @@ export async function runCascade(run: TurnRun, options: CascadeOptions): Promise
       return { status: "cancelled", partial: central.partial, answeredBy: centralTier, steps };
     case "waiting":
       return { status: "waiting", answeredBy: centralTier, steps };
+    case "input_required":
+      return { status: "input_required", question: central.question, answeredBy: centralTier, steps };
     case "step_limit":
     case "escalate":
       return { status: "step_limit", answeredBy: centralTier, steps };
@@ -114,7 +116,7 @@ async function runLocal(run: TurnRun, options: CascadeOptions): Promise<LocalOut
   const name = run.models.local.name;
   const local = { model: name, tier: "local" as const };
   const window = run.localWindow;
-  const breaker = localBreaker(name, run.models.settings);
+  const breaker = localBreaker(run.session.tenant, name, run.models.settings);
   if (on && policy.context && options.contextTokens > window) {
     const reason = `the context (~${options.contextTokens} tokens) exceeds the local model's window of ${window}`;
     return { escalation: { signal: "context", reason }, carried: [], steps: 0 };
@@ -142,6 +144,8 @@ async function runLocal(run: TurnRun, options: CascadeOptions): Promise<LocalOut
       return { done: { status: "cancelled", partial: attempt.partial, answeredBy: local, steps } };
     case "waiting":
       return { done: { status: "waiting", answeredBy: local, steps } };
+    case "input_required":
+      return { done: { status: "input_required", question: attempt.question, answeredBy: local, steps } };
     case "failed": {
       const failure = failureOf(run, attempt, name);
       if (attempt.storeError || !(on && policy.errors)) return { done: { status: "failed", failure, steps } };
@@ -225,14 +229,9 @@ function lastError(error: unknown): unknown {
   return RetryError.isInstance(error) ? error.lastError : error;
 }
 
-function localBreaker(model: string, settings: Settings): CircuitBreaker {
-  let breaker = localBreakers.get(model);
-  if (!breaker) {
-    breaker = new CircuitBreaker({
-      failureThreshold: settings.EDGENT_BREAKER_FAILURES,
-      cooldownMs: settings.EDGENT_BREAKER_COOLDOWN_MS,
-    });
-    localBreakers.set(model, breaker);
-  }
-  return breaker;
+function localBreaker(tenant: string, model: string, settings: Settings): CircuitBreaker {
+  return localBreakers.of(tenant, model, {
+    failureThreshold: settings.EDGENT_BREAKER_FAILURES,
+    cooldownMs: settings.EDGENT_BREAKER_COOLDOWN_MS,
+  });
 }

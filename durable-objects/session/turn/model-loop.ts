@@ -35,8 +35,10 @@ export type LoopResult = { steps: number } & (
       model: string;
     }
   | { status: "escalate"; reason: string; carried: ModelMessage[] }
-  /** the last step handed tasks to sub-agents: the turn waits for their results */
+  /** the last step handed tasks to sub-agents or held calls for approval: the turn waits */
   | { status: "waiting" }
+  /** the model asked the user a question (`ask_user`): the turn ends with it */
+  | { status: "input_required"; question: string; carried: ModelMessage[] }
   | { status: "step_limit"; carried: ModelMessage[] }
   | { status: "cancelled"; partial: string }
   | { status: "failed"; error: unknown; storeError: boolean; carried: ModelMessage[] }
@@ -58,6 +60,7 @@ export async function runModelLoop(run: TurnRun, options: LoopOptions): Promise<
   let storeError: unknown;
   let callError: unknown;
   const accepted = run.delegation?.accepted;
+  const held = run.approvals?.held;
   const offersEscalation = ESCALATE_TOOL in options.tools;
   // the SDK swallows errors thrown by step callbacks: catch them here and stop the loop
   const stop = new AbortController();
@@ -65,6 +68,7 @@ export async function runModelLoop(run: TurnRun, options: LoopOptions): Promise<
   const onStepFinish = async (step: StepResult<ToolSet>) => {
     steps++;
     partial = "";
+    run.toolbox.stepEnded();
     try {
       const served = step.providerMetadata?.edgent?.model;
       if (typeof served === "string") answeredModel = served;
@@ -73,6 +77,8 @@ export async function runModelLoop(run: TurnRun, options: LoopOptions): Promise<
           if (call.invalid) {
             const error = step.toolResults.length === 0 ? "invalid input" : invalidCallError(step, call.toolCallId);
             run.toolbox.rejected({ toolCallId: call.toolCallId, toolName: call.toolName, input: call.input }, error);
+            // a tool of an MCP server that its list lacks: the list is out of date
+            if (!(call.toolName in options.tools)) run.mcp?.missing(call.toolName);
           }
         }
         // a delegated task's result is stored when it arrives, not the placeholder the tool returned
@@ -80,11 +86,14 @@ export async function runModelLoop(run: TurnRun, options: LoopOptions): Promise<
           ? step.toolCalls.filter((call) => call.toolName === "delegate" && accepted.has(call.toolCallId))
           : [];
         const placeholders = new Set(delegated.map((call) => call.toolCallId));
+        // a call held for approval is answered when the decision is in
+        const heldNow = held ? step.toolCalls.filter((call) => held.has(call.toolCallId)) : [];
+        for (const call of heldNow) placeholders.add(call.toolCallId);
         for (const message of fromStepMessages(run.turnId, step.response.messages)) {
           if (message.role === "tool" && placeholders.has(message.toolCallId ?? "")) continue;
           await run.out.store(message);
         }
-        waiting ||= delegated.length > 0;
+        waiting ||= delegated.length > 0 || heldNow.length > 0;
         // only an offered escalate tool escalates; a model calling it otherwise gets a tool error
         const escalation = offersEscalation
           ? step.toolCalls.find((call) => call.toolName === ESCALATE_TOOL && !call.invalid)
@@ -115,11 +124,21 @@ export async function runModelLoop(run: TurnRun, options: LoopOptions): Promise<
     stopWhen: [
       stepCountIs(options.maxSteps),
       ...(offersEscalation ? [hasToolCall(ESCALATE_TOOL)] : []),
-      // the turn waits for its sub-agents without holding the model loop (or a request) open
+      // the turn waits for its sub-agents or a person without holding the model loop (or a request) open
       ({ steps }: { steps: StepResult<ToolSet>[] }) =>
-        accepted !== undefined &&
-        (steps.at(-1)?.toolCalls.some((c) => c.toolName === "delegate" && accepted.has(c.toolCallId)) ?? false),
+        steps
+          .at(-1)
+          ?.toolCalls.some(
+            (c) => (c.toolName === "delegate" && accepted?.has(c.toolCallId)) || held?.has(c.toolCallId),
+          ) ?? false,
+      // a question to the user ends the turn
+      () => run.toolbox.question !== null,
     ],
+    // every call of a step is announced before any of them runs: a step that asks the user runs nothing else
+    toolApproval: ({ toolCall }: { toolCall: { toolName: string } }) => {
+      run.toolbox.announce(toolCall.toolName);
+      return undefined;
+    },
     // retries (with jitter) happen in the model wrapper or the gateway, not here
     maxRetries: 0,
     abortSignal: AbortSignal.any([stop.signal, run.cancel]),
@@ -143,6 +162,10 @@ export async function runModelLoop(run: TurnRun, options: LoopOptions): Promise<
           partial += part.text;
           const passing = run.out.delta(part.text);
           if (passing) await passing;
+        } else if (part.type === "finish-step") {
+          // text a guardrail held back to see a value whole goes out when the step's text ends
+          const released = run.out.endText();
+          if (released) await released;
         } else if (part.type === "error") {
           failedWith(part.error);
         } else if (part.type === "abort" && !interrupted()) {
@@ -159,6 +182,8 @@ export async function runModelLoop(run: TurnRun, options: LoopOptions): Promise<
   if (callError) return { steps, status: "failed", error: callError, storeError: false, carried };
   // accepted tasks are already on their way: the turn waits for them before anything else
   if (waiting) return { steps, status: "waiting" };
+  const question = run.toolbox.question;
+  if (question !== null) return { steps, status: "input_required", question, carried };
   if (escalateReason !== undefined)
     return { steps, status: "escalate", reason: escalateReason || "no reason given", carried };
   if (!final) return { steps, status: "step_limit", carried };

@@ -1,10 +1,12 @@
 import type { LanguageModelV4 } from "@ai-sdk/provider";
 import type { JSONValue } from "ai";
 import type { AgentDefinition, DelegationPort, FactMemory } from "../../../shared/agents/define";
+import type { McpToolSource } from "../mcp/remote-tools";
 import type { CallPurpose, TurnLedger } from "../storage/ledger";
 import type { SessionMeta } from "../storage/rows";
 import type { SessionStore } from "../storage/session-store";
-import type { RunInfo, TraceContext, TurnHooks } from "./hooks";
+import type { RunApprovals } from "./approval-port";
+import type { RunInfo, TraceContext, TurnEvent, TurnHooks } from "./hooks";
 import { instrument } from "./model-call";
 import type { OutputGate } from "./output-gate";
 import type { Toolbox } from "./toolbox";
@@ -16,7 +18,7 @@ export interface RunDelegation extends DelegationPort {
 }
 
 /** What a run is made of; built once when the turn starts (or goes on after waiting). */
-export interface TurnRunParts extends Omit<RunInfo, "models"> {
+export interface TurnRunParts extends Omit<RunInfo, "models" | "messages"> {
   models: TurnModels;
   out: OutputGate;
   cancel: AbortSignal;
@@ -30,6 +32,10 @@ export interface TurnRunParts extends Omit<RunInfo, "models"> {
   /** the central tier as the session reaches it (through the tenant's gateway) */
   central: LanguageModelV4;
   delegation?: RunDelegation;
+  /** the tools of the agent's MCP servers, for an agent that uses some */
+  mcp?: McpToolSource;
+  /** holds tool calls for a person's approval */
+  approvals?: RunApprovals;
 }
 
 /**
@@ -55,6 +61,9 @@ export class TurnRun implements Readonly<TurnRunParts> {
   readonly callMetadata: Record<string, JSONValue>;
   readonly central: LanguageModelV4;
   readonly delegation?: RunDelegation;
+  readonly mcp?: McpToolSource;
+  readonly approvals?: RunApprovals;
+  readonly emit: (event: TurnEvent) => void;
   private calls = 0;
 
   constructor(parts: TurnRunParts) {
@@ -75,6 +84,9 @@ export class TurnRun implements Readonly<TurnRunParts> {
     this.callMetadata = parts.callMetadata;
     this.central = parts.central;
     if (parts.delegation) this.delegation = parts.delegation;
+    if (parts.mcp) this.mcp = parts.mcp;
+    if (parts.approvals) this.approvals = parts.approvals;
+    this.emit = parts.emit;
   }
 
   /** The model of a tier for calls made for `purpose`: instrumented, and retried if local. */

@@ -31,7 +31,7 @@ export function chooseModels(
   const localName = settings.EDGENT_AGENT_MODELS[agent.name] ?? agent.model ?? settings.EDGENT_DEFAULT_MODEL;
   const centralName =
     settings.EDGENT_CENTRAL_MODELS[agent.name] ?? agent.central ?? settings.EDGENT_DEFAULT_CENTRAL_MODEL;
-  const resolved = resolveModel(localName, env);
+  const resolved = resolveModel(localName, env, agent.playbook);
   if (!resolved.ok) return { ok: false, failure: { code: "model_misconfigured", message: resolved.error } };
   return {
     ok: true,
@@ -44,11 +44,13 @@ export function chooseModels(
   };
 }
 
-/** A local model with the deployment's retries, backoff and per-attempt timeout. */
+/** A model with the deployment's retries, backoff and per-attempt time limits. */
 export function retrying(model: LanguageModelV4, settings: Settings): LanguageModelV4 {
   return withRetries(model, {
     maxRetries: settings.EDGENT_MODEL_MAX_RETRIES,
     baseDelayMs: settings.EDGENT_RETRY_BASE_MS,
     timeoutMs: settings.EDGENT_MODEL_TIMEOUT_MS,
+    firstTokenMs: settings.EDGENT_MODEL_FIRST_TOKEN_MS,
+    idleMs: settings.EDGENT_MODEL_IDLE_MS,
   });
 }

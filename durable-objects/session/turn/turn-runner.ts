@@ -4,10 +4,13 @@ import { findAgent } from "../../../shared/agents/registry";
 import type { ServerFrame } from "../../../shared/contracts/frames";
 import type { Failure } from "../../../shared/errors";
 import type { ModelEnv } from "../../../shared/models/resolve";
+import { GOVERNANCE_SETTINGS, settingsOf } from "../../../shared/settings";
 import type { GatewayApi } from "../../rpc";
+import type { McpToolSource } from "../mcp/remote-tools";
 import type { TurnLedger } from "../storage/ledger";
 import type { SessionMeta } from "../storage/rows";
 import type { SessionStore } from "../storage/session-store";
+import type { RunApprovals } from "./approval-port";
 import { centralModel } from "./central-model";
 import type { RunInfo, TraceContext } from "./hooks";
 import { combineHooks, type HookSource } from "./hooks";
@@ -51,6 +54,10 @@ export interface TurnRunnerOptions {
   ): { ok: true; port?: RunDelegation; trace: TraceContext } | { ok: false; failure: Failure };
   /** called after each turn: the session schedules a report of its local usage to the gateway */
   usageRecorded(): void;
+  /** the agent's MCP tools, if it uses MCP servers; a configuration error refuses the turn */
+  mcp?(agent: AgentDefinition): { ok: true; source?: McpToolSource } | { ok: false; failure: Failure };
+  /** the turn's way to hold tool calls for a person's approval */
+  approvals?(meta: SessionMeta, turnId: string): RunApprovals;
 }
 
 /**
@@ -60,14 +67,19 @@ export interface TurnRunnerOptions {
  */
 export class TurnRunner {
   private readonly sources: HookSource[] = [];
+  private readonly guards: HookSource[] = [];
   private toolbox: Toolbox | undefined;
   private running: { turnId: string; controller: AbortController; done: Promise<TurnOutcome> } | null = null;
 
   constructor(private readonly options: TurnRunnerOptions) {}
 
-  /** Adds hooks to every turn from now on (tracing, guardrails, observers). */
-  addHooks(source: HookSource): void {
-    this.sources.push(source);
+  /**
+   * Adds hooks to every turn from now on (tracing, guardrails, observers). Guards (`guard`)
+   * come before every other source, whenever they are added, so observers only ever see what
+   * the guards let through.
+   */
+  addHooks(source: HookSource, options: { guard?: boolean } = {}): void {
+    (options.guard ? this.guards : this.sources).push(source);
   }
 
   /** The turn running now, if any. */
@@ -95,6 +107,11 @@ export class TurnRunner {
     }
     const chosen = chooseModels(agent, env);
     if (!chosen.ok) return this.refuse(order, chosen.failure);
+    const mcp = this.options.mcp?.(agent) ?? { ok: true };
+    if (!mcp.ok) return this.refuse(order, mcp.failure);
+    // a broken policy fails closed: no turn runs without the governance it was meant to have
+    const governance = settingsOf(env).require(GOVERNANCE_SETTINGS);
+    if (!governance.ok) return this.refuse(order, governance.failure);
     if (this.toolbox?.agent !== agent) this.toolbox = new Toolbox(agent);
     const { live } = this.options;
     const sink: TurnSink = order.own ? both(live, order.own) : live;
@@ -105,6 +122,8 @@ export class TurnRunner {
     });
     if (!delegation.ok) return this.refuse(order, delegation.failure);
     const { port, trace } = delegation;
+    // hooks report events through the gate, which needs the hooks first
+    const late: { gate?: OutputGate } = {};
     const info: RunInfo = {
       turnId,
       kind: begin.kind,
@@ -113,10 +132,15 @@ export class TurnRunner {
       models: { local: chosen.models.local.name, central: chosen.models.central.name },
       streaming: order.own !== undefined || this.options.watched(),
       trace,
+      emit: (event) => late.gate?.event(event),
+      messages: () => late.gate?.messages ?? [],
       ...(begin.kind === "resume" ? { resumedCalls: begin.results.flatMap((r) => r.toolCallId ?? []) } : {}),
     };
-    const hooks = combineHooks(this.sources.flatMap((source) => source(info) ?? []));
-    const gate = new OutputGate(turnId, store, sink, hooks, order.clientId);
+    const hooks = combineHooks([...this.guards, ...this.sources].flatMap((source) => source(info) ?? []));
+    // output a guardrail blocks stops the turn's model calls, like a cancel
+    const gate = new OutputGate(turnId, store, sink, hooks, order.clientId, () => controller.abort());
+    late.gate = gate;
+    const approvals = this.options.approvals?.(meta, turnId);
     // most turns never escalate: the gateway's stub is made on first use
     let gateway: GatewayApi | undefined;
     const run = new TurnRun({
@@ -143,6 +167,8 @@ export class TurnRunner {
         lateUsage: (usage) => ledger.recordCall({ turnId, purpose: "turn", tier: "central", latencyMs: 0, ...usage }),
       }),
       ...(port ? { delegation: port } : {}),
+      ...(mcp.source ? { mcp: mcp.source } : {}),
+      ...(approvals ? { approvals } : {}),
     });
     const done = runTurn(run, begin);
     this.running = { turnId, controller, done };

@@ -1,3 +1,5 @@
+// it runs in Node (the unit project); the project's types are workerd's, so Node's are named here
+/// <reference types="node" />
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -48,8 +50,26 @@ function findCycle(files: readonly string[]): string[] | null {
   return null;
 }
 
+/** The packages a file imports by name (not by a relative path). */
+function packages(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  return [...text.matchAll(/(?:import|export)\s[^;]*?from\s+"([^./][^"]*)"/g)].map((match) => match[1] as string);
+}
+
+/** Every project file `entry` reaches through imports, itself included. */
+function reachable(entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const target of imports(file)) visit(target);
+  };
+  visit(entry);
+  return [...seen];
+}
+
 describe("the code's shape", () => {
-  const all = ["durable-objects", "workers", "shared"].flatMap((folder) => sources(join(ROOT, folder)));
+  const all = ["durable-objects", "workers", "shared", "client"].flatMap((folder) => sources(join(ROOT, folder)));
 
   it("has no import cycle, type-only imports included", () => {
     expect(findCycle(all)).toBeNull();
@@ -58,6 +78,15 @@ describe("the code's shape", () => {
   it("casts Durable Object stubs only in the stub module", () => {
     const casting = all.filter((file) => readFileSync(file, "utf8").includes("as unknown as"));
     expect(casting.map((file) => relative(ROOT, file))).toEqual(["durable-objects/stubs.ts"]);
+  });
+
+  it("keeps the client to the contracts, zod, fetch and WebSocket, so it runs in browsers, Workers and Node", () => {
+    const files = reachable(join(ROOT, "client/index.ts")).map((file) => relative(ROOT, file));
+    const allowed = (file: string) =>
+      file.startsWith("client/") || file.startsWith("shared/contracts/") || file === "shared/errors.ts";
+    expect(files.filter((file) => !allowed(file))).toEqual([]);
+    const named = new Set(files.flatMap((file) => packages(join(ROOT, file))));
+    expect([...named]).toEqual(["zod"]);
   });
 
   it("keeps every source file under 400 lines", () => {

@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EdgentApiError, EdgentClient, type Message, type ServerFrame } from "../../client/index.ts";
+import { useRuntime } from "../support/fixture.ts";
+import { TcpProxy } from "../support/tcp-proxy.ts";
+
+const suite = useRuntime();
+const net: { proxy: TcpProxy } = {} as { proxy: TcpProxy };
+beforeAll(async () => {
+  net.proxy = await TcpProxy.start(suite.runtime.url);
+});
+afterAll(() => net.proxy?.close());
+
+/** Polls until `check` holds; throws if it does not within the timeout. */
+async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const messagesIn = (frames: ServerFrame[]): Message[] =>
+  frames.flatMap((frame) => (frame.type === "message" ? [frame.message] : []));
+
+const direct = () => new EdgentClient({ baseUrl: suite.runtime.url, token: "dev-token" });
+/** A client whose every connection goes through the proxy the test can cut. */
+const proxied = () => new EdgentClient({ baseUrl: net.proxy.url, token: () => Promise.resolve("dev-token") });
+
+async function allStored(sessionId: string): Promise<Message[]> {
+  const out: Message[] = [];
+  for await (const message of direct().messages(sessionId)) out.push(message);
+  return out;
+}
+
+describe("EdgentClient over HTTP", () => {
+  it("creates sessions, runs turns as JSON and as a stream of typed frames, and reads history page by page", async () => {
+    const client = direct();
+    expect((await client.agents()).map((a) => a.name)).toContain("assistant");
+    const { sessionId } = await client.createSession({ agent: "assistant" });
+    const turn = await client.send(sessionId, "hello");
+    if (turn.status === "pending") throw new Error("the turn should have finished");
+    expect(turn.reply.content).toContain("hello");
+
+    const frames: ServerFrame[] = [];
+    for await (const frame of client.stream(sessionId, "/slow 10 one two three")) frames.push(frame);
+    expect(frames.map((f) => f.type)).toContain("delta");
+    const done = frames.at(-1);
+    expect(done?.type).toBe("done");
+    if (done?.type === "done") expect(done.body.reply.content).toBe("one two three");
+
+    for (let i = 0; i < 3; i++) await client.send(sessionId, `message ${i}`);
+    const seqs: number[] = [];
+    for await (const message of client.messages(sessionId, { pageSize: 3 })) seqs.push(message.seq);
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const page = await client.history(sessionId, { after: 8, limit: 1 });
+    expect(page).toEqual({ messages: [expect.objectContaining({ seq: 9 })], hasMore: true });
+    expect(await client.session(sessionId)).toMatchObject({ sessionId, agent: "assistant", messageCount: 10 });
+
+    await client.deleteSession(sessionId);
+    const gone = await client.session(sessionId).catch((error: unknown) => error);
+    expect(gone).toBeInstanceOf(EdgentApiError);
+    expect(gone).toMatchObject({ status: 404, code: "not_found" });
+  });
+
+  it("cancels a running turn, reads usage and delegated tasks, and replays an idempotent retry", async () => {
+    const client = direct();
+    const { sessionId } = await client.createSession({ agent: "assistant" });
+    let turnId = "";
+    const frames: ServerFrame[] = [];
+    for await (const frame of client.stream(sessionId, "/slow 100 a b c d e f g h")) {
+      frames.push(frame);
+      if (frame.type === "delta" && !turnId) {
+        turnId = frame.turnId;
+        expect(await client.cancel(sessionId, turnId)).toEqual({ turnId, status: "cancelled" });
+      }
+    }
+    const done = frames.at(-1);
+    expect(done?.type === "done" && done.body.status).toBe("cancelled");
+
+    const first = await client.send(sessionId, "once", { idempotencyKey: "k-1" });
+    const again = await client.send(sessionId, "once", { idempotencyKey: "k-1" });
+    expect(again).toEqual(first);
+    const conflict = await client.send(sessionId, "twice", { idempotencyKey: "k-1" }).catch((e: unknown) => e);
+    expect(conflict).toMatchObject({ status: 409, code: "conflict" });
+
+    const usage = await client.usage();
+    expect(usage.tenant).toBe("dev");
+
+    const triage = (await client.createSession({ agent: "triage" })).sessionId;
+    await client.send(triage, "/delegate knowledge How do I reset my password?");
+    const tasks = await client.tasks(triage);
+    expect(tasks).toEqual([expect.objectContaining({ agent: "knowledge", status: "completed" })]);
+    const task = await client.task(triage, tasks[0]?.taskId ?? "", { messages: 10 });
+    expect(task.messages.map((m) => m.role)).toContain("assistant");
+  });
+});
+
+describe("EdgentClient's live session over WebSocket", () => {
+  it("resumes after the connection is killed mid-turn, with no gap and no duplicate", async () => {
+    const client = proxied();
+    const { sessionId } = await client.createSession({ agent: "assistant" });
+    const live = client.connect(sessionId, { after: 0, reconnectDelayMs: 20 });
+    const frames: ServerFrame[] = [];
+    live.on((frame) => frames.push(frame));
+    await live.ready();
+    live.send("/slow 120 one two three four five six seven eight nine ten");
+    await until(() => frames.some((f) => f.type === "delta"), "the first delta");
+    net.proxy.drop();
+    await until(() => live.reconnects >= 1 && live.status === "open", "the first reconnect");
+    // and once more, still mid-turn
+    const seen = frames.length;
+    await until(() => frames.length > seen && frames.at(-1)?.type === "delta", "a delta after reconnecting");
+    net.proxy.drop();
+    await until(() => messagesIn(frames).some((m) => m.role === "assistant"), "the reply");
+    expect(live.reconnects).toBeGreaterThanOrEqual(2);
+    const delivered = messagesIn(frames);
+    expect(delivered.map((m) => m.seq)).toEqual([1, 2]);
+    expect(delivered).toEqual(await allStored(sessionId));
+    expect(delivered[1]?.content).toBe("one two three four five six seven eight nine ten");
+    expect(live.lastSeq).toBe(2);
+    live.close();
+    expect(live.status).toBe("closed");
+  });
+
+  it("catches up, in order, on what was stored while it could not connect", async () => {
+    const client = proxied();
+    const { sessionId } = await client.createSession({ agent: "assistant" });
+    await direct().send(sessionId, "before");
+    // it has seq 1 already: it gets 2 on, never 1
+    const live = client.connect(sessionId, { after: 1, reconnectDelayMs: 20, maxReconnectDelayMs: 100 });
+    const frames: ServerFrame[] = [];
+    live.on((frame) => frames.push(frame));
+    await until(() => messagesIn(frames).length === 1, "the missed reply");
+    net.proxy.refuse(true);
+    net.proxy.drop();
+    await until(() => live.status === "reconnecting", "losing the connection");
+    const refusedSoFar = net.proxy.accepted;
+    await direct().send(sessionId, "while away 1");
+    await direct().send(sessionId, "while away 2");
+    await until(() => net.proxy.accepted > refusedSoFar + 1, "attempts to reconnect");
+    net.proxy.refuse(false);
+    await until(() => messagesIn(frames).length === 5, "the messages stored while away");
+    expect(messagesIn(frames).map((m) => m.seq)).toEqual([2, 3, 4, 5, 6]);
+    expect(messagesIn(frames)).toEqual((await allStored(sessionId)).slice(1));
+    live.close();
+  });
+
+  it("takes a connection that stops answering heartbeats for dead and reconnects", async () => {
+    const client = proxied();
+    const { sessionId } = await client.createSession({ agent: "assistant" });
+    const live = client.connect(sessionId, { heartbeatMs: 100, pongTimeoutMs: 300, reconnectDelayMs: 20 });
+    const problems: string[] = [];
+    live.onError((error) => problems.push(error.message));
+    await live.ready();
+    // from the session's end: nothing is replayed
+    expect(live.lastSeq).toBe(0);
+    net.proxy.blackhole();
+    await until(() => live.reconnects >= 1 && live.status === "open", "a reconnect after missed pongs");
+    expect(problems.some((p) => p.includes("no pong"))).toBe(true);
+    // the new connection works: a turn sent over it comes back
+    const frames: ServerFrame[] = [];
+    live.on((frame) => frames.push(frame));
+    const clientId = live.send("after the outage");
+    await until(() => frames.some((f) => f.type === "turn" && f.status === "completed"), "the turn");
+    expect(frames.find((f) => f.type === "turn")).toMatchObject({ clientId });
+    expect(messagesIn(frames).map((m) => m.seq)).toEqual([1, 2]);
+    live.close();
+  });
+
+  it("starts over when the session was made again behind a cursor it remembers", async () => {
+    const client = proxied();
+    const { sessionId } = await client.createSession({ agent: "assistant" });
+    // the app remembers seq 40 of an earlier session with this id
+    const live = client.connect(sessionId, { after: 40 });
+    const frames: ServerFrame[] = [];
+    live.on((frame) => frames.push(frame));
+    await live.ready();
+    expect(live.lastSeq).toBe(0);
+    live.send("hello again");
+    await until(() => messagesIn(frames).length === 2, "the turn's messages");
+    expect(messagesIn(frames).map((m) => m.seq)).toEqual([1, 2]);
+    live.close();
+  });
+
+  it("stops, and says why, when the session does not exist", async () => {
+    const live = proxied().connect("no-such-session", { reconnectDelayMs: 20 });
+    const problems: Error[] = [];
+    live.onError((error) => problems.push(error));
+    await expect(live.ready()).rejects.toThrow("closed");
+    expect(live.status).toBe("closed");
+    expect(problems[0]).toMatchObject({ status: 404, code: "not_found" });
+  });
+});
