@@ -7,6 +7,7 @@ import { cascadeFigures } from "./cascade.ts";
 import { delegationFigures } from "./delegation.ts";
 import { governanceFigures } from "./governance.ts";
 import { AUTH, createSession, type LatencyStats, runLoad, stats } from "./load.ts";
+import { platformFigures, platformRows } from "./platform.ts";
 import { protocolFigures, protocolRows } from "./protocols.ts";
 import { fanOut, streamTimings, wsRoundTrips } from "./realtime.ts";
 import { tracingFigures } from "./tracing.ts";
@@ -119,6 +120,11 @@ try {
   const governance = await governanceFigures(CONCURRENCY, SECONDS);
   console.log("tracing: turn throughput with tracing off, on, and exporting over OTLP (interleaved) ...");
   const tracing = await tracingFigures(SECONDS * 2);
+  console.log("platform: turns vs the bare baseline under the Miniflare API and wrangler dev, as shipped ...");
+  const platform = await platformFigures(Math.max(2, SECONDS / 2), 3, {
+    product: productScript,
+    baseline: baselineScript,
+  });
 
   const results = {
     date: new Date().toISOString(),
@@ -188,6 +194,7 @@ try {
       ratio: governance.ratio,
     },
     tracing,
+    platform,
     targets: {
       throughputRatioAtLeast: 0.5,
       p50RatioAtMost: 1.3,
@@ -199,6 +206,10 @@ try {
         guardrails: governance.ratio >= 0.9,
         openai: protocols.latencyRatios.openai <= 1.1,
         uiStream: protocols.latencyRatios.uiStream <= 1.1,
+        platformMiniflare: platform.miniflare.ratio >= 0.8,
+        platformWranglerDev: "ratio" in platform.wranglerDev && platform.wranglerDev.ratio >= 0.6,
+        wsRoundTrip: platform.ws.ratio <= 3,
+        firstTurn: platform.firstTurn.ratio <= 2,
         tracingCost: (tracing.isolated.shareOfTurnCpu ?? tracing.cost.cpu ?? tracing.cost.throughput) <= 0.1,
       },
     },
@@ -239,6 +250,7 @@ ${delegation.fanOut
 | tracer's own CPU per turn, alone in Node      | ${fmt(tracing.isolated.tracerMicrosPerTurn)} µs = ${pct(tracing.isolated.shareOfTurnCpu)} of a turn's workerd CPU (target ≤ 10%) |
 | tracing cost end to end, median: CPU / turns/s | ${pct(tracing.cost.cpu)} / ${pct(tracing.cost.throughput)} (with export: ${pct(tracing.exportCost.cpu)} / ${pct(tracing.exportCost.throughput)}) |
 | delegation, tasks/s off / on (CPU per task)   | ${fmt(tracing.delegation.off.tasksPerSecond)} / ${fmt(tracing.delegation.on.tasksPerSecond)} (${cpu(tracing.delegation.off.cpuMsPerTask)} / ${cpu(tracing.delegation.on.cpuMsPerTask)} ms; cost ${pct(tracing.delegation.cost.cpu)} CPU) |
+${platformRows(platform).join("\n")}
 `);
   console.log("wrote bench/results.json");
 } finally {
