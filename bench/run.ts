@@ -7,6 +7,7 @@ import { cascadeFigures } from "./cascade.ts";
 import { delegationFigures } from "./delegation.ts";
 import { governanceFigures } from "./governance.ts";
 import { AUTH, createSession, type LatencyStats, runLoad, stats } from "./load.ts";
+import { PEER_PACKAGE, peerFigures, peerRows } from "./peer.ts";
 import { protocolFigures, protocolRows } from "./protocols.ts";
 import { fanOut, streamTimings, wsRoundTrips } from "./realtime.ts";
 
@@ -114,6 +115,8 @@ try {
   const delegation = await delegationFigures(10);
   console.log("governance: turn throughput with the recommended guardrails on vs off ...");
   const governance = await governanceFigures(CONCURRENCY, SECONDS);
+  console.log(`peer: Edgent vs the stock AIChatAgent (${PEER_PACKAGE}) at 40 and 2,000 messages, over WebSocket ...`);
+  const peer = await peerFigures(product.url);
 
   const results = {
     date: new Date().toISOString(),
@@ -182,6 +185,7 @@ try {
       on: governance.on,
       ratio: governance.ratio,
     },
+    peer,
     targets: {
       throughputRatioAtLeast: 0.5,
       p50RatioAtMost: 1.3,
@@ -227,6 +231,7 @@ ${delegation.fanOut
 | tasks through the queue                      | ${fmt(delegation.throughput.tasksPerSecond, 0)} tasks/s (${delegation.throughput.coordinators} coordinators × ${delegation.throughput.tasksEach} tasks in ${fmt(delegation.throughput.seconds, 2)} s) |
 | turns/s, guardrails off / on (${governance.guardrails.join(", ")}) | ${fmt(governance.off.turnsPerSecond)} / ${fmt(governance.on.turnsPerSecond)} (p50 ${fmt(governance.off.p50)} / ${fmt(governance.on.p50)} ms) |
 | guardrails on ÷ off (target ≥ 0.9)           | ${fmt(governance.ratio, 3)} |
+${peerRows(peer)}
 `);
   console.log("wrote bench/results.json");
 } finally {
