@@ -7,6 +7,7 @@ import { cascadeFigures } from "./cascade.ts";
 import { delegationFigures } from "./delegation.ts";
 import { governanceFigures } from "./governance.ts";
 import { AUTH, createSession, type LatencyStats, runLoad, stats } from "./load.ts";
+import { PEER_PACKAGE, peerFigures, peerRows } from "./peer.ts";
 import { platformFigures, platformRows } from "./platform.ts";
 import { protocolFigures, protocolRows } from "./protocols.ts";
 import { fanOut, streamTimings, wsRoundTrips } from "./realtime.ts";
@@ -120,6 +121,8 @@ try {
   const governance = await governanceFigures(CONCURRENCY, SECONDS);
   console.log("tracing: turn throughput with tracing off, on, and exporting over OTLP (interleaved) ...");
   const tracing = await tracingFigures(SECONDS * 2);
+  console.log(`peer: Edgent vs the stock AIChatAgent (${PEER_PACKAGE}) at 40 and 2,000 messages, over WebSocket ...`);
+  const peer = await peerFigures(product.url);
   console.log("platform: turns vs the bare baseline under the Miniflare API and wrangler dev, as shipped ...");
   const platform = await platformFigures(Math.max(2, SECONDS / 2), 3, {
     product: productScript,
@@ -195,6 +198,7 @@ try {
     },
     tracing,
     platform,
+    peer,
     targets: {
       throughputRatioAtLeast: 0.5,
       p50RatioAtMost: 1.3,
@@ -251,6 +255,7 @@ ${delegation.fanOut
 | tracing cost end to end, median: CPU / turns/s | ${pct(tracing.cost.cpu)} / ${pct(tracing.cost.throughput)} (with export: ${pct(tracing.exportCost.cpu)} / ${pct(tracing.exportCost.throughput)}) |
 | delegation, tasks/s off / on (CPU per task)   | ${fmt(tracing.delegation.off.tasksPerSecond)} / ${fmt(tracing.delegation.on.tasksPerSecond)} (${cpu(tracing.delegation.off.cpuMsPerTask)} / ${cpu(tracing.delegation.on.cpuMsPerTask)} ms; cost ${pct(tracing.delegation.cost.cpu)} CPU) |
 ${platformRows(platform).join("\n")}
+${peerRows(peer)}
 `);
   console.log("wrote bench/results.json");
 } finally {
