@@ -99,7 +99,8 @@ export function renderDocs(doc: DocShape): string {
       });
     }
   }
-  const tags = [...(doc.tags ?? []).map((t) => t.name), "other"];
+  // the document's tags in order, then any tag it does not list: no operation is left off the page
+  const tags = [...new Set([...(doc.tags ?? []).map((t) => t.name), ...operations.map((o) => o.tag)])];
   const byTag = (tag: string) => operations.filter((o) => o.tag === tag);
   const nav = tags
     .filter((tag) => byTag(tag).length > 0)

@@ -17,10 +17,12 @@ const TAGS = [
   { name: "turns", description: "Running turns" },
   { name: "live", description: "Real-time delivery over WebSocket" },
   { name: "tasks", description: "Tasks delegated to sub-agents" },
+  { name: "approvals", description: "Tool calls waiting for a person's decision" },
   { name: "agents", description: "The deployment's agents" },
   { name: "usage", description: "Model usage and cost" },
   { name: "openai", description: "OpenAI-compatible chat completions and models" },
   { name: "chat", description: "The AI SDK's UI message stream (useChat)" },
+  { name: "mcp", description: "The agents as an MCP server" },
   { name: "service", description: "Health and this documentation" },
 ];
 
