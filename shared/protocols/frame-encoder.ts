@@ -7,8 +7,8 @@ import type { ServerFrame } from "../contracts/frames";
 export interface FrameEncoder {
   /** whether a reader that falls far behind may skip deltas (only if the format can lose text) */
   readonly skipsDeltas: boolean;
-  /** the bytes for one frame; "" when the format has nothing to say about it */
-  encode(frame: ServerFrame): string;
+  /** the bytes for one frame (`id`: its number in the turn's stream, where the format has ids); "" when the format has nothing to say about it */
+  encode(frame: ServerFrame, id?: string): string;
   /** the bytes that end the stream */
   end(): string;
 }
@@ -18,11 +18,11 @@ export function sseData(value: unknown): string {
   return `data: ${JSON.stringify(value)}\n\n`;
 }
 
-/** Edgent's own SSE: each frame as an event named after its type. */
+/** Edgent's own SSE: each frame as an event named after its type, with its id when it has one. */
 export function edgentEncoder(): FrameEncoder {
   return {
     skipsDeltas: true,
-    encode: (frame) => `event: ${frame.type}\ndata: ${JSON.stringify(frame)}\n\n`,
+    encode: (frame, id) => `${id ? `id: ${id}\n` : ""}event: ${frame.type}\ndata: ${JSON.stringify(frame)}\n\n`,
     end: () => "",
   };
 }

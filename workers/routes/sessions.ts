@@ -69,6 +69,13 @@ export async function readIdempotency(c: Context<RouterEnv>, body: unknown): Pro
 
 const SESSION_ID = { id: sessionIdSchema };
 
+/** The headers of a native event stream. */
+export const EVENT_STREAM_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache",
+  "x-accel-buffering": "no",
+};
+
 /** /v1/sessions routes. */
 export const sessionRoutes = new Hono<RouterEnv>()
   .post(
@@ -205,13 +212,9 @@ export const sessionRoutes = new Hono<RouterEnv>()
       if (/\btext\/event-stream\b/.test(c.req.header("accept") ?? "")) {
         const streamed = await stub.streamMessage(input);
         if (streamed.status === "streaming") {
-          return new Response(streamed.stream, {
-            headers: {
-              "content-type": "text/event-stream; charset=utf-8",
-              "cache-control": "no-cache",
-              "x-accel-buffering": "no",
-            },
-          });
+          // the turn's id, to rejoin the stream should it drop before its first event
+          const turn: Record<string, string> = streamed.turnId ? { "edgent-turn-id": streamed.turnId } : {};
+          return new Response(streamed.stream, { headers: { ...EVENT_STREAM_HEADERS, ...turn } });
         }
         throw fromFailure(refusalFailure(streamed.status, who.sessionId));
       }

@@ -185,7 +185,13 @@ export class TurnLedger {
   }
 
   exists(turnId: string): boolean {
-    return this.sql.exec("SELECT 1 FROM edgent_turns WHERE id = ?", turnId).toArray().length > 0;
+    return this.statusOf(turnId) !== null;
+  }
+
+  /** A turn's status (`running`, `waiting`, `completed`, `failed`, ...), or null for no such turn. */
+  statusOf(turnId: string): string | null {
+    const row = this.sql.exec<Row>("SELECT status FROM edgent_turns WHERE id = ?", turnId).toArray()[0];
+    return row ? String(row.status) : null;
   }
 
   /** Fails turns left running by an object that was evicted or crashed mid-turn. */
