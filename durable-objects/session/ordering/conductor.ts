@@ -2,7 +2,7 @@ import type { JSONValue } from "ai";
 import { deferred } from "../../../shared/deferred";
 import type { TurnQueue } from "../../../shared/turn-queue";
 import type { CancelOutcome, SendOutcome, TurnRequest } from "../../rpc";
-import type { TurnLedger } from "../storage/ledger";
+import { RESTARTED, type TurnLedger } from "../storage/ledger";
 import type { SessionMeta } from "../storage/rows";
 import type { SessionStore } from "../storage/session-store";
 import type { TurnStreams } from "../live/turn-streams";
@@ -95,14 +95,20 @@ export class TurnConductor {
     const paused = deferred<SendOutcome>();
     // only outcomes that stored something are replayed; a configuration error may be retried
     const save = (outcome: SendOutcome) => {
-      if (request.idempotency && storedSomething(outcome)) {
+      if (!request.idempotency) return;
+      if (storedSomething(outcome))
         records.save(request.idempotency.key, request.idempotency.requestHash, turnId, outcome);
-      }
+      else records.forget(request.idempotency.key);
     };
     const outcome = queue
       .run(async (): Promise<SendOutcome> => {
         const current = store.meta();
         if (!current) return { status: "not_found" };
+        // a retry after a restart that cut the turn off gets its failure, not a second run
+        if (request.idempotency) {
+          const { key: begun, requestHash } = request.idempotency;
+          records.begin(begun, requestHash, turnId, { status: "failed", failure: { ...RESTARTED, turnId } });
+        }
         const ran = await runner.run({
           meta: current,
           turnId,

@@ -30,7 +30,11 @@ export interface TurnEnd {
 /** How a turn waits: for its sub-agents' tasks, or for a person's decision on a tool call. */
 export type WaitStatus = "waiting" | "awaiting_approval";
 
-const RESTARTED = { code: "internal" as const, message: "the turn was interrupted by a restart" };
+/** How a turn a restart cut off ends: its messages so far stay stored; it does not go on. */
+export const RESTARTED = {
+  code: "session_unavailable" as const,
+  message: "the turn was interrupted by a restart of its session; what it stored so far is in history",
+};
 
 /**
  * A session's turns and model calls: every call with its tier, tokens, latency and cost,
@@ -195,7 +199,7 @@ export class TurnLedger {
   }
 
   /** Fails turns left running by an object that was evicted or crashed mid-turn. */
-  failAbandoned(): Array<{ turnId: string; error: { code: "internal"; message: string } }> {
+  failAbandoned(): Array<{ turnId: string; error: typeof RESTARTED }> {
     const abandoned = this.sql
       .exec<Row>(
         `SELECT t.id, COUNT(c.id) AS model_calls, COALESCE(SUM(c.input_tokens), 0) AS input_tokens,
