@@ -53,6 +53,19 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        // the fault-injection suite (npm run test:faults, run by CI after npm test): restarts,
+        // a failing provider, a queue that repeats itself, clients that drop; one file at a time
+        test: {
+          name: "faults",
+          include: ["test/faults/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/e2e/global-setup.ts"],
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });
