@@ -99,7 +99,7 @@ export function renderDocs(doc: DocShape): string {
       });
     }
   }
-  // the document's tags in order, then any tag it does not list: no operation is left off the page
+  // every tag an operation uses gets a section, declared or not
   const tags = [...new Set([...(doc.tags ?? []).map((t) => t.name), ...operations.map((o) => o.tag)])];
   const byTag = (tag: string) => operations.filter((o) => o.tag === tag);
   const nav = tags
