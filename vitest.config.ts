@@ -60,7 +60,8 @@ export default defineConfig({
           name: "faults",
           include: ["test/faults/**/*.test.ts"],
           environment: "node",
-          globalSetup: ["test/e2e/global-setup.ts"],
+          // the second prints the suite's totals at the end and fails the run on a lost or duplicated turn
+          globalSetup: ["test/e2e/global-setup.ts", "test/faults/support/totals.ts"],
           fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 120_000,

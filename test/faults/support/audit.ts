@@ -58,26 +58,41 @@ export async function sessionTree(mf: Miniflare, tenant: string, roots: string[]
   return found;
 }
 
+/** Something wrong with a history: a message missing, one there twice, or a turn's messages out of order. */
+export interface HistoryFault {
+  kind: "lost" | "duplicated" | "reordered";
+  what: string;
+}
+
 /**
- * What is wrong with a history, if anything: seqs must run 1..n with no gap or repeat, and
- * every turn's messages must be one contiguous run that starts with its one user message.
+ * What is wrong with a history, if anything: seqs must run 1..n with no gap (lost) or repeat
+ * (duplicated), and every turn's messages must be one contiguous run (else reordered) that
+ * starts with its one user message (a second one is a duplicate).
  */
-export function historyProblems(messages: Message[]): string[] {
-  const problems: string[] = [];
-  messages.forEach((message, index) => {
-    if (message.seq !== index + 1) problems.push(`message ${index + 1} has seq ${message.seq}`);
-  });
+export function historyFaults(messages: Message[]): HistoryFault[] {
+  const faults: HistoryFault[] = [];
+  let expected = 1;
+  for (const message of messages) {
+    if (message.seq < expected) faults.push({ kind: "duplicated", what: `seq ${message.seq} appears again` });
+    else if (message.seq > expected)
+      faults.push({ kind: "lost", what: `seqs ${expected}..${message.seq - 1} are missing` });
+    expected = Math.max(expected, message.seq + 1);
+  }
   const seen = new Set<string>();
   let current: string | null = null;
   for (const message of messages) {
     if (message.turnId !== current) {
-      if (seen.has(message.turnId)) problems.push(`turn ${message.turnId} resumes at seq ${message.seq}`);
+      if (seen.has(message.turnId))
+        faults.push({ kind: "reordered", what: `turn ${message.turnId} resumes at seq ${message.seq}` });
       seen.add(message.turnId);
       current = message.turnId;
-      if (message.role !== "user") problems.push(`turn ${message.turnId} starts with a ${message.role} message`);
-    } else if (message.role === "user") problems.push(`turn ${message.turnId} has a second user message`);
+      if (message.role !== "user")
+        faults.push({ kind: "reordered", what: `turn ${message.turnId} starts with a ${message.role} message` });
+    } else if (message.role === "user") {
+      faults.push({ kind: "duplicated", what: `turn ${message.turnId} has a second user message` });
+    }
   }
-  return problems;
+  return faults;
 }
 
 /** The calls, tokens and cost the sessions recorded, summed. */
