@@ -53,7 +53,12 @@ export const turnRoutes = new Hono<RouterEnv>()
       },
       responses: {
         200: answer("the turn's events after Last-Event-ID, then live", eventStream(serverFrameSchema)),
-        204: answer("nothing of the turn's stream is held any more: read its messages in history"),
+        204: answer("nothing of the turn's stream is held any more: read its messages in history", undefined, {
+          "edgent-turn-status": {
+            schema: z.string(),
+            description: "the turn's status: `completed`, `failed`, `cancelled`, `waiting`, ...",
+          },
+        }),
       },
       errors: [400, 404],
     }),
