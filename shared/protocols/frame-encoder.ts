@@ -18,11 +18,14 @@ export function sseData(value: unknown): string {
   return `data: ${JSON.stringify(value)}\n\n`;
 }
 
-/** Edgent's own SSE: each frame as an event named after its type, with its id when it has one. */
+/**
+ * Edgent's own SSE: each frame as an event named after its type, with its id when it has one.
+ * `event:` stays the first line, as it was before events had ids: readers that find events by it keep working.
+ */
 export function edgentEncoder(): FrameEncoder {
   return {
     skipsDeltas: true,
-    encode: (frame, id) => `${id ? `id: ${id}\n` : ""}event: ${frame.type}\ndata: ${JSON.stringify(frame)}\n\n`,
+    encode: (frame, id) => `event: ${frame.type}\n${id ? `id: ${id}\n` : ""}data: ${JSON.stringify(frame)}\n\n`,
     end: () => "",
   };
 }
