@@ -54,7 +54,7 @@ export default defineConfig({
         },
       },
       {
-        // the fault-injection suite (npm run test:faults, run by CI after npm test): restarts,
+        // the fault-injection suite (npm run test:faults, the last part of npm test): restarts,
         // a failing provider, a queue that repeats itself, clients that drop; one file at a time
         test: {
           name: "faults",

@@ -115,6 +115,7 @@ export class TurnConductor {
           begin: { kind: "start", content: request.content },
           ...(request.clientId ? { clientId: request.clientId } : {}),
           ...(request.callMetadata ? { callMetadata: request.callMetadata } : {}),
+          ...(request.traceparent ? { traceparent: request.traceparent } : {}),
           ...(streamed ? { streamed } : {}),
         });
         if (ran.status !== "waiting") {

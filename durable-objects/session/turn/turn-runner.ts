@@ -29,6 +29,8 @@ export interface TurnOrder {
   callMetadata?: Record<string, JSONValue>;
   /** a caller streams the turn (SSE): it streams its text even if no live client watches */
   streamed?: boolean;
+  /** the W3C `traceparent` the request came with (the router's span); ignored if malformed */
+  traceparent?: string;
 }
 
 /** What the turn runner needs from its session object. */
@@ -47,6 +49,7 @@ export interface TurnRunnerOptions {
   delegation(
     agent: AgentDefinition,
     turnId: string,
+    incoming?: { kind: "start" | "resume"; traceparent?: string },
   ): { ok: true; port?: RunDelegation; trace: TraceContext } | { ok: false; failure: Failure };
   /** called after each turn: the session schedules a report of its local usage to the gateway */
   usageRecorded(): void;
@@ -111,7 +114,10 @@ export class TurnRunner {
     if (this.toolbox?.agent !== agent) this.toolbox = new Toolbox(agent);
     const sink = this.options.frames(turnId, begin.kind === "resume");
     const controller = new AbortController();
-    const delegation = this.options.delegation(agent, turnId);
+    const delegation = this.options.delegation(agent, turnId, {
+      kind: begin.kind,
+      ...(order.traceparent ? { traceparent: order.traceparent } : {}),
+    });
     if (!delegation.ok) return this.refuse(order, delegation.failure);
     const { port, trace } = delegation;
     // hooks report events through the gate, which needs the hooks first
@@ -126,6 +132,7 @@ export class TurnRunner {
       trace,
       emit: (event) => late.gate?.event(event),
       messages: () => late.gate?.messages ?? [],
+      ...(begin.kind === "resume" ? { resumedCalls: begin.results.flatMap((r) => r.toolCallId ?? []) } : {}),
     };
     const hooks = combineHooks([...this.guards, ...this.sources].flatMap((source) => source(info) ?? []));
     // output a guardrail blocks stops the turn's model calls, like a cancel
@@ -153,6 +160,7 @@ export class TurnRunner {
         model: chosen.models.central.name,
         agent: meta.agent,
         event: (event) => gate.event(event),
+        spans: (spans) => hooks.remoteSpans?.(spans),
         // a cancelled turn's central call still cost tokens: it counts in the session's totals
         lateUsage: (usage) => ledger.recordCall({ turnId, purpose: "turn", tier: "central", latencyMs: 0, ...usage }),
       }),
