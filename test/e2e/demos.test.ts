@@ -3,6 +3,7 @@ import type { ServerFrame } from "../../shared/contracts/frames";
 import { type ApprovalView, awaitingApprovalSchema, decisionResponseSchema } from "../../shared/contracts/approval.ts";
 import { type Message, turnResponseSchema } from "../../shared/contracts/message.ts";
 import { taskListSchema } from "../../shared/contracts/task.ts";
+import { turnsPageSchema, turnTraceSchema } from "../../shared/contracts/trace.ts";
 import { type Client, replyOf } from "../support/client.ts";
 import { useRuntime } from "../support/fixture.ts";
 import { LiveClient } from "../support/live-client.ts";
@@ -86,6 +87,25 @@ describe("travel: ask instead of guessing, book only with approval", () => {
     // the path as turn events, which traces record
     expect(events(live.frames)).toEqual(["question", "approval_requested", "approval_decided"]);
     live.close();
+    // and the whole path in the turns' traces: each tool call a span, the question and the decision events
+    const turns = (await fx.api.get(`/v1/sessions/${sessionId}/turns`)).parse(turnsPageSchema).turns.reverse();
+    expect(turns.map((t) => t.status)).toEqual(["input_required", "completed"]);
+    const traced = await Promise.all(
+      turns.map(async (t) =>
+        (await fx.api.get(`/v1/sessions/${sessionId}/turns/${t.turnId}/trace`)).parse(turnTraceSchema),
+      ),
+    );
+    const tools = traced.map((trace) =>
+      trace.spans.filter((span) => span.name.startsWith("execute_tool ")).map((span) => span.name.slice(13)),
+    );
+    // `book` twice: the call held for approval, then its run once approved
+    expect(tools).toEqual([
+      ["find_destination", "ask_user"],
+      ["find_destination", "search_flights", "search_hotels", "book", "book"],
+    ]);
+    const traceEvents = traced.map((trace) => trace.spans.flatMap((span) => span.events.map((e) => e.name)));
+    expect(traceEvents[0]).toContain("question");
+    expect(traceEvents[1]).toEqual(expect.arrayContaining(["approval_requested", "approval_decided"]));
     const trips = await fx.api.say(sessionId, "/tool my_trips {}");
     expect(trips.reply.content).toContain('"destination":"Washington State"');
   });
