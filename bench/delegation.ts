@@ -19,7 +19,7 @@ function fanOutMessage(tasks: number, tag: string): string {
 }
 
 /** One coordinator turn; checks every sub-agent's result is in the reply. */
-async function delegatedTurn(base: URL, tasks: number): Promise<number> {
+export async function delegatedTurn(base: URL, tasks: number): Promise<number> {
   const sessionId = await createSession(base, "triage");
   const tag = crypto.randomUUID().slice(0, 8);
   const t0 = performance.now();
