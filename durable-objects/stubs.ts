@@ -1,7 +1,7 @@
 // The one place where Durable Object stubs are cast to their RPC interfaces. The runtime's
 // generated stub types cannot express `unknown` tool inputs in results, so every caller goes
 // through these functions and sees only the interface its role may call.
-import type { GatewayApi, SessionApi, TaskHost, TaskParent } from "./rpc";
+import type { GatewayApi, MetricsApi, SessionApi, TaskHost, TaskParent } from "./rpc";
 
 /** The session id of the object a task's sub-agent runs in. Client session ids cannot contain ':'. */
 export function taskSessionId(taskId: string): string {
@@ -26,4 +26,9 @@ export function taskParent(env: Env, task: { tenant: string; parentSessionId: st
 /** The tenant's model gateway. */
 export function gatewayApi(env: Env, tenant: string): GatewayApi {
   return env.GATEWAYS.getByName(tenant) as unknown as GatewayApi;
+}
+
+/** The tenant's metrics object. */
+export function metricsApi(env: Env, tenant: string): MetricsApi {
+  return env.METRICS.getByName(tenant) as unknown as MetricsApi;
 }
