@@ -35,7 +35,8 @@ function sdkKeys(kv: SyncKvStorage): Array<[string, unknown]> {
  * every later new object.
  */
 export function ensureSdkSchema(storage: DurableObjectStorage, setup: () => void): "replayed" | "set_up" {
-  const fresh = schemaObjects(storage.sql).length === 0 && sdkKeys(storage.kv).length === 0;
+  // the key-value read first: an object that has lived before answers without a table scan
+  const fresh = sdkKeys(storage.kv).length === 0 && schemaObjects(storage.sql).length === 0;
   if (fresh && snapshot) {
     storage.sql.exec(snapshot.ddl);
     for (const [key, value] of snapshot.versions) storage.kv.put(key, value);
