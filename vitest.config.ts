@@ -53,6 +53,20 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        // the fault-injection suite (npm run test:faults, the last part of npm test): restarts,
+        // a failing provider, a queue that repeats itself, clients that drop; one file at a time
+        test: {
+          name: "faults",
+          include: ["test/faults/**/*.test.ts"],
+          environment: "node",
+          // the second prints the suite's totals at the end and fails the run on a lost or duplicated turn
+          globalSetup: ["test/e2e/global-setup.ts", "test/faults/support/totals.ts"],
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

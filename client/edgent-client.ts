@@ -32,7 +32,7 @@ import {
 import { type TenantUsage, tenantUsageSchema } from "../shared/contracts/usage";
 import { EdgentApiError } from "./errors";
 import { LiveSession, type LiveSessionOptions } from "./live-session";
-import { readSse } from "./sse";
+import { readIdentifiedSse } from "./sse";
 
 /** How often a read that met a restarting session's object is tried again. */
 const READ_RETRIES = 3;
@@ -56,7 +56,12 @@ export interface SendOptions {
   /** makes a retry safe: the same key and body get the original's answer */
   idempotencyKey?: string;
   signal?: AbortSignal;
+  /** for `stream`: how many times a dropped stream is rejoined before the error is thrown (default 5) */
+  maxRejoins?: number;
 }
+
+/** How many times `stream` rejoins a dropped turn stream by default. */
+const MAX_REJOINS = 5;
 
 /**
  * A typed client of the Edgent API for browsers, Workers and Node: sessions, turns (JSON or
@@ -117,26 +122,89 @@ export class EdgentClient {
 
   /**
    * Runs a turn and yields its frames as they happen: stored messages, turn status, deltas,
-   * events, and last `done` (the JSON answer's body) or `error`. Breaking out of the loop
-   * stops reading; the turn still completes and is stored.
+   * events, and last `done` (the JSON answer's body) or `error`. A stream that drops mid-turn
+   * is rejoined from the last event received (up to `maxRejoins` times), so no frame is
+   * missed or repeated. Breaking out of the loop stops reading; the turn still completes and
+   * is stored.
    */
   async *stream(sessionId: string, content: string, options: SendOptions = {}): AsyncGenerator<ServerFrame> {
     const abort = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
-    const response = await this.request("POST", this.path(sessionId, "/messages"), {
-      body: { content, ...(options.onBusy ? { onBusy: options.onBusy } : {}) },
-      headers: {
-        accept: "text/event-stream",
-        ...(options.idempotencyKey ? { "idempotency-key": options.idempotencyKey } : {}),
-      },
-      signal,
-    });
-    if (!response.body) return;
     try {
-      for await (const event of readSse(response.body)) yield serverFrameSchema.parse(JSON.parse(event.data));
+      const response = await this.request("POST", this.path(sessionId, "/messages"), {
+        body: { content, ...(options.onBusy ? { onBusy: options.onBusy } : {}) },
+        headers: {
+          accept: "text/event-stream",
+          ...(options.idempotencyKey ? { "idempotency-key": options.idempotencyKey } : {}),
+        },
+        signal,
+      });
+      const turnId = response.headers.get("edgent-turn-id");
+      let body: ReadableStream<Uint8Array> | null = response.body;
+      let lastEventId = "";
+      for (let rejoins = 0; body; rejoins++) {
+        const events = readIdentifiedSse(body);
+        for (;;) {
+          let next: IteratorResult<{ data: string; lastEventId: string }>;
+          try {
+            next = await events.next();
+          } catch (error) {
+            // the connection dropped mid-turn: rejoin the turn's stream after the last event received
+            if (signal.aborted || !turnId || rejoins >= (options.maxRejoins ?? MAX_REJOINS)) throw error;
+            break;
+          }
+          // the stream ended as the server ended it
+          if (next.done) return;
+          lastEventId = next.value.lastEventId;
+          yield serverFrameSchema.parse(JSON.parse(next.value.data));
+        }
+        body = turnId ? await this.rejoinBody(sessionId, turnId, lastEventId, signal, rejoins) : null;
+      }
     } finally {
       abort.abort();
     }
+  }
+
+  /**
+   * Rejoins a turn's stream (`GET /v1/sessions/:id/turns/:turnId/stream`): the frames after
+   * `lastEventId` (`<turnId>:<n>`, from an earlier stream of it), else from the turn's start,
+   * then live to its end. Yields nothing when the server no longer holds the turn's stream
+   * (it ended a while ago, or before a restart): its messages are in history.
+   */
+  async *rejoin(
+    sessionId: string,
+    turnId: string,
+    options: { lastEventId?: string; signal?: AbortSignal } = {},
+  ): AsyncGenerator<ServerFrame> {
+    const abort = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
+    try {
+      const body = await this.rejoinBody(sessionId, turnId, options.lastEventId ?? "", signal, 0);
+      if (!body) return;
+      for await (const event of readIdentifiedSse(body)) yield serverFrameSchema.parse(JSON.parse(event.data));
+    } finally {
+      abort.abort();
+    }
+  }
+
+  /** The body of a rejoined turn stream, or null when nothing of it is held; a refused connection is tried again once after a pause. */
+  private async rejoinBody(
+    sessionId: string,
+    turnId: string,
+    lastEventId: string,
+    signal: AbortSignal,
+    attempt: number,
+  ): Promise<ReadableStream<Uint8Array> | null> {
+    const path = this.path(sessionId, `/turns/${encodeURIComponent(turnId)}/stream`);
+    const headers = { accept: "text/event-stream", ...(lastEventId ? { "last-event-id": lastEventId } : {}) };
+    // growing pauses between rejoins: a network that just dropped may need a moment
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** Math.min(attempt - 1, 4)));
+    const response = await this.request("GET", path, { headers, signal }).catch(async (error: unknown) => {
+      if (error instanceof EdgentApiError || signal.aborted) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return this.request("GET", path, { headers, signal });
+    });
+    return response.status === 204 ? null : response.body;
   }
 
   /** A page of a session's history: messages with `seq > after`, in order. */

@@ -11,4 +11,4 @@ export type { ErrorCode } from "../shared/errors";
 export { EdgentClient, type EdgentClientOptions, type SendOptions } from "./edgent-client";
 export { type ApiErrorDetails, EdgentApiError } from "./errors";
 export { LiveSession, type LiveSessionOptions, type LiveStatus } from "./live-session";
-export { readSse, type SseEvent } from "./sse";
+export { type IdentifiedSseEvent, readIdentifiedSse, readSse, type SseEvent } from "./sse";

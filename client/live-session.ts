@@ -205,11 +205,9 @@ export class LiveSession {
   private greeted(frame: Extract<ServerFrame, { type: "ready" }>): void {
     const socket = this.socket;
     if (!socket) return;
-    if (this.lastSeq === null) {
-      // from the session's end: say so at once, so live delivery need not wait for a resume
-      this.lastSeq = frame.lastSeq;
-      socket.send(JSON.stringify({ type: "resume", after: frame.lastSeq } satisfies ClientFrame));
-    } else if (frame.lastSeq < this.lastSeq) {
+    // from the session's end: live from here
+    if (this.lastSeq === null) this.lastSeq = frame.lastSeq;
+    else if (frame.lastSeq < this.lastSeq) {
       // the session was erased and made again: its seqs start over
       this.lastSeq = frame.lastSeq;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readSse, type SseEvent } from "./sse";
+import { type IdentifiedSseEvent, readIdentifiedSse, readSse, type SseEvent } from "./sse";
 
 /** A byte stream that delivers `text` in the given pieces. */
 function streamOf(pieces: string[]): ReadableStream<Uint8Array> {
@@ -72,5 +72,22 @@ describe("readSse", () => {
     const events: SseEvent[] = [];
     for await (const event of readSse(stream)) events.push(event);
     expect(events).toEqual([{ event: "message", data: "\u00e9t\u00e9 \u{1f600}" }]);
+  });
+});
+
+describe("readIdentifiedSse", () => {
+  it("gives each event the stream's last event id: set by an id field, kept across events, NUL ids ignored", async () => {
+    const events: IdentifiedSseEvent[] = [];
+    const pieces = [
+      "data: a\n\nevent: delta\nid: t:1\ndata: b\n\ndata: c\n\nid: t:3\0\ndata: d\n\nid: t:4\ndata: e\n\n",
+    ];
+    for await (const event of readIdentifiedSse(streamOf(pieces))) events.push(event);
+    expect(events).toEqual([
+      { event: "message", data: "a", lastEventId: "" },
+      { event: "delta", data: "b", lastEventId: "t:1" },
+      { event: "message", data: "c", lastEventId: "t:1" },
+      { event: "message", data: "d", lastEventId: "t:1" },
+      { event: "message", data: "e", lastEventId: "t:4" },
+    ]);
   });
 });

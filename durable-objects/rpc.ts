@@ -42,8 +42,10 @@ export type SendOutcome =
   /** paused: a tool call waits for a person's decision (see decideApproval) */
   | { status: "awaiting_approval"; turnId: string; approvals: ApprovalView[] };
 
-/** A streamed turn: SSE bytes, or why it could not start. */
-export type StreamOutcome = { status: "streaming"; stream: ReadableStream<Uint8Array> } | { status: Refusal };
+/** A streamed turn: SSE bytes (and the turn's id, to rejoin them), or why it could not start. */
+export type StreamOutcome =
+  | { status: "streaming"; stream: ReadableStream<Uint8Array>; turnId?: string }
+  | { status: Refusal };
 
 /**
  * A turn a protocol adapter asks for (OpenAI-compatible chat, the UI message stream). It runs
@@ -66,10 +68,10 @@ export type ChatOutcome = SendOutcome | ChatRefusal;
 /** A streamed chat turn, or why it could not start. */
 export type ChatStreamOutcome = StreamOutcome | ChatRefusal;
 
-/** A rejoined stream, or why there is none. */
+/** A rejoined stream; `idle` when there is nothing to rejoin (with the turn's status, if it is known). */
 export type RejoinOutcome =
   | { status: "streaming"; stream: ReadableStream<Uint8Array> }
-  | { status: "idle" }
+  | { status: "idle"; turnStatus?: string }
   | { status: "not_found" };
 
 /** Short-lived chat sessions' ids start so; no id a client names can (':' is not allowed in them). */
@@ -144,6 +146,12 @@ export interface SessionApi {
   streamChatTurn(input: ChatTurnInput, format: StreamFormat): Promise<ChatStreamOutcome>;
   /** The running chat turn's UI message stream from its start; `idle` when none runs. */
   rejoinChat(caller: SessionCaller): Promise<RejoinOutcome>;
+  /**
+   * A turn's stream of frames (Edgent's SSE) after frame `after` (0: from its start), then live
+   * until it ends; `idle` when the turn's stream is no longer held, `not_found` for a turn of no
+   * such session.
+   */
+  rejoinTurn(caller: SessionCaller, turnId: string, after: number): Promise<RejoinOutcome>;
   /** Accepts a WebSocket upgrade the router authenticated (see LIVE_HEADERS). */
   fetch(request: Request): Promise<Response>;
   /** The session's turns, newest first; null if no session, "no_turn" if `before` names no turn. */

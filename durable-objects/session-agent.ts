@@ -41,8 +41,9 @@ import type { SessionGovernance } from "./session/governance/session-governance"
 import { answerFrame, frameOverLimit, parseFrame } from "./session/live/client-frames";
 import { openLive, refuseUpgrade } from "./session/live/connect";
 import { type LiveDelivery, type LiveState, send } from "./session/live/live-delivery";
-import { streamTurn } from "./session/live/sse";
+import { rejoinTurn, streamTurn } from "./session/live/sse";
 import type { TicketBook } from "./session/live/tickets";
+import type { TurnStreams } from "./session/live/turn-streams";
 import type { McpCatalog } from "./session/mcp/mcp-catalog";
 import type { TurnConductor } from "./session/ordering/conductor";
 import type { WaitingTurns } from "./session/ordering/waiting-turns";
@@ -70,6 +71,8 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   private readonly store: SessionStore;
   private readonly tickets: TicketBook;
   private readonly live: LiveDelivery;
+  private readonly streams: TurnStreams;
+  private readonly ledger: TurnLedger;
   private readonly runner: TurnRunner;
   private readonly conductor: TurnConductor;
   private readonly waiting: WaitingTurns;
@@ -77,7 +80,6 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   private readonly assigned: AssignedTask;
   private readonly usage: UsageReport;
   private readonly tracing: SessionTracing;
-  private readonly ledger: TurnLedger;
   private readonly mcpTools: McpCatalog;
   private readonly governance: SessionGovernance;
   private readonly reportRetry: RetryOnce;
@@ -103,6 +105,8 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     this.store = parts.store;
     this.tickets = parts.tickets;
     this.live = parts.live;
+    this.streams = parts.streams;
+    this.ledger = parts.ledger;
     this.runner = parts.runner;
     this.conductor = parts.conductor;
     this.waiting = parts.waiting;
@@ -114,7 +118,6 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     this.reportRetry = parts.reportRetry;
     this.chat = parts.chat;
     this.tracing = parts.tracing;
-    this.ledger = parts.ledger;
     // pings are answered by the runtime itself, without waking a hibernating object
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
   }
@@ -167,11 +170,13 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   async streamMessage(input: SendMessageInput): Promise<StreamOutcome> {
     const meta = this.owned(input);
     if (!meta) return this.absent({ status: "not_found" });
-    return streamTurn(
-      meta.sessionId,
-      (own) => this.conductor.submit(meta, input, own),
-      (work) => this.ctx.waitUntil(work),
-    );
+    const submission = this.conductor.submit(meta, input, true);
+    return streamTurn(meta.sessionId, submission, this.streams, (work) => this.ctx.waitUntil(work));
+  }
+
+  async rejoinTurn(caller: SessionCaller, turnId: string, after: number): Promise<RejoinOutcome> {
+    if (!this.owned(caller)) return this.absent({ status: "not_found" });
+    return rejoinTurn(this.streams, this.ledger, turnId, after, (work) => this.ctx.waitUntil(work));
   }
 
   async chatTurn(input: ChatTurnInput): Promise<ChatOutcome> {

@@ -7,7 +7,7 @@ export const ERROR_STATUS = {
   not_found: 404, // unknown route, session or agent (also another tenant's session)
   method_not_allowed: 405, // the route exists, the method does not
   conflict: 409, // session id taken by another agent, idempotency key reused
-  resume_too_late: 409, // a WebSocket `resume` after live delivery began (frames only)
+  resume_too_late: 409, // a WebSocket `resume` after the connection delivered a stored message (frames only)
   already_decided: 409, // an approval that was already approved, rejected, expired or cancelled
   guardrail_tripped: 422, // a guardrail blocked the turn's input or output (the body names it)
   budget_exhausted: 429, // the tenant's central model budget for the period is spent

@@ -10,6 +10,7 @@ import { directTransport, queueTransport } from "./delegation/transports";
 import { SessionGovernance } from "./governance/session-governance";
 import { LiveDelivery, type LiveState } from "./live/live-delivery";
 import { TicketBook } from "./live/tickets";
+import { TurnStreams } from "./live/turn-streams";
 import { McpCatalog } from "./mcp/mcp-catalog";
 import { TurnConductor } from "./ordering/conductor";
 import { IdempotencyRecords } from "./ordering/idempotency";
@@ -52,6 +53,8 @@ export interface SessionParts {
   ledger: TurnLedger;
   tickets: TicketBook;
   live: LiveDelivery;
+  /** the turns' recorded streams, for readers that join or rejoin them */
+  streams: TurnStreams;
   runner: TurnRunner;
   conductor: TurnConductor;
   waiting: WaitingTurns;
@@ -84,7 +87,12 @@ export function assembleSession(host: SessionHost): SessionParts {
   store.migrate();
   const ledger = new TurnLedger(sql, store, new ModelCatalog(settings.EDGENT_MODEL_SPECS));
   const abandoned = ledger.failAbandoned();
-  const live = new LiveDelivery(store, () => host.connections());
+  const streams = new TurnStreams(settings.EDGENT_TURN_STREAM_BYTES);
+  const live = new LiveDelivery(
+    store,
+    () => host.connections(),
+    () => streams.catchUp(),
+  );
   const usage = new UsageReport(ledger, () => host.schedule(settings.EDGENT_USAGE_REPORT_SECONDS, "reportUsage"));
   const records = new IdempotencyRecords(sql);
   // parts made below that parts above call back into, once everything is built
@@ -132,6 +140,7 @@ export function assembleSession(host: SessionHost): SessionParts {
     traced: (span, sampled) => tracing.delivered(span, sampled),
   });
   const sink = live.sink(() => ctx.getWebSockets().length > 0);
+  const frames = (turnId: string, resumed = false) => streams.sink(turnId, sink, resumed);
   const governance = new SessionGovernance({
     env,
     sql,
@@ -139,7 +148,8 @@ export function assembleSession(host: SessionHost): SessionParts {
     ledger,
     coordinator,
     assigned,
-    live: sink,
+    // a sub-agent's approval reaches a waiting turn, whose stream may have begun in an earlier life
+    frames: (turnId) => frames(turnId, true),
     waiting: () => waiting as WaitingTurns,
     conductor: () => conductor as TurnConductor,
     goOn,
@@ -151,8 +161,8 @@ export function assembleSession(host: SessionHost): SessionParts {
     store,
     ledger,
     memory: new SessionFacts(sql),
-    live: sink,
-    watched: () => ctx.getWebSockets().length > 0,
+    frames,
+    watched: (turnId) => ctx.getWebSockets().length > 0 || streams.followed(turnId),
     gateway: (tenant) => gatewayApi(env, tenant),
     delegation: (agent, turnId, incoming) => {
       // a user's session is the root of its tree; a sub-agent's session sits where its task put it
@@ -179,8 +189,9 @@ export function assembleSession(host: SessionHost): SessionParts {
     coordinator,
     approvals: governance.desk,
     finished: (turnId, outcome) => ctx.waitUntil(assigned.finished(turnId, outcome).catch(() => undefined)),
+    streamEnded: (turnId, outcome) => streams.settle(turnId, outcome, store.meta()?.sessionId ?? ""),
   });
-  conductor = new TurnConductor({ store, ledger, records, runner, waiting, queue });
+  conductor = new TurnConductor({ store, ledger, records, runner, waiting, queue, streams });
   waiting.adopt(queue);
   for (const { turnId, error } of abandoned) {
     const outcome: SendOutcome = { status: "failed", failure: { ...error, turnId } };
@@ -191,6 +202,7 @@ export function assembleSession(host: SessionHost): SessionParts {
   const chat = new ChatTurns({
     store,
     conductor,
+    streams,
     scheduleErase: (at) => host.schedule(at, "eraseShortLived"),
     background: (work) => ctx.waitUntil(work),
   });
@@ -200,6 +212,7 @@ export function assembleSession(host: SessionHost): SessionParts {
     ledger,
     tickets,
     live,
+    streams,
     runner,
     conductor,
     waiting,

@@ -63,6 +63,11 @@ export const serverFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("turn"), turnId: z.string(), status: turnStatusSchema, clientId: z.string().optional() }),
   z.object({ type: z.literal("event"), turnId: z.string(), name: z.string(), data: z.record(z.string(), z.unknown()) }),
   z.object({ type: z.literal("done"), body: turnResponseSchema }),
+  /**
+   * a rejoined or caught-up stream lacks this turn's frames up to `through` (the turn outgrew
+   * what is held of it, or began before the object restarted): what they stored is in history
+   */
+  z.object({ type: z.literal("truncated"), turnId: z.string(), through: z.number().int().nonnegative() }),
   z.object({ type: z.literal("error"), error: frameErrorSchema }),
   z.object({ type: z.literal("pong") }),
 ]);

@@ -73,7 +73,7 @@ describe("human approval before side effects", () => {
 
   it("pauses a refund above the tool's limit, and runs it once approved", async () => {
     const sessionId = await fx.api.session("billing");
-    const live = await LiveClient.connect(fx.runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const live = await LiveClient.connect(fx.runtime.url, sessionId);
     const paused = await pause(fx.api, sessionId, REFUND(25_000));
     expect(paused.approvals).toEqual([
       expect.objectContaining({

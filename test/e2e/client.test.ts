@@ -95,6 +95,64 @@ describe("EdgentClient over HTTP", () => {
   });
 });
 
+describe("EdgentClient's turn streams", () => {
+  it("rejoins a streamed turn whose connection is killed mid-turn, twice, with no frame missed or repeated", async () => {
+    const client = proxied();
+    const { sessionId } = await client.createSession({ agent: "assistant" });
+    const words = Array.from({ length: 30 }, (_, i) => `w${i + 1}`).join(" ");
+    const frames: ServerFrame[] = [];
+    const acceptedBefore = net.proxy.accepted;
+    let deltas = 0;
+    let drops = 0;
+    let acceptedAtDrop = Number.POSITIVE_INFINITY;
+    for await (const frame of client.stream(sessionId, `/slow 40 ${words}`)) {
+      frames.push(frame);
+      if (frame.type !== "delta") continue;
+      // cut the connection after the 3rd delta, then after the first delta on the rejoined one:
+      // the client rejoins after the last event it got each time
+      const rejoined = net.proxy.accepted > acceptedAtDrop;
+      if ((++deltas === 3 && drops === 0) || (drops === 1 && rejoined)) {
+        drops++;
+        acceptedAtDrop = net.proxy.accepted;
+        net.proxy.drop();
+      }
+    }
+    expect(drops).toBe(2);
+    // a new connection for each rejoin
+    expect(net.proxy.accepted - acceptedBefore).toBeGreaterThanOrEqual(2);
+    const done = frames.at(-1);
+    expect(done?.type).toBe("done");
+    if (done?.type !== "done") return;
+    expect(done.body.reply.content).toBe(words);
+    const text = frames.flatMap((f) => (f.type === "delta" ? [f.text] : [])).join("");
+    expect(text).toBe(words);
+    expect(messagesIn(frames)).toEqual(await allStored(sessionId));
+    expect(frames.filter((f) => f.type === "turn" && f.status === "started")).toHaveLength(1);
+  });
+
+  it("rejoins a turn by id from an earlier stream's last event, and yields nothing once the turn is no longer held", async () => {
+    const client = direct();
+    const { sessionId } = await client.createSession({ agent: "assistant" });
+    const first: ServerFrame[] = [];
+    for await (const frame of client.stream(sessionId, "/slow 5 one two three four")) first.push(frame);
+    const turnId = first.find((f) => f.type === "turn")?.turnId ?? "";
+    const whole: ServerFrame[] = [];
+    for await (const frame of client.rejoin(sessionId, turnId)) whole.push(frame);
+    expect(whole.at(-1)).toEqual(first.at(-1));
+    expect(whole.flatMap((f) => (f.type === "delta" ? [f.text] : [])).join("")).toBe("one two three four");
+    // the last three ended turns' streams are held: after three more, this one is not
+    for (let i = 0; i < 3; i++) await client.send(sessionId, `later ${i}`);
+    const gone: ServerFrame[] = [];
+    for await (const frame of client.rejoin(sessionId, turnId)) gone.push(frame);
+    expect(gone).toEqual([]);
+    const unknown = await (async () => {
+      for await (const _frame of client.rejoin(sessionId, "no-such-turn")) return "a frame";
+      return "nothing";
+    })().catch((error: unknown) => error);
+    expect(unknown).toMatchObject({ status: 404, code: "not_found" });
+  });
+});
+
 describe("EdgentClient's live session over WebSocket", () => {
   it("resumes after the connection is killed mid-turn, with no gap and no duplicate", async () => {
     const client = proxied();

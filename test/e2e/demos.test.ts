@@ -68,7 +68,7 @@ describe("travel: ask instead of guessing, book only with approval", () => {
 
   it("asks which Washington, searches the one the user meant, and books it once approved", async () => {
     const sessionId = await fx.api.session("travel");
-    const live = await LiveClient.connect(fx.runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const live = await LiveClient.connect(fx.runtime.url, sessionId);
     const approval = await upToApproval(sessionId);
     const decided = await fx.api.post(`/v1/sessions/${sessionId}/approvals/${approval.approvalId}`, {
       decision: "approve",
@@ -138,7 +138,7 @@ describe("research: specialists, and a fact check before the answer stands", () 
 
   it("flags a claim no source supports and revises the answer", async () => {
     const sessionId = await fx.api.session("researcher");
-    const live = await LiveClient.connect(fx.runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const live = await LiveClient.connect(fx.runtime.url, sessionId);
     const turn = await fx.api.say(sessionId, "How tall is Mount Everest and who first climbed it?");
     const answer = turn.reply.content;
     expect(answer).toContain("8,848.86 metres above sea level [S1].");

@@ -9,7 +9,7 @@ describe("erasing a session", () => {
   it("erases at once while a turn streams, cancelling it and the turns queued behind it", async () => {
     const { api, runtime } = suite;
     const sessionId = await api.session();
-    const watcher = await LiveClient.connect(runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const watcher = await LiveClient.connect(runtime.url, sessionId);
     const streaming = streamTurn(runtime.url, sessionId, { content: "/slow 99999 never" });
     await watcher.waitFor((f) => f.type === "turn" && f.status === "started");
     const queued = api.post(`/v1/sessions/${sessionId}/messages`, { content: "queued behind" });

@@ -72,7 +72,7 @@ describe("guardrails on a real local server", () => {
 
   it("redacts streamed output over SSE and WebSocket, and reports each redaction without its value", async () => {
     const sessionId = await fx.api.session("billing");
-    const live = await LiveClient.connect(fx.runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const live = await LiveClient.connect(fx.runtime.url, sessionId);
     const { events } = await streamTurn(fx.runtime.url, sessionId, { content: CONTACT });
     const done = events.at(-1)?.frame as Extract<ServerFrame, { type: "done" }>;
     expect(done.type).toBe("done");
@@ -100,7 +100,7 @@ describe("guardrails on a real local server", () => {
   it("ends a turn blocked mid-stream, tells live clients to discard its text, and stores none of it", async () => {
     const sessionId = await fx.api.session("assistant");
     const words = Array.from({ length: 300 }, (_, i) => `word${i}`).join(" ");
-    const live = await LiveClient.connect(fx.runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const live = await LiveClient.connect(fx.runtime.url, sessionId);
     const { events } = await streamTurn(fx.runtime.url, sessionId, { content: `/slow 2 ${words}` });
     const frames = events.map((e) => e.frame);
     const types = frames.map((f) => (f.type === "turn" ? `turn:${f.status}` : f.type));

@@ -9,8 +9,9 @@ const suite = useRuntime();
 
 interface Operation {
   operationId: string;
+  parameters?: Array<{ name: string; in: string }>;
   requestBody?: { content: Record<string, { schema: unknown }> };
-  responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+  responses: Record<string, { content?: Record<string, { schema: unknown }>; headers?: Record<string, unknown> }>;
 }
 interface Document {
   openapi: string;
@@ -51,6 +52,20 @@ describe("the OpenAPI document", () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/v1/chat/completions", "/openapi.json", "/docs"]));
     const ids = Object.values(doc.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("describes rejoining a turn's stream: Last-Event-ID, the event stream, and the headers naming the turn and its status", async () => {
+    const doc = await served();
+    const rejoin = doc.paths["/v1/sessions/{id}/turns/{turnId}/stream"]?.get;
+    expect(rejoin?.operationId).toBe("rejoinTurn");
+    expect(rejoin?.parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(
+      expect.arrayContaining(["path:id", "path:turnId", "header:last-event-id"]),
+    );
+    expect(Object.keys(rejoin?.responses["200"]?.content ?? {})).toEqual(["text/event-stream"]);
+    expect(Object.keys(rejoin?.responses["204"]?.headers ?? {})).toEqual(["edgent-turn-status"]);
+    expect(Object.keys(rejoin?.responses ?? {})).toEqual(expect.arrayContaining(["400", "401", "404"]));
+    const send = doc.paths["/v1/sessions/{id}/messages"]?.post;
+    expect(Object.keys(send?.responses["200"]?.headers ?? {})).toEqual(["edgent-turn-id"]);
   });
 
   it("is rendered at /docs as a page that needs nothing from elsewhere", async () => {

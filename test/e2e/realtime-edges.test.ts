@@ -11,9 +11,9 @@ function history(sessionId: string): Promise<Message[]> {
   return suite.api.history(sessionId);
 }
 
-/** A client watching a session (live at once: it names a cursor), to wait for the frames that show a turn running. */
+/** A client watching a session (live from its ready frame), to wait for the frames that show a turn running. */
 function watch(sessionId: string): Promise<LiveClient> {
-  return LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 0 });
+  return LiveClient.connect(suite.runtime.url, sessionId);
 }
 
 const started = isFrame("turn", (f) => f.status === "started");
@@ -104,7 +104,7 @@ describe("interrupt", () => {
 });
 
 describe("resume edge cases", () => {
-  it("refuses a resume that arrives after live delivery began, instead of replaying out of order", async () => {
+  it("refuses a resume that arrives after a stored message was delivered, instead of replaying out of order", async () => {
     const sessionId = await suite.api.session();
     await suite.api.say(sessionId, "first");
     const client = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 2 });
@@ -129,7 +129,7 @@ describe("resume edge cases", () => {
 describe("WebSocket input", () => {
   it("validates frame content like the HTTP API does", async () => {
     const sessionId = await suite.api.session();
-    const client = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const client = await LiveClient.connect(suite.runtime.url, sessionId);
     client.send(JSON.stringify({ type: "message", content: "a\ud800b" }));
     expect(await client.waitFor((f) => f.type === "error")).toMatchObject({ error: { code: "validation_failed" } });
     expect(await history(sessionId)).toEqual([]);
@@ -140,7 +140,6 @@ describe("WebSocket input", () => {
     const sessionId = await suite.api.session();
     const client = await LiveClient.connect(suite.runtime.url, sessionId, {
       token: "dev-token",
-      after: 0,
       query: { _pk: "chosen-id" },
       headers: { "x-edgent-tenant": "dev2", "x-cf-agents-subagent-url": "/sub/x" },
     });

@@ -46,7 +46,7 @@ describe("a builtin model stream that stalls before its first token", () => {
 
   it("fails the WebSocket turn the same way", async () => {
     const sessionId = await api.session();
-    const client = await LiveClient.connect(runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const client = await LiveClient.connect(runtime.url, sessionId);
     client.send({ type: "message", content: "/slow 99999 x" });
     const ended = await client.turnEnded();
     expect(ended).toMatchObject({ type: "turn", status: "failed" });
@@ -87,7 +87,7 @@ describe("an OpenAI-compatible provider that stalls its stream", () => {
 
   it("fails a turn whose stream goes silent after text, over SSE and WebSocket, storing no half answer", async () => {
     const sessionId = await api.session();
-    const watcher = await LiveClient.connect(runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const watcher = await LiveClient.connect(runtime.url, sessionId);
     const before = openai.requests.length;
     script = [{ stall: { afterText: "half an ans" } }, { content: "must not be asked" }];
     const { events } = await streamTurn(runtime.url, sessionId, { content: "hello" });

@@ -72,7 +72,6 @@ describe("live delivery over WebSocket", () => {
       LiveClient.connect(suite.runtime.url, sessionId),
       LiveClient.connect(suite.runtime.url, sessionId),
     ]);
-    for (const client of [a, b]) client.send({ type: "resume", after: 0 });
     a.send({ type: "message", content: "/slow 10 hello there", clientId: "c-1" });
     const started = await a.waitFor(isFrame("turn", (f) => f.status === "started"));
     expect(started.clientId).toBe("c-1");
@@ -90,7 +89,7 @@ describe("live delivery over WebSocket", () => {
 
   it("reaches WebSocket clients with messages posted over HTTP", async () => {
     const sessionId = await suite.api.session();
-    const client = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const client = await LiveClient.connect(suite.runtime.url, sessionId);
     const turn = await suite.api.say(sessionId, "sent over HTTP");
     await client.turnEnded(turn.turnId);
     await client.waitFor((f) => f.type === "message" && f.message.seq === turn.reply.seq);
@@ -101,8 +100,7 @@ describe("live delivery over WebSocket", () => {
   it("replays every missed message once and in order after a reconnect with resume", async () => {
     const sessionId = await suite.api.session();
     await suite.api.say(sessionId, "before anything");
-    const first = await LiveClient.connect(suite.runtime.url, sessionId);
-    first.send({ type: "resume", after: 0 });
+    const first = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 0 });
     const running = suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 40 a b c d e f g h" });
     await first.waitFor((f) => f.type === "delta");
     const seen = first.messages().map((m) => m.seq);
@@ -113,8 +111,11 @@ describe("live delivery over WebSocket", () => {
       (messages) => messages.some((m) => m.seq > Math.max(...seen)),
       { what: "a message stored while the client was offline" },
     );
-    const second = await LiveClient.connect(suite.runtime.url, sessionId);
-    second.send({ type: "resume", after: Math.max(...seen) });
+    // ?after= resumes before any live message can come first (a resume frame races them)
+    const second = await LiveClient.connect(suite.runtime.url, sessionId, {
+      token: "dev-token",
+      after: Math.max(...seen),
+    });
     const [done1, done2] = (await Promise.all([running, queued])).map((r) => r.parse(turnResponseSchema));
     await second.waitFor((f) => f.type === "message" && f.message.seq === done2?.reply.seq);
     const replayed = second.messages().map((m) => m.seq);
@@ -140,7 +141,7 @@ describe("live delivery over WebSocket", () => {
 describe("double-texting and cancellation", () => {
   it("interrupts a running turn: the partial reply is stored cancelled, then the new message runs", async () => {
     const sessionId = await suite.api.session();
-    const client = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const client = await LiveClient.connect(suite.runtime.url, sessionId);
     const slow = suite.api.post(`/v1/sessions/${sessionId}/messages`, {
       content: "/slow 60 w1 w2 w3 w4 w5 w6 w7 w8 w9 w10",
     });
@@ -165,7 +166,7 @@ describe("double-texting and cancellation", () => {
 
   it("rejects a message while a turn runs when its policy is reject, storing nothing", async () => {
     const sessionId = await suite.api.session();
-    const observer = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const observer = await LiveClient.connect(suite.runtime.url, sessionId);
     const slow = suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 30 a b c d e" });
     await observer.waitFor(isFrame("turn", (f) => f.status === "started"));
     const refused = await suite.api.post(`/v1/sessions/${sessionId}/messages`, {
@@ -182,7 +183,7 @@ describe("double-texting and cancellation", () => {
   it("applies a session's own policy, set at creation", async () => {
     const sessionId = `reject-${crypto.randomUUID()}`;
     await suite.api.post("/v1/sessions", { agent: "assistant", sessionId, onBusy: "reject" });
-    const client = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const client = await LiveClient.connect(suite.runtime.url, sessionId);
     client.send({ type: "message", content: "/slow 30 x y z" });
     await client.waitFor((f) => f.type === "delta");
     client.send({ type: "message", content: "again" });
@@ -195,7 +196,7 @@ describe("double-texting and cancellation", () => {
 
   it("cancels a running turn through the HTTP route and through a frame", async () => {
     const sessionId = await suite.api.session();
-    const client = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const client = await LiveClient.connect(suite.runtime.url, sessionId);
     const slow = suite.api.post(`/v1/sessions/${sessionId}/messages`, { content: "/slow 50 a b c d e f g h i j" });
     const started = await client.waitFor(isFrame("turn", (f) => f.status === "started"));
     await client.waitFor((f) => f.type === "delta");

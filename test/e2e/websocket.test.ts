@@ -21,7 +21,7 @@ async function refusal(promise: Promise<LiveClient>): Promise<number> {
 describe("WebSocket frames", () => {
   it("answers bad frames with an error frame and keeps the connection open", async () => {
     const sessionId = await suite.api.session();
-    const client = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const client = await LiveClient.connect(suite.runtime.url, sessionId);
     const cases: Array<[string, string]> = [
       ["not json", "bad_request"],
       ['{"type":"teleport"}', "validation_failed"],
@@ -45,7 +45,7 @@ describe("WebSocket frames", () => {
 
   it("answers the agents SDK's own frames with an error frame, reaching none of its RPC or state", async () => {
     const sessionId = await suite.api.session();
-    const client = await LiveClient.connect(suite.runtime.url, sessionId, { token: "dev-token", after: 0 });
+    const client = await LiveClient.connect(suite.runtime.url, sessionId);
     const frames = [
       { type: "rpc", id: "r1", method: "erase", args: [{ tenant: "dev", sessionId }] },
       { type: "rpc", id: "r2", method: "no_such_method", args: [] },
@@ -170,9 +170,7 @@ describe("WebSocket auth", () => {
 describe("many live sessions", () => {
   it("runs 100 WebSocket sessions at once with no lost or cross-delivered messages", async () => {
     const sessions = await Promise.all(Array.from({ length: 100 }, () => suite.api.session("assistant", "many")));
-    const clients = await Promise.all(
-      sessions.map((id) => LiveClient.connect(suite.runtime.url, id, { token: "dev-token", after: 0 })),
-    );
+    const clients = await Promise.all(sessions.map((id) => LiveClient.connect(suite.runtime.url, id)));
     const turns = 3;
     await Promise.all(
       clients.map(async (client, i) => {

@@ -139,39 +139,79 @@ export class LiveClient {
   }
 }
 
-/** One server-sent event as received, with when it arrived. */
+/** One server-sent event as received, with its id (if it had one) and when it arrived. */
 export interface SseEvent {
   event: string;
+  id?: string;
   frame: ServerFrame;
   at: number;
+}
+
+/** A read SSE answer: its status, events and headers. */
+export interface SseAnswer {
+  status: number;
+  events: SseEvent[];
+  contentType: string | null;
+  headers: Headers;
+}
+
+/** How a test reads an event stream: its token, more headers, and when to disconnect early. */
+export interface SseOptions {
+  token?: string;
+  headers?: Record<string, string>;
+  stopAfter?: (event: SseEvent) => boolean;
 }
 
 /**
  * Posts a message asking for SSE and reads events as they arrive, each frame parsed with the
  * contract (its event name must be its type); `stopAfter` disconnects early.
  */
-export async function streamTurn(
+export function streamTurn(base: URL, sessionId: string, body: unknown, options: SseOptions = {}): Promise<SseAnswer> {
+  return readStream(new URL(`/v1/sessions/${sessionId}/messages`, base), options, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Rejoins a turn's stream (`GET .../turns/:turnId/stream`), after `lastEventId` if given. */
+export function rejoinTurn(
   base: URL,
   sessionId: string,
-  body: unknown,
-  options: { token?: string; headers?: Record<string, string>; stopAfter?: (event: SseEvent) => boolean } = {},
-): Promise<{ status: number; events: SseEvent[]; contentType: string | null }> {
+  turnId: string,
+  options: SseOptions & { lastEventId?: string } = {},
+): Promise<SseAnswer> {
+  const headers: Record<string, string> =
+    options.lastEventId === undefined ? {} : { "last-event-id": options.lastEventId };
+  return readStream(new URL(`/v1/sessions/${sessionId}/turns/${turnId}/stream`, base), options, { headers });
+}
+
+async function readStream(
+  url: URL,
+  options: SseOptions,
+  init: { method?: string; headers: Record<string, string>; body?: string },
+): Promise<SseAnswer> {
   const abort = new AbortController();
-  const response = await fetch(new URL(`/v1/sessions/${sessionId}/messages`, base), {
-    method: "POST",
+  const response = await fetch(url, {
+    ...init,
     headers: {
+      ...init.headers,
       ...options.headers,
       authorization: `Bearer ${options.token ?? "dev-token"}`,
-      "content-type": "application/json",
       accept: "text/event-stream",
     },
-    body: JSON.stringify(body),
     signal: abort.signal,
   });
   const events: SseEvent[] = [];
+  const answer = () => ({
+    status: response.status,
+    events,
+    contentType: response.headers.get("content-type"),
+    headers: response.headers,
+  });
   if (!response.body || !response.headers.get("content-type")?.startsWith("text/event-stream")) {
     await response.text();
-    return { status: response.status, events, contentType: response.headers.get("content-type") };
+    return answer();
   }
   const decoder = new TextDecoder();
   let buffer = "";
@@ -187,13 +227,14 @@ export async function streamTurn(
         buffer = buffer.slice(end + 2);
         const event = /^event: (.*)$/m.exec(block)?.[1] ?? "message";
         const data = /^data: (.*)$/m.exec(block)?.[1] ?? "null";
-        const parsed = { event, frame: parseFrame(data), at: performance.now() };
+        const id = /^id: (.*)$/m.exec(block)?.[1];
+        const parsed: SseEvent = { event, frame: parseFrame(data), at: performance.now(), ...(id ? { id } : {}) };
         if (parsed.frame.type !== event)
           throw new Error(`an SSE event named ${event} carries a ${parsed.frame.type} frame`);
         events.push(parsed);
         if (options.stopAfter?.(parsed)) {
           abort.abort();
-          return { status: response.status, events, contentType: response.headers.get("content-type") };
+          return answer();
         }
         end = buffer.indexOf("\n\n");
       }
@@ -201,7 +242,7 @@ export async function streamTurn(
   } catch (error) {
     if (!abort.signal.aborted) throw error;
   }
-  return { status: response.status, events, contentType: response.headers.get("content-type") };
+  return answer();
 }
 
 /** The body of the stream's final `done` frame; fails if the stream ended any other way. */

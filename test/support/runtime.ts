@@ -49,6 +49,10 @@ export interface RuntimeOptions {
   inspectorPort?: number;
   /** keep every Durable Object's storage in this folder, so a new runtime on it is a restart */
   persistPath?: string;
+  /** the runtime's queue producers, by binding, instead of the config's (to put a test's queue in between) */
+  queueProducers?: Record<string, { queueName: string }>;
+  /** more workers beside the runtime (Miniflare v4 worker options), e.g. a queue in between */
+  workers?: Array<Record<string, unknown>>;
 }
 
 /** A runtime serving real HTTP on loopback. */
@@ -67,13 +71,16 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   // miniflare 5's v4 adapter rejects `modulesRules`; the prebuilt bundle is one ES module
   const { modulesRules: _rules, ...rest } = workerOptions as Record<string, unknown>;
   const script = options.scriptPath ?? resolve(ROOT, "dist/router.js");
-  const v4 = {
+  const worker = {
     ...rest,
     name: options.name ?? "edgent",
     // workerd refuses module paths outside the root, which defaults to the config's folder
     rootPath: dirname(script),
     modules: [{ type: "ESModule", path: script }],
     bindings: { ...(rest.bindings as Record<string, unknown>), ...options.vars },
+    ...(options.queueProducers ? { queueProducers: options.queueProducers } : {}),
+  };
+  const shared = {
     host: "127.0.0.1",
     port: 0,
     cf: false,
@@ -81,7 +88,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     ...(options.persistPath ? { resourcePersistencePath: options.persistPath } : {}),
     logRequests: false,
     log: new Log(options.verbose ? LogLevel.INFO : LogLevel.WARN),
-  } as V4MiniflareOptions;
+  };
+  // the first worker serves the runtime's URL
+  const v4 = (
+    options.workers ? { ...shared, workers: [worker, ...options.workers] } : { ...shared, ...worker }
+  ) as V4MiniflareOptions;
   const logs: string[] = [];
   v4.handleStructuredLogs = ({ message }) => {
     logs.push(message);

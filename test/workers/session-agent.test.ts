@@ -8,6 +8,7 @@ import type { SessionAgent } from "../../durable-objects/session-agent";
 import { sessionApi, taskHost, taskSessionId } from "../../durable-objects/stubs";
 import { ModelCatalog } from "../../shared/models/pricing";
 import { retryIfReset } from "../../shared/object-reset";
+import { waitUntil } from "../support/wait-until";
 
 const TENANT = "dev";
 
@@ -60,6 +61,30 @@ describe("SessionAgent (inside workerd)", () => {
       expect(info?.usage).toEqual({ inputTokens: sum.i, outputTokens: sum.o, modelCalls: sum.n, costUsd: sum.c / 1e9 });
       expect(sum.n).toBe(3);
     });
+  });
+
+  it("answers a retry of a turn a restart cut off with that turn's failure, appending nothing", async () => {
+    const { sessionId, stub, rpc } = await created();
+    const request = {
+      tenant: TENANT,
+      sessionId,
+      content: "/slow 200 a b c d e f g h i j",
+      idempotency: { key: "cut-off", requestHash: "h-1" },
+    };
+    const cut = rpc.sendMessage(request).catch(() => "cut off");
+    await waitUntil(
+      async () => (await rpc.listMessages({ tenant: TENANT, sessionId }, 0, 10))?.messages.length,
+      (count) => count === 1,
+      { what: "the turn's user message" },
+    );
+    // the object stops mid-turn, as in a restart; the next call starts a new one on the same storage
+    await runInDurableObject(stub, (_instance, state) => state.abort("restart")).catch(() => undefined);
+    expect(await cut).toBe("cut off");
+    const restarted = session(sessionId).rpc;
+    const retried = await restarted.sendMessage(request);
+    expect(retried).toMatchObject({ status: "failed", failure: { code: "session_unavailable" } });
+    const history = await restarted.listMessages({ tenant: TENANT, sessionId }, 0, 10);
+    expect(history?.messages.map((m) => m.content)).toEqual([request.content]);
   });
 
   it("fails turns a restart interrupted, keeping their messages but leaving them out of context", async () => {

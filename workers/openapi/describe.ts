@@ -12,7 +12,8 @@ type Spec = Parameters<typeof describeRoute>[0];
 type Parameter = Exclude<NonNullable<Spec["parameters"]>[number], { $ref: string }>;
 type Security = NonNullable<Spec["security"]>;
 type Content = Record<string, { schema: ReturnType<typeof resolver> }>;
-type Response = { description: string; content?: Content };
+type Header = { description: string; schema: Parameter["schema"] };
+type Response = { description: string; content?: Content; headers?: Record<string, Header> };
 
 /** A body or answer of a media type. */
 export function media(type: string, schema: z.ZodType): Content {
@@ -29,9 +30,18 @@ export function eventStream(schema: z.ZodType): Content {
   return media("text/event-stream", schema);
 }
 
-/** An answer with a body. */
-export function answer(description: string, content?: Content): Response {
-  return content ? { description, content } : { description };
+/** An answer with a body, and the headers it carries beside the usual ones. */
+export function answer(
+  description: string,
+  content?: Content,
+  headers?: Record<string, { schema: z.ZodType; description: string }>,
+): Response {
+  const described = headers
+    ? Object.fromEntries(
+        Object.entries(headers).map(([name, h]) => [name, { description: h.description, schema: schemaOf(h.schema) }]),
+      )
+    : undefined;
+  return { description, ...(content ? { content } : {}), ...(described ? { headers: described } : {}) };
 }
 
 const ERROR_WHEN: Record<number, string> = {

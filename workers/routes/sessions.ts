@@ -69,6 +69,13 @@ export async function readIdempotency(c: Context<RouterEnv>, body: unknown): Pro
 
 const SESSION_ID = { id: sessionIdSchema };
 
+/** The headers of a native event stream. */
+export const EVENT_STREAM_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache",
+  "x-accel-buffering": "no",
+};
+
 /** /v1/sessions routes. */
 export const sessionRoutes = new Hono<RouterEnv>()
   .post(
@@ -180,7 +187,7 @@ export const sessionRoutes = new Hono<RouterEnv>()
       tag: "messages",
       summary: "Run a turn",
       description:
-        "Runs a turn on the message. With `Accept: text/event-stream` the turn streams as server-sent events (`message`, `turn`, `delta`, `event`, then `done` or `error`), each event's data a frame. A turn still running after EDGENT_TURN_WAIT_MS answers 202 and goes on.",
+        "Runs a turn on the message. With `Accept: text/event-stream` the turn streams as server-sent events (`message`, `turn`, `delta`, `event`, then `done` or `error`), each event's data a frame and its id `<turnId>:<n>`; the `Edgent-Turn-Id` header names the turn, so a dropped stream can be rejoined with `GET /v1/sessions/:id/turns/:turnId/stream` and `Last-Event-ID`. A turn still running after EDGENT_TURN_WAIT_MS answers 202 and goes on.",
       params: SESSION_ID,
       headers: {
         ...IDEMPOTENCY_HEADER,
@@ -188,7 +195,11 @@ export const sessionRoutes = new Hono<RouterEnv>()
       },
       body: postMessageBodySchema,
       responses: {
-        200: answer("the finished turn", { ...json(turnResponseSchema), ...eventStream(serverFrameSchema) }),
+        200: answer(
+          "the finished turn, or its event stream",
+          { ...json(turnResponseSchema), ...eventStream(serverFrameSchema) },
+          { "edgent-turn-id": { schema: z.string(), description: "the streamed turn's id (event streams only)" } },
+        ),
         202: answer(
           "the turn goes on (waiting for sub-agents), or waits for a person to approve a tool call",
           json(pendingTurnSchema.or(awaitingApprovalSchema)),
@@ -206,13 +217,9 @@ export const sessionRoutes = new Hono<RouterEnv>()
       if (/\btext\/event-stream\b/.test(c.req.header("accept") ?? "")) {
         const streamed = await stub.streamMessage(input);
         if (streamed.status === "streaming") {
-          return new Response(streamed.stream, {
-            headers: {
-              "content-type": "text/event-stream; charset=utf-8",
-              "cache-control": "no-cache",
-              "x-accel-buffering": "no",
-            },
-          });
+          // the turn's id, to rejoin the stream should it drop before its first event
+          const turn: Record<string, string> = streamed.turnId ? { "edgent-turn-id": streamed.turnId } : {};
+          return new Response(streamed.stream, { headers: { ...EVENT_STREAM_HEADERS, ...turn } });
         }
         throw fromFailure(refusalFailure(streamed.status, who.sessionId));
       }

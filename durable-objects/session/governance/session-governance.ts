@@ -27,7 +27,8 @@ export interface GovernanceParts {
   ledger: TurnLedger;
   coordinator: TaskCoordinator;
   assigned: AssignedTask;
-  live: TurnSink;
+  /** where a turn's frames go: its recording, then the session's live clients */
+  frames(turnId: string): TurnSink;
   waiting: () => WaitingTurns;
   conductor: () => TurnConductor;
   /** lets a waiting turn go on */
@@ -94,7 +95,7 @@ export class SessionGovernance {
     const { turnId } = row;
     const waiting = this.parts.waiting();
     const waits = this.parts.ledger.waiting() === turnId;
-    const done = waits ? waiting.waitFor(turnId, undefined) : null;
+    const done = waits ? waiting.waitFor(turnId) : null;
     const paused = waits ? waiting.paused(turnId) : null;
     const outcome = await this.desk.decide(approvalId, input);
     if (outcome.status !== "decided") return outcome;
@@ -142,11 +143,8 @@ export class SessionGovernance {
       { type: "event", turnId, name: "approval_requested", data: { ...approval } },
       { type: "turn", turnId, status: "awaiting_approval" },
     ];
-    const own = this.parts.waiting().streamOf(turnId);
-    for (const frame of frames) {
-      this.parts.live.emit(frame);
-      own?.emit(frame);
-    }
+    const sink = this.parts.frames(turnId);
+    for (const frame of frames) sink.emit(frame);
   }
 }
 

@@ -75,8 +75,6 @@ export async function answerFrame(
   live: LiveDelivery,
   conductor: TurnConductor,
 ): Promise<void> {
-  // a client that speaks without resuming first wants live delivery from here on
-  if (frame.type !== "resume") live.release(connection);
   switch (frame.type) {
     case "ping":
       return void send(connection, { type: "pong" });
@@ -86,7 +84,8 @@ export async function answerFrame(
           type: "error",
           error: {
             code: "resume_too_late",
-            message: "live delivery already began; reconnect with ?after=<seq> or send resume right after ready",
+            message:
+              "a stored message was already delivered on this connection, so the gap cannot come before it: reconnect with ?after=<seq>",
           },
         });
       }

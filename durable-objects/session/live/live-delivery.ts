@@ -8,27 +8,26 @@ import type { TurnSink } from "../turn/output-gate";
 export interface LiveState {
   /** highest seq delivered on this connection (or covered by its `ready`) */
   cursor: number;
-  /** lastSeq announced in `ready` */
-  readySeq: number;
-  /** live messages wait until the client resumes or the hold expires, so a resume comes first */
-  held: boolean;
-  connectedAt: number;
+  /** every stored message after this one, up to `cursor`, was delivered (or announced by `ready`) */
+  floor: number;
 }
 
-/** How long a new connection waits for a `resume` before live delivery starts. */
-export const HOLD_MS = 2_000;
 const REPLAY_PAGE = 500;
 
 type LiveConnection = Connection<LiveState>;
 
 /**
- * Delivers a session's stored messages to its WebSocket clients: each exactly once and in
- * seq order, whether live, replayed after `resume`, or caught up after a hold.
+ * Delivers a session's stored messages to its WebSocket clients, each exactly once and in seq
+ * order, whether replayed or live, and the turns' ephemeral frames (deltas, statuses, events)
+ * from the moment a client is greeted: a client connecting mid-turn is caught up on the step in
+ * flight first.
  */
 export class LiveDelivery {
   constructor(
     private readonly store: SessionStore,
     private readonly connections: () => Iterable<LiveConnection>,
+    /** the frames that show the turns under way to a client connecting now */
+    private readonly underWay: () => ServerFrame[] = () => [],
   ) {}
 
   /** Frames for the live clients, as a turn emits them; most turns have none, and skip the SDK's bookkeeping. */
@@ -42,77 +41,72 @@ export class LiveDelivery {
     };
   }
 
-  /** Greets a new connection; with `after` it replays at once, else it is held briefly for a resume. */
+  /**
+   * Greets a new connection, live from its `ready`: with `after`, the messages it missed come
+   * first; then what the turns under way have streamed since their last stored message.
+   */
   open(connection: LiveConnection, sessionId: string, requested: number | null): void {
     const lastSeq = this.store.meta()?.lastSeq ?? 0;
     // a cursor from the future (a stale client, a recreated session) would silence the socket
-    const after = requested === null ? null : Math.min(requested, lastSeq);
-    connection.setState({ cursor: lastSeq, readySeq: lastSeq, held: after === null, connectedAt: Date.now() });
+    const after = requested === null ? lastSeq : Math.min(requested, lastSeq);
+    connection.setState({ cursor: lastSeq, floor: after });
     send(connection, { type: "ready", sessionId, lastSeq });
-    if (after !== null) this.replay(connection, after, lastSeq);
-    else setTimeout(() => this.release(connection), HOLD_MS);
+    this.replay(connection, after, lastSeq);
+    this.catchUp(connection);
   }
 
   /**
-   * Replays what the client missed after `after`, then goes live. A resume that comes after
-   * live delivery began could only be served out of order, so it is refused instead.
+   * Replays what the client missed after `after`, in order, while the connection has delivered
+   * no stored message yet (or asks for nothing it has not had); false when it is too late for that.
    */
   resume(connection: LiveConnection, after: number): boolean {
     const state = connection.state;
     if (!state) return false;
-    const lastSeq = this.store.meta()?.lastSeq ?? 0;
-    if (state.held) {
-      connection.setState({ ...state, held: false });
-      this.replay(connection, Math.min(after, lastSeq), lastSeq);
-      return true;
-    }
-    return after >= state.readySeq;
+    const from = Math.min(after, this.store.meta()?.lastSeq ?? 0);
+    if (from >= state.floor) return true;
+    if (state.cursor > state.floor) return false;
+    connection.setState({ ...state, floor: from });
+    if (this.replay(connection, from, state.floor) > 0) this.catchUp(connection);
+    return true;
   }
 
-  /** Sends a stored message to every live connection that has not had it. */
+  /** Sends a stored message to every connection that has not had it. */
   message(message: Message): void {
     for (const connection of this.connections()) {
       const state = connection.state;
-      if (!state) continue;
-      if (state.held) {
-        if (Date.now() - state.connectedAt >= HOLD_MS) this.release(connection);
-        continue;
-      }
-      if (message.seq <= state.cursor) continue;
+      if (!state || message.seq <= state.cursor) continue;
       if (send(connection, { type: "message", message })) connection.setState({ ...state, cursor: message.seq });
     }
   }
 
-  /** Sends an ephemeral frame (delta, turn status, error) to every live connection. */
+  /** Sends an ephemeral frame (delta, turn status, error) to every greeted connection. */
   broadcast(frame: ServerFrame): void {
     const text = JSON.stringify(frame);
     for (const connection of this.connections()) {
-      if (connection.state && !connection.state.held) trySend(connection, text);
+      if (connection.state) trySend(connection, text);
     }
   }
 
-  /** Ends a hold: catches up on what was stored meanwhile, then live. Any client frame but resume does this. */
-  release(connection: LiveConnection): void {
-    const state = connection.state;
-    if (!state?.held) return;
-    connection.setState({ ...state, held: false });
-    this.replay(connection, state.cursor, this.store.meta()?.lastSeq ?? 0);
+  /** The turns under way as they stand (their stored messages come by seq): a client shows them afresh from here. */
+  private catchUp(connection: LiveConnection): void {
+    for (const frame of this.underWay()) if (!send(connection, frame)) return;
   }
 
-  /** Sends stored messages after `after` up to `through`, in pages. */
-  private replay(connection: LiveConnection, after: number, through: number): void {
+  /** Sends stored messages after `after` up to `through`, in pages; returns how many. */
+  private replay(connection: LiveConnection, after: number, through: number): number {
     let from = after;
+    let sent = 0;
     while (from < through) {
       const page = this.store.list(from, REPLAY_PAGE);
       for (const message of page.messages) {
         if (message.seq > through) break;
-        if (!send(connection, { type: "message", message })) return;
+        if (!send(connection, { type: "message", message })) return sent;
         from = message.seq;
+        sent++;
       }
       if (!page.hasMore || page.messages.length === 0) break;
     }
-    const state = connection.state;
-    if (state) connection.setState({ ...state, cursor: Math.max(from, state.cursor) });
+    return sent;
   }
 }
 

@@ -1,83 +1,147 @@
-// The minimum "rejoin a running turn's stream" needs, for the UI message stream's resume
-// (`useChat({ resume: true })`): the frames of the latest streamed chat turn, kept in memory
-// while it runs. Self-contained so that native SSE/WebSocket resume can unify with it later.
 import type { ServerFrame } from "../../../shared/contracts/frames";
+import { refusalFailure } from "../../../shared/errors";
+import { eventId } from "../../../shared/protocols/event-id";
 import type { FrameEncoder } from "../../../shared/protocols/frame-encoder";
+import type { SendOutcome } from "../../rpc";
+import type { TurnSink } from "../turn/output-gate";
+import { TurnRecording } from "./turn-recording";
 
-/** Frames recorded past this many are not kept: a rejoin then answers "nothing to rejoin". */
-const MAX_RECORDED_FRAMES = 10_000;
+/** How many ended turns' streams are kept for a late rejoin, besides the running one. */
+export const ENDED_KEPT = 3;
+/** How long an ended turn's stream is kept for a late rejoin. */
+export const ENDED_KEPT_MS = 5 * 60_000;
+/** How many SSE chunks may wait for a slow reader before deltas are skipped. */
+const SSE_DELTA_BACKLOG = 256;
 
-type Follower = (frame: ServerFrame | null) => void;
-
-/** One turn's frames as its stream wrote them; followers hear the rest, then `null` at the end. */
-export class TurnRecording {
-  readonly frames: ServerFrame[] = [];
-  private readonly followers = new Set<Follower>();
-  private overflowed = false;
-  ended = false;
-
-  /** Records a frame; consecutive deltas are merged, so a long reply stays a few frames. */
-  emit(frame: ServerFrame): void {
-    if (this.ended) return;
-    const last = this.frames.at(-1);
-    if (frame.type === "delta" && last?.type === "delta" && last.turnId === frame.turnId) {
-      this.frames[this.frames.length - 1] = { ...last, text: last.text + frame.text };
-    } else if (this.frames.length < MAX_RECORDED_FRAMES) this.frames.push(frame);
-    else this.overflowed = true;
-    for (const follow of this.followers) follow(frame);
-  }
-
-  /** The turn's stream ended: followers are told, and the recording is dropped. */
-  end(): void {
-    if (this.ended) return;
-    this.ended = true;
-    for (const follow of this.followers) follow(null);
-    this.followers.clear();
-  }
-
-  /** Whether a new reader can be given the whole stream. */
-  get joinable(): boolean {
-    return !this.ended && !this.overflowed;
-  }
-
-  follow(listener: Follower): () => void {
-    this.followers.add(listener);
-    return () => void this.followers.delete(listener);
-  }
-}
-
-/** The latest streamed chat turn of a session, for readers that lost their stream to rejoin. */
+/**
+ * The streams of a session's turns, in memory: every frame a turn emits (and the frame that
+ * ends a streamed turn: `done`, or an `error` for a turn that never ran) is recorded once, and
+ * serves every reader: the caller's own SSE stream, a rejoin of it (`Last-Event-ID`), the UI
+ * message stream's resume and a WebSocket client's catch-up mid-turn. Recordings of ended
+ * turns are kept a little while (the last few, for a few minutes); nothing survives a restart.
+ */
 export class TurnStreams {
-  private latest: TurnRecording | null = null;
+  private readonly recordings = new Map<string, TurnRecording>();
 
-  /** Starts keeping a turn's frames (once the turn is accepted). */
-  track(recording: TurnRecording): void {
-    this.latest = recording;
-    recording.follow((frame) => {
-      if (frame === null && this.latest === recording) this.latest = null;
-    });
+  constructor(private readonly capBytes: number) {}
+
+  /** The recording of a turn, made empty if there is none (a turn resumed in a later life starts past old ids). */
+  open(turnId: string, resumed = false): TurnRecording {
+    let recording = this.recordings.get(turnId);
+    if (!recording) {
+      recording = new TurnRecording(turnId, this.capBytes, resumed ? Date.now() : 0);
+      this.recordings.set(turnId, recording);
+    }
+    return recording;
+  }
+
+  /** The recording of a turn, if it is still held. */
+  get(turnId: string, now = Date.now()): TurnRecording | undefined {
+    this.forgetOld(now);
+    return this.recordings.get(turnId);
+  }
+
+  /** Whether someone reads the turn's stream live. */
+  followed(turnId: string): boolean {
+    return this.recordings.get(turnId)?.followed ?? false;
+  }
+
+  /** A sink for the turn's frames: each is recorded, then passed on (to the live clients). */
+  sink(turnId: string, next: TurnSink, resumed = false): TurnSink {
+    const recording = this.open(turnId, resumed);
+    return {
+      emit(frame) {
+        recording.add(frame);
+        next.emit(frame);
+      },
+    };
   }
 
   /**
-   * The running turn's stream from its first frame, then live until it ends, in the format of
-   * a fresh encoder; null when no turn is running (or its recording grew too long).
+   * The turn's stream ends with its outcome (`done` for a turn body; an `error` for one that
+   * never ran; nothing more for one that failed or paused, which streamed its own frames).
+   * Ending twice with no frame in between changes nothing.
    */
-  join(encoder: FrameEncoder): ReadableStream<Uint8Array> | null {
-    const recording = this.latest;
-    if (!recording?.joinable) return null;
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const writer = writable.getWriter();
-    const bytes = new TextEncoder();
-    let stop: () => void = () => undefined;
-    const write = (text: string) => {
-      if (text) writer.write(bytes.encode(text)).catch(() => stop());
-    };
-    for (const frame of recording.frames) write(encoder.encode(frame));
-    stop = recording.follow((frame) => {
-      if (frame) return write(encoder.encode(frame));
-      write(encoder.end());
-      writer.close().catch(() => undefined);
-    });
-    return readable;
+  settle(turnId: string, outcome: SendOutcome, sessionId: string): void {
+    const recording = this.recordings.get(turnId);
+    if (!recording || recording.ended) return;
+    const frame = closingFrame(outcome, sessionId);
+    if (frame) recording.add(frame);
+    recording.end();
+    this.forgetOld(Date.now());
   }
+
+  /** What a WebSocket client connecting now must see of the turns under way (the step in flight of each). */
+  catchUp(): ServerFrame[] {
+    return [...this.recordings.values()].filter((recording) => !recording.ended).flatMap((r) => r.catchUp());
+  }
+
+  /** Drops ended recordings past the few kept, or kept too long. */
+  private forgetOld(now: number): void {
+    const ended = [...this.recordings.values()].filter((recording) => recording.ended);
+    ended.forEach((recording, index) => {
+      const stale = now - (recording.endedAt ?? now) > ENDED_KEPT_MS;
+      if (stale || index < ended.length - ENDED_KEPT) this.recordings.delete(recording.turnId);
+    });
+  }
+}
+
+/** The frame that ends a streamed turn's stream after its own frames, if any. */
+export function closingFrame(outcome: SendOutcome, sessionId: string): ServerFrame | null {
+  switch (outcome.status) {
+    case "completed":
+      return { type: "done", body: outcome.response };
+    case "waiting":
+      return { type: "turn", turnId: outcome.turnId, status: "waiting" };
+    case "awaiting_approval":
+      // the turn streamed its approval request and pause
+      return null;
+    case "failed":
+      // a turn that ran has streamed its own error frame
+      return outcome.failure.turnId ? null : { type: "error", error: outcome.failure };
+    default:
+      return { type: "error", error: refusalFailure(outcome.status, sessionId) };
+  }
+}
+
+/**
+ * A recording's stream from after frame `after`, in `encoder`'s format, live until the turn's
+ * stream ends; `ids` writes each frame's number for Last-Event-ID. A reader that falls far
+ * behind skips deltas if the format allows (never stored messages or the end).
+ */
+export function readRecording(
+  recording: TurnRecording,
+  after: number,
+  encoder: FrameEncoder,
+): { stream: ReadableStream<Uint8Array>; ended: Promise<void> } {
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = writable.getWriter();
+  const bytes = new TextEncoder();
+  let open = true;
+  let stop: () => void = () => undefined;
+  let finish: () => void = () => undefined;
+  const ended = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const send = (text: string) => {
+    // a reader that went away stops receiving; the turn goes on and is stored
+    if (text && open)
+      writer.write(bytes.encode(text)).catch(() => {
+        open = false;
+        stop();
+        finish();
+      });
+  };
+  stop = recording.follow(after, (entry) => {
+    if (entry === null) {
+      send(encoder.end());
+      writer.close().catch(() => undefined);
+      finish();
+      return;
+    }
+    const { frame, n } = entry;
+    if (frame.type === "delta" && encoder.skipsDeltas && (writer.desiredSize ?? 0) < -SSE_DELTA_BACKLOG) return;
+    send(encoder.encode(frame, eventId(recording.turnId, n)));
+  });
+  return { stream: readable, ended };
 }

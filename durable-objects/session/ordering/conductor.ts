@@ -2,10 +2,10 @@ import type { JSONValue } from "ai";
 import { deferred } from "../../../shared/deferred";
 import type { TurnQueue } from "../../../shared/turn-queue";
 import type { CancelOutcome, SendOutcome, TurnRequest } from "../../rpc";
-import type { TurnLedger } from "../storage/ledger";
+import { RESTARTED, type TurnLedger } from "../storage/ledger";
 import type { SessionMeta } from "../storage/rows";
 import type { SessionStore } from "../storage/session-store";
-import type { TurnSink } from "../turn/output-gate";
+import type { TurnStreams } from "../live/turn-streams";
 import type { TurnRunner } from "../turn/turn-runner";
 import { admit } from "./admission";
 import type { IdempotencyRecords, StoredOutcome } from "./idempotency";
@@ -37,6 +37,8 @@ export interface ConductorOptions {
   runner: TurnRunner;
   waiting: WaitingTurns;
   queue: TurnQueue;
+  /** the turns' recorded streams: one opens when a turn is queued and ends with its outcome */
+  streams: Pick<TurnStreams, "open" | "settle">;
 }
 
 /**
@@ -56,9 +58,9 @@ export class TurnConductor {
     return this.options.queue.size > 0;
   }
 
-  /** Takes a request in: a replay, a refusal, or a turn queued behind the others. */
-  submit(meta: SessionMeta, request: TurnSubmission, own?: TurnSink): Submission {
-    const { records, queue, runner, waiting, store } = this.options;
+  /** Takes a request in: a replay, a refusal, or a turn queued behind the others (`streamed`: a caller streams it). */
+  submit(meta: SessionMeta, request: TurnSubmission, streamed = false): Submission {
+    const { records, queue, runner, waiting, store, streams } = this.options;
     const key = request.idempotency?.key;
     const pending = key === undefined ? undefined : this.inFlight.get(key);
     const prior = key === undefined ? null : (pending ?? records.find(key));
@@ -87,18 +89,26 @@ export class TurnConductor {
         }
     }
     const turnId = crypto.randomUUID();
+    // the turn's stream is held from now: a reader may join before the turn starts, or after it ended
+    streams.open(turnId);
     const startedWaiting = deferred<void>();
     const paused = deferred<SendOutcome>();
     // only outcomes that stored something are replayed; a configuration error may be retried
     const save = (outcome: SendOutcome) => {
-      if (request.idempotency && storedSomething(outcome)) {
+      if (!request.idempotency) return;
+      if (storedSomething(outcome))
         records.save(request.idempotency.key, request.idempotency.requestHash, turnId, outcome);
-      }
+      else records.forget(request.idempotency.key);
     };
     const outcome = queue
       .run(async (): Promise<SendOutcome> => {
         const current = store.meta();
         if (!current) return { status: "not_found" };
+        // a retry after a restart that cut the turn off gets its failure, not a second run
+        if (request.idempotency) {
+          const { key: begun, requestHash } = request.idempotency;
+          records.begin(begun, requestHash, turnId, { status: "failed", failure: { ...RESTARTED, turnId } });
+        }
         const ran = await runner.run({
           meta: current,
           turnId,
@@ -106,14 +116,14 @@ export class TurnConductor {
           ...(request.clientId ? { clientId: request.clientId } : {}),
           ...(request.callMetadata ? { callMetadata: request.callMetadata } : {}),
           ...(request.traceparent ? { traceparent: request.traceparent } : {}),
-          ...(own ? { own } : {}),
+          ...(streamed ? { streamed } : {}),
         });
         if (ran.status !== "waiting") {
           save(ran);
           return ran;
         }
         // later turns stay queued behind this one until its sub-agents' results and decisions are in
-        const done = waiting.waitFor(turnId, own);
+        const done = waiting.waitFor(turnId);
         // a pause for approval answers the caller at once (a person may take hours); the turn goes on later
         void waiting
           .paused(turnId)
@@ -131,6 +141,10 @@ export class TurnConductor {
           ? { status: this.closing ? ("not_found" as const) : ("superseded" as const) }
           : result.value,
       );
+    outcome.then(
+      (ended) => streams.settle(turnId, ended, meta.sessionId),
+      () => streams.settle(turnId, { status: "failed", failure: INTERNAL }, meta.sessionId),
+    );
     if (request.idempotency) {
       const { key: idempotencyKey, requestHash } = request.idempotency;
       this.inFlight.set(idempotencyKey, { requestHash, outcome, turnId });
@@ -177,6 +191,8 @@ export class TurnConductor {
     return this.options.queue.runAlways(job);
   }
 }
+
+const INTERNAL = { code: "internal", message: "internal error" } as const;
 
 function storedSomething(outcome: SendOutcome): boolean {
   return (

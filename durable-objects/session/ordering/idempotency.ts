@@ -31,6 +31,20 @@ export class IdempotencyRecords {
     this.sql.exec("UPDATE edgent_idempotency SET response = ? WHERE turn_id = ?", JSON.stringify(outcome), turnId);
   }
 
+  /**
+   * Records a request whose turn starts now, as the outcome it has if the object stops before
+   * the turn ends (a restart fails it): a retry in a later life gets that, instead of running
+   * the message again. The turn's real outcome replaces it, or `forget` drops it.
+   */
+  begin(key: string, requestHash: string, turnId: string, interrupted: SendOutcome): void {
+    this.save(key, requestHash, turnId, interrupted);
+  }
+
+  /** Drops the record of a request whose turn stored nothing (a retry may run it). */
+  forget(key: string): void {
+    this.sql.exec("DELETE FROM edgent_idempotency WHERE key = ?", key);
+  }
+
   save(key: string, requestHash: string, turnId: string, outcome: SendOutcome): void {
     const now = Date.now();
     this.sql.exec("DELETE FROM edgent_idempotency WHERE created_at <= ?", now - IDEMPOTENCY_TTL_MS);

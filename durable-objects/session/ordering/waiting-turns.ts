@@ -8,7 +8,6 @@ import type { ApprovalDesk } from "../governance/approval-desk";
 import type { TurnLedger } from "../storage/ledger";
 import type { SessionMeta } from "../storage/rows";
 import type { SessionStore } from "../storage/session-store";
-import type { TurnSink } from "../turn/output-gate";
 import type { TurnRunner } from "../turn/turn-runner";
 import type { IdempotencyRecords } from "./idempotency";
 
@@ -23,6 +22,8 @@ export interface WaitingTurnsOptions {
   approvals: ApprovalDesk;
   /** a turn that had waited for sub-agents has ended */
   finished(turnId: string, outcome: SendOutcome): void;
+  /** the turn's stream ends: it finished, or paused for a person's decision */
+  streamEnded(turnId: string, outcome: SendOutcome): void;
 }
 
 /**
@@ -32,21 +33,21 @@ export interface WaitingTurnsOptions {
  * expiry), or cancelling them.
  */
 export class WaitingTurns {
-  private readonly entries = new Map<string, { done: Deferred<SendOutcome>; own?: TurnSink }>();
+  private readonly entries = new Map<string, Deferred<SendOutcome>>();
   private readonly pauses = new Map<string, Deferred<ApprovalView[]>>();
   private readonly resuming = new Set<string>();
   private readonly cancelRequested = new Set<string>();
 
   constructor(private readonly options: WaitingTurnsOptions) {}
 
-  /** Settles when the waiting turn ends; `own` is the stream of the caller that started it. */
-  waitFor(turnId: string, own: TurnSink | undefined): Promise<SendOutcome> {
-    let entry = this.entries.get(turnId);
-    if (!entry) {
-      entry = { done: deferred<SendOutcome>(), ...(own ? { own } : {}) };
-      this.entries.set(turnId, entry);
+  /** Settles when the waiting turn ends. */
+  waitFor(turnId: string): Promise<SendOutcome> {
+    let done = this.entries.get(turnId);
+    if (!done) {
+      done = deferred<SendOutcome>();
+      this.entries.set(turnId, done);
     }
-    return entry.done.promise;
+    return done.promise;
   }
 
   /**
@@ -68,16 +69,12 @@ export class WaitingTurns {
     return pause.promise;
   }
 
-  /** The turn now waits for approvals: whoever awaits the pause hears it, and the caller's stream. */
+  /** The turn now waits for approvals: whoever awaits the pause hears it, and its stream ends here. */
   announcePause(turnId: string, approvals: ApprovalView[]): void {
     const pause = this.pauses.get(turnId);
     this.pauses.delete(turnId);
     pause?.resolve(approvals);
-  }
-
-  /** The stream of the caller that started a waiting turn, if it still listens. */
-  streamOf(turnId: string): TurnSink | undefined {
-    return this.entries.get(turnId)?.own;
+    this.options.streamEnded(turnId, { status: "awaiting_approval", turnId, approvals });
   }
 
   /** Whether the turn still waits for a task or a decision. */
@@ -105,7 +102,6 @@ export class WaitingTurns {
         if (ledger.waiting() !== turnId || !(cancelling || !this.outstanding(turnId))) return;
         const meta = store.meta();
         if (!meta) return;
-        const entry = this.entries.get(turnId);
         // a cancelled turn's unfinished tasks and undecided calls get a "cancelled" answer: every call has one
         const results = coordinator.results(meta, turnId, cancelling);
         const decided = approvals.decided(turnId, cancelling);
@@ -113,17 +109,18 @@ export class WaitingTurns {
           meta,
           turnId,
           begin: { kind: "resume", results, decided, cancelled: cancelling },
-          ...(entry?.own ? { own: entry.own } : {}),
         });
         // the model delegated again or holds another call: wait for those (they may be settled already)
         if (outcome.status === "waiting") {
           await this.sendOut(meta, turnId);
           continue;
         }
+        const done = this.entries.get(turnId);
         this.entries.delete(turnId);
         this.pauses.delete(turnId);
         records.settleTurn(turnId, outcome);
-        entry?.done.resolve(outcome);
+        this.options.streamEnded(turnId, outcome);
+        done?.resolve(outcome);
         this.options.finished(turnId, outcome);
         return;
       }
@@ -151,7 +148,7 @@ export class WaitingTurns {
     const turnId = this.options.ledger.waiting();
     const meta = this.options.store.meta();
     if (!turnId || !meta) return;
-    const done = this.waitFor(turnId, undefined);
+    const done = this.waitFor(turnId);
     void queue.runAlways(() => done);
     // tasks the last life did not get out go now, and the deadline alarm is armed again;
     // approvals its parent has not heard of go up (expiry alarms are durable)
@@ -168,7 +165,7 @@ export class WaitingTurns {
     if (this.resuming.has(turnId)) {
       // it is between steps (sending the next step's tasks): it stops there
       this.cancelRequested.add(turnId);
-      await this.waitFor(turnId, undefined);
+      await this.waitFor(turnId);
     } else await this.resume(turnId, true);
     return true;
   }

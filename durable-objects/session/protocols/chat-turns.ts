@@ -3,7 +3,7 @@ import { OpenAiChunkEncoder } from "../../../shared/protocols/openai-stream";
 import { UiMessageEncoder } from "../../../shared/protocols/ui-message-stream";
 import type { ChatOutcome, ChatStreamOutcome, ChatTurnInput, RejoinOutcome, StreamFormat } from "../../rpc";
 import { streamTurn } from "../live/sse";
-import { TurnRecording, TurnStreams } from "../live/turn-streams";
+import { readRecording, type TurnStreams } from "../live/turn-streams";
 import type { TurnConductor } from "../ordering/conductor";
 import { IDEMPOTENCY_TTL_MS } from "../ordering/idempotency";
 import type { SessionMeta } from "../storage/rows";
@@ -23,6 +23,8 @@ const SHORT_LIVED_MS = 60 * 60 * 1000;
 export interface ChatTurnsOptions {
   store: SessionStore;
   conductor: TurnConductor;
+  /** the turns' recorded streams */
+  streams: TurnStreams;
   /** erases a short-lived session at this time, should the router's erase not come first */
   scheduleErase(at: Date): Promise<unknown>;
   background(work: Promise<unknown>): void;
@@ -35,14 +37,21 @@ export interface ChatTurnsOptions {
  * as every other turn, waited for to the end or streamed in the protocol's format.
  */
 export class ChatTurns {
-  private readonly streams = new TurnStreams();
+  /** the latest turn streamed as a UI message stream, which `useChat`'s resume rejoins */
+  private latestUi: string | null = null;
 
   constructor(private readonly options: ChatTurnsOptions) {}
 
-  /** The running chat turn's UI message stream from its start, to rejoin it; idle when none runs. */
+  /**
+   * The running chat turn's UI message stream from its start, to rejoin it; idle when none runs
+   * (or what is held of it lacks its start: a UI message cannot be rebuilt from its middle).
+   */
   rejoin(): RejoinOutcome {
-    const stream = this.streams.join(new UiMessageEncoder());
-    return stream ? { status: "streaming", stream } : { status: "idle" };
+    const recording = this.latestUi ? this.options.streams.get(this.latestUi) : undefined;
+    if (!recording || recording.ended || recording.truncated) return { status: "idle" };
+    const { stream, ended } = readRecording(recording, 0, new UiMessageEncoder());
+    this.options.background(ended);
+    return { status: "streaming", stream };
   }
 
   /** Runs the turn and waits for its final outcome. */
@@ -52,23 +61,14 @@ export class ChatTurns {
     return this.options.conductor.submit(ready.meta, input).outcome;
   }
 
-  /** Runs the turn, streamed in `format`; a UI message stream is recorded so it can be rejoined. */
+  /** Runs the turn, streamed in `format`; a UI message stream's turn is the one its resume rejoins. */
   async stream(input: ChatTurnInput, format: StreamFormat): Promise<ChatStreamOutcome> {
     const ready = await this.prepare(input);
     if ("status" in ready) return ready;
-    const { conductor, background } = this.options;
-    const { streams } = this;
-    const recording = format.kind === "ui" ? new TurnRecording() : undefined;
-    return streamTurn(
-      ready.meta.sessionId,
-      (own) => {
-        const submission = conductor.submit(ready.meta, input, own);
-        if (recording && submission.kind === "queued") streams.track(recording);
-        return submission;
-      },
-      background,
-      { encoder: encoderFor(format), ...(recording ? { tee: recording } : {}) },
-    );
+    const { conductor, background, streams } = this.options;
+    const submission = conductor.submit(ready.meta, input, true);
+    if (format.kind === "ui" && submission.kind === "queued" && submission.turnId) this.latestUi = submission.turnId;
+    return streamTurn(ready.meta.sessionId, submission, streams, background, encoderFor(format));
   }
 
   /** The session the request names, or a new one; what is wrong if neither. */

@@ -30,7 +30,11 @@ export interface TurnEnd {
 /** How a turn waits: for its sub-agents' tasks, or for a person's decision on a tool call. */
 export type WaitStatus = "waiting" | "awaiting_approval";
 
-const RESTARTED = { code: "internal" as const, message: "the turn was interrupted by a restart" };
+/** How a turn a restart cut off ends: its messages so far stay stored; it does not go on. */
+export const RESTARTED = {
+  code: "session_unavailable" as const,
+  message: "the turn was interrupted by a restart of its session; what it stored so far is in history",
+};
 
 /**
  * A session's turns and model calls: every call with its tier, tokens, latency and cost,
@@ -185,11 +189,17 @@ export class TurnLedger {
   }
 
   exists(turnId: string): boolean {
-    return this.sql.exec("SELECT 1 FROM edgent_turns WHERE id = ?", turnId).toArray().length > 0;
+    return this.statusOf(turnId) !== null;
+  }
+
+  /** A turn's status (`running`, `waiting`, `completed`, `failed`, ...), or null for no such turn. */
+  statusOf(turnId: string): string | null {
+    const row = this.sql.exec<Row>("SELECT status FROM edgent_turns WHERE id = ?", turnId).toArray()[0];
+    return row ? String(row.status) : null;
   }
 
   /** Fails turns left running by an object that was evicted or crashed mid-turn. */
-  failAbandoned(): Array<{ turnId: string; error: { code: "internal"; message: string } }> {
+  failAbandoned(): Array<{ turnId: string; error: typeof RESTARTED }> {
     const abandoned = this.sql
       .exec<Row>(
         `SELECT t.id, COUNT(c.id) AS model_calls, COALESCE(SUM(c.input_tokens), 0) AS input_tokens,

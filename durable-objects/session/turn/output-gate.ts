@@ -5,7 +5,7 @@ import type { NewMessage } from "../storage/rows";
 import type { SessionStore } from "../storage/session-store";
 import type { OutputItem, OutputVerdict, TurnEvent, TurnHooks } from "./hooks";
 
-/** Where a turn's frames go: the session's live clients, and the caller's own stream if any. */
+/** Where a turn's frames go: its recording (which the caller's stream and rejoins read), then the session's live clients. */
 export interface TurnSink {
   emit(frame: ServerFrame): void;
 }

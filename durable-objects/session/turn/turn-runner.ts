@@ -1,7 +1,6 @@
 import type { JSONValue } from "ai";
 import type { AgentDefinition, FactMemory } from "../../../shared/agents/define";
 import { findAgent } from "../../../shared/agents/registry";
-import type { ServerFrame } from "../../../shared/contracts/frames";
 import type { Failure } from "../../../shared/errors";
 import type { ModelEnv } from "../../../shared/models/resolve";
 import { GOVERNANCE_SETTINGS, settingsOf } from "../../../shared/settings";
@@ -28,8 +27,8 @@ export interface TurnOrder {
   clientId?: string;
   /** what the turn's model calls carry as `providerOptions.edgent`, besides the turn id */
   callMetadata?: Record<string, JSONValue>;
-  /** the caller's own stream (SSE), besides the session's live clients */
-  own?: TurnSink;
+  /** a caller streams the turn (SSE): it streams its text even if no live client watches */
+  streamed?: boolean;
   /** the W3C `traceparent` the request came with (the router's span); ignored if malformed */
   traceparent?: string;
 }
@@ -40,10 +39,10 @@ export interface TurnRunnerOptions {
   store: SessionStore;
   ledger: TurnLedger;
   memory: FactMemory;
-  /** the session's live clients */
-  live: TurnSink;
-  /** whether any live client is connected, and so wants deltas */
-  watched(): boolean;
+  /** where a turn's frames go: its recording (which streams read), then the session's live clients */
+  frames(turnId: string, resumed: boolean): TurnSink;
+  /** whether any live client is connected, or someone reads the turn's stream, and so wants deltas */
+  watched(turnId: string): boolean;
   /** the tenant's gateway, for central calls */
   gateway(tenant: string): GatewayApi;
   /** the turn's trace, and the `delegate` tool's way out for an agent that has delegates */
@@ -113,8 +112,7 @@ export class TurnRunner {
     const governance = settingsOf(env).require(GOVERNANCE_SETTINGS);
     if (!governance.ok) return this.refuse(order, governance.failure);
     if (this.toolbox?.agent !== agent) this.toolbox = new Toolbox(agent);
-    const { live } = this.options;
-    const sink: TurnSink = order.own ? both(live, order.own) : live;
+    const sink = this.options.frames(turnId, begin.kind === "resume");
     const controller = new AbortController();
     const delegation = this.options.delegation(agent, turnId, {
       kind: begin.kind,
@@ -130,7 +128,7 @@ export class TurnRunner {
       session: meta,
       agent: agent,
       models: { local: chosen.models.local.name, central: chosen.models.central.name },
-      streaming: order.own !== undefined || this.options.watched(),
+      streaming: order.streamed === true || this.options.watched(turnId),
       trace,
       emit: (event) => late.gate?.event(event),
       messages: () => late.gate?.messages ?? [],
@@ -184,25 +182,15 @@ export class TurnRunner {
   /** A turn that cannot run: a new one fails with nothing stored; a waiting one is failed, not left waiting. */
   private refuse(order: TurnOrder, cause: Failure): TurnOutcome {
     if (order.begin.kind === "start") return { status: "failed", failure: cause };
-    const { ledger, live } = this.options;
+    const { ledger } = this.options;
     const { turnId } = order;
     const failure = { ...cause, turnId };
     const waited = ledger.resume(turnId);
     if (waited) ledger.end(turnId, { status: "failed", steps: waited.steps, error: failure });
-    // as a turn that fails while it runs: live clients and the caller's stream see it end
-    for (const sink of [live, order.own]) {
-      sink?.emit({ type: "error", error: failure });
-      sink?.emit({ type: "turn", turnId, status: "failed" });
-    }
+    // as a turn that fails while it runs: live clients and the turn's streams see it end
+    const sink = this.options.frames(turnId, true);
+    sink.emit({ type: "error", error: failure });
+    sink.emit({ type: "turn", turnId, status: "failed" });
     return { status: "failed", failure };
   }
-}
-
-function both(a: TurnSink, b: TurnSink): TurnSink {
-  return {
-    emit(frame: ServerFrame) {
-      a.emit(frame);
-      b.emit(frame);
-    },
-  };
 }
