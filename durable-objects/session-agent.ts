@@ -52,6 +52,7 @@ import type { RetryOnce } from "./session/retry-once";
 import { toSessionInfo } from "./session/storage/rows";
 import type { TurnLedger } from "./session/storage/ledger";
 import type { SessionStore } from "./session/storage/session-store";
+import { ensureSdkSchema } from "./session/storage/sdk-schema";
 import type { UsageReport } from "./session/storage/usage-report";
 import { StorageLife } from "./session/storage/wipe";
 import type { SessionTracing } from "./session/tracing/session-tracing";
@@ -119,6 +120,11 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     this.tracing = parts.tracing;
     // pings are answered by the runtime itself, without waking a hibernating object
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
+  }
+
+  /** The SDK's tables: its own setup, or on a new object a one-step replay of it (see sdk-schema.ts). */
+  protected override _ensureSchema(): void {
+    ensureSdkSchema(this.ctx.storage, () => super._ensureSchema());
   }
 
   /** Adds hooks to every turn of this session from now on (tracing, guardrails, observers). */
