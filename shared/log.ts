@@ -32,6 +32,10 @@ export interface TurnLog {
   outputTokens: number;
   compacted: boolean;
   errorCode?: string;
+  /** SQL rows the session read and wrote since its previous turn ended (as billed), and its database's bytes */
+  sqlRowsRead?: number;
+  sqlRowsWritten?: number;
+  sqlDatabaseBytes?: number;
 }
 
 /** One line per delegated task's attempt or outcome, traceable through `traceId` across objects. */

@@ -19,6 +19,7 @@ import { RetryOnce } from "./retry-once";
 import { SessionFacts } from "./storage/facts";
 import { TurnLedger } from "./storage/ledger";
 import { SessionStore } from "./storage/session-store";
+import { SqlMeter } from "./storage/sql-meter";
 import { UsageReport } from "./storage/usage-report";
 import { TurnRunner } from "./turn/turn-runner";
 
@@ -75,9 +76,11 @@ export interface SessionParts {
  */
 export function assembleSession(host: SessionHost): SessionParts {
   const { ctx, env } = host;
-  const { sql } = ctx.storage;
+  // the session's own statements are metered: each turn reports the rows it read and wrote
+  const meter = new SqlMeter(ctx.storage.sql);
+  const { sql } = meter;
   const settings = settingsOf(env).values;
-  const store = new SessionStore(ctx.storage);
+  const store = new SessionStore({ sql });
   store.migrate();
   const ledger = new TurnLedger(sql, store, new ModelCatalog(settings.EDGENT_MODEL_SPECS));
   const abandoned = ledger.failAbandoned();
@@ -155,6 +158,7 @@ export function assembleSession(host: SessionHost): SessionParts {
     usageRecorded: () => usage.due(),
     mcp: (agent) => mcpTools.forAgent(agent, settingsOf(env)),
     approvals: (meta, turnId) => governance.port(meta, turnId),
+    sqlFootprint: () => meter.take(),
   });
   runner.addHooks(governance.hooks(), { guard: true });
   const queue = new TurnQueue();

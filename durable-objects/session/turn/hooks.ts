@@ -2,6 +2,7 @@ import type { AgentDefinition } from "../../../shared/agents/define";
 import type { ToolCall as CallInMessage, Message } from "../../../shared/contracts/message";
 import type { CallPurpose } from "../storage/ledger";
 import type { NewMessage, SessionMeta } from "../storage/rows";
+import type { SqlFootprint } from "../storage/sql-meter";
 
 /** A model call a turn is about to make (one per attempt: a retried call is several). */
 export interface ModelCall {
@@ -97,6 +98,8 @@ export interface TurnEnding {
   errorCode?: string;
   /** the model that answered, when one did */
   model?: string;
+  /** the session's SQL rows since its previous turn ended (this turn's admission included), and its size */
+  sql?: SqlFootprint;
 }
 
 /** A value or a promise of it: hooks that need to look something up may take their time. */

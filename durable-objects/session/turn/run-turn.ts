@@ -45,6 +45,7 @@ export async function runTurn(run: TurnRun, begin: TurnBegin): Promise<TurnOutco
 
   /** Records and reports how the turn ended (or that it waits); returns its usage. */
   const end = (ending: TurnEnding & { model: string }, usage: UsageNanos) => {
+    const sql = run.sqlFootprint?.();
     log({
       event: "turn",
       tenant: run.session.tenant,
@@ -60,9 +61,12 @@ export async function runTurn(run: TurnRun, begin: TurnBegin): Promise<TurnOutco
       outputTokens: usage.outputTokens,
       modelCalls: usage.modelCalls,
       ...(ending.errorCode ? { errorCode: ending.errorCode } : {}),
+      ...(sql
+        ? { sqlRowsRead: sql.rowsRead, sqlRowsWritten: sql.rowsWritten, sqlDatabaseBytes: sql.databaseBytes }
+        : {}),
     });
     out.status(ending.status);
-    run.hooks.turnEnded?.(ending);
+    run.hooks.turnEnded?.(sql ? { ...ending, sql } : ending);
     return toUsage(usage);
   };
   /** The turn failed, or a guardrail tripped (blocked): what it stored stays, and leaves the model's context. */

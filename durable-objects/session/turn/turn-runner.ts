@@ -10,6 +10,7 @@ import type { McpToolSource } from "../mcp/remote-tools";
 import type { TurnLedger } from "../storage/ledger";
 import type { SessionMeta } from "../storage/rows";
 import type { SessionStore } from "../storage/session-store";
+import type { SqlFootprint } from "../storage/sql-meter";
 import type { RunApprovals } from "./approval-port";
 import { centralModel } from "./central-model";
 import type { RunInfo, TraceContext } from "./hooks";
@@ -55,6 +56,8 @@ export interface TurnRunnerOptions {
   mcp?(agent: AgentDefinition): { ok: true; source?: McpToolSource } | { ok: false; failure: Failure };
   /** the turn's way to hold tool calls for a person's approval */
   approvals?(meta: SessionMeta, turnId: string): RunApprovals;
+  /** the session's SQL rows since the last turn ended, and its database size */
+  sqlFootprint?(): SqlFootprint;
 }
 
 /**
@@ -161,6 +164,7 @@ export class TurnRunner {
       ...(port ? { delegation: port } : {}),
       ...(mcp.source ? { mcp: mcp.source } : {}),
       ...(approvals ? { approvals } : {}),
+      ...(this.options.sqlFootprint ? { sqlFootprint: this.options.sqlFootprint } : {}),
     });
     const done = runTurn(run, begin);
     this.running = { turnId, controller, done };
