@@ -13,6 +13,7 @@ import type {
 import { type BreakerSnapshot, CircuitBreaker } from "../shared/models/breaker";
 import { budgetPeriod } from "../shared/models/budget-period";
 import { classifyModelFailure } from "../shared/models/failure";
+import { shardShare } from "../shared/models/gateway-shards";
 import { ModelCatalog, nanosToUsd } from "../shared/models/pricing";
 import { resolveModel } from "../shared/models/resolve";
 import { isTransient, withRetries } from "../shared/models/retry";
@@ -53,7 +54,8 @@ export class ModelGateway extends DurableObject<Env> implements GatewayApi {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const loaded = settingsOf(env);
-    this.settings = loaded.values;
+    // a shard of a sharded gateway enforces its share of the tenant's budget and concurrency
+    this.settings = shardSettings(loaded.values);
     this.problem = loaded.problem(GATEWAY_SETTINGS);
     this.catalog = new ModelCatalog(this.settings.EDGENT_MODEL_SPECS);
     this.slots = new Semaphore(this.settings.EDGENT_GATEWAY_CONCURRENCY);
@@ -285,6 +287,19 @@ export class ModelGateway extends DurableObject<Env> implements GatewayApi {
       costNanos,
     );
   }
+}
+
+/** The settings as one of EDGENT_GATEWAY_SHARDS shards enforces them. */
+function shardSettings(settings: Settings): Settings {
+  const share = shardShare(
+    { budgetTokens: settings.EDGENT_CENTRAL_BUDGET_TOKENS, concurrency: settings.EDGENT_GATEWAY_CONCURRENCY },
+    settings.EDGENT_GATEWAY_SHARDS,
+  );
+  return {
+    ...settings,
+    EDGENT_CENTRAL_BUDGET_TOKENS: share.budgetTokens,
+    EDGENT_GATEWAY_CONCURRENCY: share.concurrency,
+  };
 }
 
 /** A call the gateway did not make, or that failed, with what happened on the way. */

@@ -272,7 +272,8 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
       const status = await eraseSession({
         conductor: this.conductor,
         coordinator: this.coordinator,
-        reportUsage: () => retryIfReset(() => this.usage.flush(meta, (tenant) => gatewayApi(this.env, tenant))),
+        reportUsage: () =>
+          retryIfReset(() => this.usage.flush(meta, (tenant, sessionId) => gatewayApi(this.env, tenant, sessionId))),
         discardTask: (taskId) => discardTask(this.env, meta.tenant, taskId),
         closeConnections: () => {
           for (const connection of this.getConnections()) connection.close(1000, "session deleted");
@@ -311,7 +312,9 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
 
   /** Sends the session's unreported local model usage to the tenant's gateway (scheduled). */
   async reportUsage(): Promise<void> {
-    await this.usage.send(this.gone ? null : this.store.meta(), (tenant) => gatewayApi(this.env, tenant));
+    await this.usage.send(this.gone ? null : this.store.meta(), (tenant, sessionId) =>
+      gatewayApi(this.env, tenant, sessionId),
+    );
   }
 
   /** The SDK's own protocol frames (identity, state, MCP) are not part of Edgent's protocol. */

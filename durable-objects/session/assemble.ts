@@ -145,7 +145,7 @@ export function assembleSession(host: SessionHost): SessionParts {
     memory: new SessionFacts(sql),
     live: sink,
     watched: () => ctx.getWebSockets().length > 0,
-    gateway: (tenant) => gatewayApi(env, tenant),
+    gateway: (tenant, sessionId) => gatewayApi(env, tenant, sessionId),
     delegation: (agent, turnId) => {
       // a user's session is the root of its tree; a sub-agent's session sits where its task put it
       const scope = assigned.scope() ?? { depth: 0, chain: [agent.name], traceId: turnId };

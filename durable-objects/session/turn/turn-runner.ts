@@ -43,8 +43,8 @@ export interface TurnRunnerOptions {
   live: TurnSink;
   /** whether any live client is connected, and so wants deltas */
   watched(): boolean;
-  /** the tenant's gateway, for central calls */
-  gateway(tenant: string): GatewayApi;
+  /** the tenant's gateway (the session's shard of it), for central calls */
+  gateway(tenant: string, sessionId: string): GatewayApi;
   /** the turn's trace, and the `delegate` tool's way out for an agent that has delegates */
   delegation(
     agent: AgentDefinition,
@@ -152,7 +152,7 @@ export class TurnRunner {
       callMetadata: { turnId, ...order.callMetadata },
       central: centralModel({
         gateway: () => {
-          gateway ??= this.options.gateway(meta.tenant);
+          gateway ??= this.options.gateway(meta.tenant, meta.sessionId);
           return gateway;
         },
         model: chosen.models.central.name,
