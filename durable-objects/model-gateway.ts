@@ -214,10 +214,13 @@ export class ModelGateway extends DurableObject<Env> implements GatewayApi {
 
   /** Runs a breaker operation, reporting a state change to this call and storing the new state. */
   private track<T>(model: string, breaker: CircuitBreaker, events: GatewayEvent[], operation: () => T): T {
-    const from = breaker.state;
+    const before = breaker.toJSON();
+    const from = before.state;
     const result = operation();
     const { state, failures, openedAt } = breaker.toJSON();
     if (state !== from) events.push({ name: "breaker", data: { model, from, to: state } });
+    // most calls leave a closed breaker as it was: only a change is a row written
+    if (state === from && failures === before.failures && openedAt === before.openedAt) return result;
     this.ctx.storage.sql.exec(
       "INSERT OR REPLACE INTO edgent_breakers (model, state, failures, opened_at) VALUES (?, ?, ?, ?)",
       model,
