@@ -65,6 +65,9 @@ const big = (n: number) =>
         ? `${num(n / 1e6, 2)} million`
         : num(n, 0);
 
+const PLURAL: Record<string, string> = { "CPU ms": "CPU ms", "GB-s": "GB-s" };
+const plural = (unit: string, n: number) => (n === 1 ? unit : (PLURAL[unit] ?? `${unit}s`));
+
 /** One billed quantity per unit of work, and its price per unit of quantity. */
 interface Line {
   item: string;
@@ -180,7 +183,7 @@ const QUEUE_OPS_PER_TASK = 3;
 function lineTable(lines: Line[], units: number): string {
   const rows = lines.map((l) => {
     const qty = l.perUnit * units;
-    return `| ${l.item} | ${num(l.perUnit, 3)} ${l.unit}${l.perUnit === 1 ? "" : "s"} | ${big(qty)} | ${usd(qty * l.price)} |${l.note ? ` ${l.note} |` : " |"}`;
+    return `| ${l.item} | ${num(l.perUnit, 3)} ${plural(l.unit, l.perUnit)} | ${big(qty)} | ${usd(qty * l.price)} |${l.note ? ` ${l.note} |` : " |"}`;
   });
   const total = lines.reduce((n, l) => n + l.perUnit * units * l.price, 0);
   return [
@@ -237,8 +240,16 @@ function gatewaySection(g: GatewayCeiling | undefined, p: CapacityParams, f: Foo
   if (!g) return "## The tenant gateway\n\nThe gateway's ceiling was not measured in this run.\n";
   const calls = RATE * p.escalation;
   const perObject = Math.min(g.oneObject.callsPerSecond, PLATFORM_LIMITS.durableObjectRequestsPerSecond);
-  const shards = Math.ceil(calls / perObject);
+  // half an object's ceiling per shard leaves room for bursts
+  const shardsFor = (rate: number) => Math.max(1, Math.ceil((RATE * rate) / (perObject / 2)));
+  const shards = shardsFor(p.escalation);
   const inFlight = calls * p.providerSeconds;
+  const rates = [0.01, 0.05, 0.1, 0.2, 0.5]
+    .map(
+      (rate) =>
+        `| ${num(rate * 100)}% | ${num(RATE * rate, 0)} | ${shardsFor(rate)} | ${num(RATE * rate * p.providerSeconds, 0)} |`,
+    )
+    .join("\n");
   const runs = g.runs
     .map(
       (r) =>
@@ -266,17 +277,24 @@ isolate on the one thread, so ${g.sharded.shards} shards measure the machine, no
 (${num(g.sharded.callsPerSecond, 0)} calls/s); on Cloudflare each object runs on its own thread, with a soft limit of
 about ${PLATFORM_LIMITS.durableObjectRequestsPerSecond.toLocaleString("en-US")} requests/s each.
 
-At ${RATE.toLocaleString("en-US")} turns/s and ${num(p.escalation * 100)}% escalation one big tenant makes **${num(calls, 0)} central calls/s**: more than one
-object takes (the lower of the measured ceiling and the platform's soft limit, ${num(perObject, 0)}/s), so it needs
-**\`EDGENT_GATEWAY_SHARDS\` ≥ ${shards}** (twice that for headroom). Sharding is implemented: each session's
+At ${RATE.toLocaleString("en-US")} turns/s and ${num(p.escalation * 100)}% escalation one big tenant makes **${num(calls, 0)} central calls/s**,
+${calls > perObject / 2 ? "more than" : "within"} half of what one object takes (the lower of the measured ceiling and the platform's
+soft limit: ${num(perObject, 0)}/s): it needs **\`EDGENT_GATEWAY_SHARDS\` = ${shards}** to keep each shard at half its ceiling.
+
+| escalation rate | central calls/s at ${RATE.toLocaleString("en-US")} turns/s | shards (each at ≤ half its ceiling) | calls in flight with a ${p.providerSeconds} s provider |
+|---|---|---|---|
+${rates}
+
+Sharding is implemented: each session's
 calls and usage reports go to the shard a stable hash (FNV-1a) of its session id picks; each shard
 enforces \`EDGENT_CENTRAL_BUDGET_TOKENS ÷ shards\` (rounded down, so the tenant can never overspend,
 at the price of one shard refusing while another has tokens left) and
 \`EDGENT_GATEWAY_CONCURRENCY ÷ shards\`; each keeps its own circuit breakers (a failing model is
 shut off on each shard after \`EDGENT_BREAKER_FAILURES\` failures there); \`GET /v1/usage\` adds
 every shard's lines and budgets up. With a provider answering in ${p.providerSeconds} s, ${num(calls, 0)} calls/s keep
-**${num(inFlight, 0)} calls in flight** (Little's law): \`EDGENT_GATEWAY_CONCURRENCY\` must be at least that
-(its range, 1–1,000 per tenant, then caps the tenant well before the objects do).
+**${num(inFlight, 0)} calls in flight** (Little's law): the tenant's \`EDGENT_GATEWAY_CONCURRENCY\` must be at
+least that (up to 100,000; each shard holds its share of the slots), or calls queue and are refused
+with \`gateway_saturated\` long before any object is busy.
 `;
 }
 
@@ -291,7 +309,7 @@ function limitsSection(f: FootprintFigures | undefined, p: CapacityParams): stri
 | limit (source) | value | Edgent at ${RATE.toLocaleString("en-US")} turns/s | how Edgent stays under it |
 |---|---|---|---|
 | requests per Durable Object ([DO limits](${SOURCES.durableObjectLimits})) | soft ~${L.durableObjectRequestsPerSecond.toLocaleString("en-US")}/s | one object per session: a session's turns run one at a time (each ~${f ? num(f.plain.wallMs, 0) : "?"} ms here, seconds with a real model) | no shared object on the turn path; the tenant gateway, the one per-tenant object, is sharded (above) |
-| messages per queue ([Queues limits](${SOURCES.queuesLimits})) | ~${L.queueMessagesPerSecond.toLocaleString("en-US")}/s | ${num(tasksPerSecond, 0)} tasks/s when ${num(p.delegating * 100)}% of turns fan out to ${f?.delegatedTask.tasksPerTurn ?? "?"} tasks | ${queues > 1 ? `**over one queue's limit: needs ${queues} queues.** Edgent has one task queue today; producers would pick a queue by a hash of the task id (each queue with the same consumer), or \`EDGENT_DELEGATION_TRANSPORT=direct\` skips the queue (no buffering or retries by the platform). Not implemented.` : "under one queue's limit"} |
+| messages per queue ([Queues limits](${SOURCES.queuesLimits})) | ~${L.queueMessagesPerSecond.toLocaleString("en-US")}/s | ${num(tasksPerSecond, 0)} tasks/s when ${num(p.delegating * 100)}% of turns fan out to ${f?.delegatedTask.tasksPerTurn ?? "?"} tasks | ${tasksPerSecond >= L.queueMessagesPerSecond ? `**at or over one queue's limit: needs ${Math.max(2, queues)} queues or more.** Edgent has one task queue today; producers would pick a queue by a hash of the task id (each queue with the same consumer), or \`EDGENT_DELEGATION_TRANSPORT=direct\` skips the queue (no buffering or retries by the platform). Not implemented.` : "under one queue's limit"} |
 | hibernatable WebSockets per object ([DO limits](${SOURCES.durableObjectLimits})) | ${L.webSocketsPerObject.toLocaleString("en-US")} | a session's own clients (a few) | one object per session; live delivery fans out per session only |
 | storage per object ([DO limits](${SOURCES.durableObjectLimits})) | 10 GB | ~${num(bytesPerTurn, 0)} bytes per plain turn | a session fills it after ~${big(turnsToFill)} turns; sub-agent objects are per task |
 | SQL statement / row size ([DO limits](${SOURCES.durableObjectLimits})) | 100 KB / 2 MB | messages are rows; the context is rebuilt from a bounded tail | long tool outputs are stored as rows under 2 MB (not measured here) |
@@ -342,9 +360,12 @@ search): [Workers](${SOURCES.workersPricing}), [Durable Objects](${SOURCES.durab
   } else {
     parts.push(`## Measured footprint per unit of work
 
-CPU is workerd's own: the isolate's sampled CPU profile (JS and GC, native calls counted with
-their caller) and the whole workerd process's user + system time (/proc), both over the
-measured turns divided by their number, run 8 (plain), 2 (history) or 4 (escalated) sessions at
+CPU is workerd's own, two ways: the whole workerd process's user + system time from the kernel
+(/proc; router, objects, SQLite and I/O together, and what the model below uses), and the
+isolate's sampled V8 CPU profile (samples not idle, JS and GC with native calls counted with their
+caller; each sample stands for the wall time since the previous one, so on this shared 2-core
+machine it also counts time the thread waited for a core, and reads higher). Both are taken over
+the measured turns and divided by their number, run 8 (plain), 2 (history) or 4 (escalated) sessions at
 once, one coordinator at a time. SQL rows and bytes come from the turn log lines, which a
 meter on the session's SQL storage fills (\`durable-objects/session/storage/sql-meter.ts\`):
 rows its statements read and wrote since its previous turn ended, and the database's size
@@ -416,7 +437,7 @@ function monthTable(lines: Line[], turns: number): string {
   const rows = lines.map((l) => {
     const qty = l.perUnit * turns;
     const billed = Math.max(0, qty - (included[l.item] ?? 0));
-    return `| ${l.item} | ${big(qty / MONTH_SECONDS)} ${l.unit}s/s | ${big(qty)} | ${usd(billed * l.price)} |`;
+    return `| ${l.item} | ${big(qty / MONTH_SECONDS)} ${plural(l.unit, 2)}/s | ${big(qty)} | ${usd(billed * l.price)} |`;
   });
   const total = lines.reduce((n, l) => n + Math.max(0, l.perUnit * turns - (included[l.item] ?? 0)) * l.price, 0);
   return [

@@ -3,8 +3,12 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { buildBundle, startRuntime } from "../test/support/runtime.ts";
+import { writeCapacity } from "./capacity.ts";
+import { capacityRows } from "./capacity-rows.ts";
 import { cascadeFigures } from "./cascade.ts";
 import { delegationFigures } from "./delegation.ts";
+import { footprintFigures } from "./footprint.ts";
+import { gatewayCeiling } from "./gateway-ceiling.ts";
 import { governanceFigures } from "./governance.ts";
 import { AUTH, createSession, type LatencyStats, runLoad, stats } from "./load.ts";
 import { protocolFigures, protocolRows } from "./protocols.ts";
@@ -114,6 +118,10 @@ try {
   const delegation = await delegationFigures(10);
   console.log("governance: turn throughput with the recommended guardrails on vs off ...");
   const governance = await governanceFigures(CONCURRENCY, SECONDS);
+  console.log("footprint: CPU (workerd profile), SQL rows and bytes per turn, bundle size ...");
+  const footprint = await footprintFigures(resolve(root, "dist"));
+  console.log("gateway: central calls/s through one tenant gateway object, and sharded ...");
+  const gateway = await gatewayCeiling();
 
   const results = {
     date: new Date().toISOString(),
@@ -176,6 +184,8 @@ try {
       })),
       throughput: delegation.throughput,
     },
+    footprint,
+    gateway,
     governance: {
       guardrails: governance.guardrails,
       off: governance.off,
@@ -227,8 +237,10 @@ ${delegation.fanOut
 | tasks through the queue                      | ${fmt(delegation.throughput.tasksPerSecond, 0)} tasks/s (${delegation.throughput.coordinators} coordinators × ${delegation.throughput.tasksEach} tasks in ${fmt(delegation.throughput.seconds, 2)} s) |
 | turns/s, guardrails off / on (${governance.guardrails.join(", ")}) | ${fmt(governance.off.turnsPerSecond)} / ${fmt(governance.on.turnsPerSecond)} (p50 ${fmt(governance.off.p50)} / ${fmt(governance.on.p50)} ms) |
 | guardrails on ÷ off (target ≥ 0.9)           | ${fmt(governance.ratio, 3)} |
+${capacityRows(footprint, gateway)}
 `);
   console.log("wrote bench/results.json");
+  console.log(`wrote ${writeCapacity()}`);
 } finally {
   await product.dispose();
   await baseline.dispose();
