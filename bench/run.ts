@@ -13,6 +13,7 @@ import { governanceFigures } from "./governance.ts";
 import { AUTH, createSession, type LatencyStats, runLoad, stats } from "./load.ts";
 import { protocolFigures, protocolRows } from "./protocols.ts";
 import { fanOut, streamTimings, wsRoundTrips } from "./realtime.ts";
+import { tracingFigures } from "./tracing.ts";
 
 const CONCURRENCY = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -47,6 +48,8 @@ async function seedSessions(base: URL, prefix: string, count: number, turns: num
 }
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
+const cpu = (ms: number | null) => (ms === null ? "n/a" : ms.toFixed(2));
+const pct = (share: number | null) => (share === null ? "n/a" : `${(share * 100).toFixed(1)}%`);
 
 console.log("building bundles with wrangler deploy --dry-run ...");
 const productScript = buildBundle("wrangler.toml", "dist");
@@ -118,6 +121,8 @@ try {
   const delegation = await delegationFigures(10);
   console.log("governance: turn throughput with the recommended guardrails on vs off ...");
   const governance = await governanceFigures(CONCURRENCY, SECONDS);
+  console.log("tracing: turn throughput with tracing off, on, and exporting over OTLP (interleaved) ...");
+  const tracing = await tracingFigures(SECONDS * 2);
   console.log("footprint: CPU (workerd profile), SQL rows and bytes per turn, bundle size ...");
   const footprint = await footprintFigures(resolve(root, "dist"));
   console.log("gateway: central calls/s through one tenant gateway object, and sharded ...");
@@ -192,6 +197,7 @@ try {
       on: governance.on,
       ratio: governance.ratio,
     },
+    tracing,
     targets: {
       throughputRatioAtLeast: 0.5,
       p50RatioAtMost: 1.3,
@@ -203,6 +209,7 @@ try {
         guardrails: governance.ratio >= 0.9,
         openai: protocols.latencyRatios.openai <= 1.1,
         uiStream: protocols.latencyRatios.uiStream <= 1.1,
+        tracingCost: (tracing.isolated.shareOfTurnCpu ?? tracing.cost.cpu ?? tracing.cost.throughput) <= 0.1,
       },
     },
   };
@@ -237,6 +244,11 @@ ${delegation.fanOut
 | tasks through the queue                      | ${fmt(delegation.throughput.tasksPerSecond, 0)} tasks/s (${delegation.throughput.coordinators} coordinators × ${delegation.throughput.tasksEach} tasks in ${fmt(delegation.throughput.seconds, 2)} s) |
 | turns/s, guardrails off / on (${governance.guardrails.join(", ")}) | ${fmt(governance.off.turnsPerSecond)} / ${fmt(governance.on.turnsPerSecond)} (p50 ${fmt(governance.off.p50)} / ${fmt(governance.on.p50)} ms) |
 | guardrails on ÷ off (target ≥ 0.9)           | ${fmt(governance.ratio, 3)} |
+| turns/s, tracing off / on / on + OTLP export | ${fmt(tracing.off.turnsPerSecond)} / ${fmt(tracing.on.turnsPerSecond)} / ${fmt(tracing.exported.turnsPerSecond)} (p50 ${fmt(tracing.off.p50)} / ${fmt(tracing.on.p50)} / ${fmt(tracing.exported.p50)} ms) |
+| workerd CPU per turn, off / on / on + export  | ${cpu(tracing.off.cpuMsPerTurn)} / ${cpu(tracing.on.cpuMsPerTurn)} / ${cpu(tracing.exported.cpuMsPerTurn)} ms (${tracing.exported.spansReceived} spans received) |
+| tracer's own CPU per turn, alone in Node      | ${fmt(tracing.isolated.tracerMicrosPerTurn)} µs = ${pct(tracing.isolated.shareOfTurnCpu)} of a turn's workerd CPU (target ≤ 10%) |
+| tracing cost end to end, median: CPU / turns/s | ${pct(tracing.cost.cpu)} / ${pct(tracing.cost.throughput)} (with export: ${pct(tracing.exportCost.cpu)} / ${pct(tracing.exportCost.throughput)}) |
+| delegation, tasks/s off / on (CPU per task)   | ${fmt(tracing.delegation.off.tasksPerSecond)} / ${fmt(tracing.delegation.on.tasksPerSecond)} (${cpu(tracing.delegation.off.cpuMsPerTask)} / ${cpu(tracing.delegation.on.cpuMsPerTask)} ms; cost ${pct(tracing.delegation.cost.cpu)} CPU) |
 ${capacityRows(footprint, gateway)}
 `);
   console.log("wrote bench/results.json");

@@ -19,6 +19,7 @@ import { resolveModel } from "../shared/models/resolve";
 import { isTransient, withRetries } from "../shared/models/retry";
 import { Semaphore } from "../shared/models/semaphore";
 import { GATEWAY_SETTINGS, type Settings, settingsOf } from "../shared/settings";
+import { CallTrace } from "./gateway/call-trace";
 import type { GatewayApi, GatewayRequest } from "./rpc";
 
 const SCHEMA = `
@@ -64,10 +65,25 @@ export class ModelGateway extends DurableObject<Env> implements GatewayApi {
 
   async generate(request: GatewayRequest): Promise<GatewayOutcome> {
     const events: GatewayEvent[] = [];
+    // a traced call's spans go back to the session with the outcome, to be kept with its turn
+    const trace =
+      this.settings.EDGENT_TRACING === "on" ? CallTrace.of(request.traceparent, request.model, request.agent) : null;
+    const outcome = await this.admit(request, events, trace);
+    return trace ? { ...outcome, spans: trace.finish(outcome, events) } : outcome;
+  }
+
+  private async admit(
+    request: GatewayRequest,
+    events: GatewayEvent[],
+    trace: CallTrace | null,
+  ): Promise<GatewayOutcome> {
     if (this.problem) return refused({ code: "model_misconfigured", message: this.problem }, events);
     const concurrency = this.settings.EDGENT_GATEWAY_CONCURRENCY;
+    const waiting = Date.now();
     const slot = await this.slots.acquire(this.settings.EDGENT_GATEWAY_MAX_WAIT_MS);
+    const queue = { "edgent.gateway.queue_wait_ms": Date.now() - waiting, "edgent.gateway.concurrency": concurrency };
     if (!slot.ok) {
+      trace?.admitted("saturated", queue);
       events.push({ name: "saturated", data: { waitedMs: slot.waitedMs, concurrency } });
       const message = `the central model gateway is at its limit of ${concurrency} concurrent calls`;
       return refused({ code: "gateway_saturated", message, retryAfterMs: 1_000 }, events);
@@ -80,11 +96,20 @@ export class ModelGateway extends DurableObject<Env> implements GatewayApi {
       const budget = this.settings.EDGENT_CENTRAL_BUDGET_TOKENS;
       const period = budgetPeriod(this.settings.EDGENT_BUDGET_PERIOD, Date.now());
       const spent = this.spent(period.key);
+      const standing = {
+        ...queue,
+        "edgent.budget.period": period.key,
+        "edgent.budget.spent_tokens": spent,
+        "edgent.budget.reserved_tokens": this.reserved,
+        "edgent.budget.limit_tokens": budget,
+      };
       if (spent + this.reserved >= budget) {
+        trace?.admitted("budget_exhausted", standing);
         events.push({ name: "budget_refused", data: { spent, budget, period: period.key } });
         const message = `the tenant's central model budget of ${budget} tokens for ${period.key} is spent`;
         return refused({ code: "budget_exhausted", message, retryAfterMs: period.endsAt - Date.now() }, events);
       }
+      trace?.admitted("admitted", standing);
       this.reserved += estimate;
       held = estimate;
       const fallback = this.settings.EDGENT_FALLBACK_MODELS[request.model];
@@ -92,7 +117,7 @@ export class ModelGateway extends DurableObject<Env> implements GatewayApi {
       let last: GatewayOutcome | undefined;
       for (const [index, model] of candidates.entries()) {
         if (index > 0) events.push({ name: "fallback", data: { from: candidates[index - 1] as string, to: model } });
-        last = await this.call(model, request, events);
+        last = await this.call(model, request, events, trace);
         if (last.ok) return last;
       }
       return last as GatewayOutcome;
@@ -149,10 +174,16 @@ export class ModelGateway extends DurableObject<Env> implements GatewayApi {
     };
   }
 
-  private async call(model: string, request: GatewayRequest, events: GatewayEvent[]): Promise<GatewayOutcome> {
+  private async call(
+    model: string,
+    request: GatewayRequest,
+    events: GatewayEvent[],
+    trace: CallTrace | null,
+  ): Promise<GatewayOutcome> {
     const breaker = this.breaker(model);
     const decision = this.track(model, breaker, events, () => breaker.request(Date.now()));
     if (!decision.allowed) {
+      trace?.refusedByBreaker(model, breaker.state, decision.retryAfterMs);
       const message = `the circuit for '${model}' is open`;
       return refused({ code: "central_unavailable", message, retryAfterMs: decision.retryAfterMs }, events);
     }
@@ -161,7 +192,8 @@ export class ModelGateway extends DurableObject<Env> implements GatewayApi {
       breaker.release();
       return refused({ code: "model_misconfigured", message: resolved.error }, events);
     }
-    const retrying = withRetries(resolved.model, {
+    const provider = trace ? trace.attempts(resolved.model, model, breaker.state) : resolved.model;
+    const retrying = withRetries(provider, {
       maxRetries: this.settings.EDGENT_MODEL_MAX_RETRIES,
       baseDelayMs: this.settings.EDGENT_RETRY_BASE_MS,
       timeoutMs: this.settings.EDGENT_MODEL_TIMEOUT_MS,

@@ -4,9 +4,11 @@
 import type { ApprovalView, TurnProgress } from "../shared/contracts/approval";
 import type { GatewayCallOptions, GatewayOutcome, LateUsage, UsageBatch, UsageLine } from "../shared/contracts/gateway";
 import type { Decider, MessagePage, TranscriptEntry, TurnResponse } from "../shared/contracts/message";
+import type { MetricLine, MetricsBatch, MetricsResponse, MetricWindow } from "../shared/contracts/metrics";
 import type { OnBusy } from "../shared/contracts/on-busy";
 import type { SessionCreated, SessionInfo } from "../shared/contracts/session";
-import type { TaskDetail, TaskMessage, TaskReport, TaskView } from "../shared/contracts/task";
+import type { TaskDelivery, TaskDetail, TaskMessage, TaskReport, TaskView } from "../shared/contracts/task";
+import type { TraceSlice, TurnsPage, TurnTrace } from "../shared/contracts/trace";
 import type { Failure, Refusal } from "../shared/errors";
 
 /** Who is asking: the router has authenticated the tenant; the object checks it owns the session. */
@@ -22,6 +24,8 @@ export interface TurnRequest {
   onBusy?: OnBusy;
   /** client's Idempotency-Key header, with a hash of the request it came with */
   idempotency?: { key: string; requestHash: string };
+  /** W3C trace context of the caller's span (the router's); the turn's spans are its children */
+  traceparent?: string;
 }
 
 /** A message to run as a turn, from the HTTP API. */
@@ -142,6 +146,13 @@ export interface SessionApi {
   rejoinChat(caller: SessionCaller): Promise<RejoinOutcome>;
   /** Accepts a WebSocket upgrade the router authenticated (see LIVE_HEADERS). */
   fetch(request: Request): Promise<Response>;
+  /** The session's turns, newest first; null if no session, "no_turn" if `before` names no turn. */
+  listTurns(caller: SessionCaller, limit: number, before?: string): Promise<TurnsPage | null | "no_turn">;
+  /**
+   * A turn's span tree with its sub-agents' spans; null if no session, "no_turn" if no such
+   * turn, "no_trace" if its spans are not retained (pruned, or tracing was off).
+   */
+  turnTrace(caller: SessionCaller, turnId: string): Promise<TurnTrace | null | "no_turn" | "no_trace">;
 }
 
 /** A task's outcome, as the parent records it. */
@@ -176,10 +187,12 @@ export type TaskRunOutcome =
 
 /** The sub-agent's side of delegation, as the queue consumer and the parent call it. */
 export interface TaskHost {
-  /** Runs one delivery of a task in this, the sub-agent's own object. */
-  runTask(task: TaskMessage, attempt: number): Promise<TaskRunOutcome>;
+  /** Runs one delivery of a task in this, the sub-agent's own object; `delivery` says where it came from. */
+  runTask(task: TaskMessage, attempt: number, delivery?: TaskDelivery): Promise<TaskRunOutcome>;
   /** A task's attempts ran out (its message reached the dead-letter queue). */
-  deadLetter(task: TaskMessage): Promise<void>;
+  deadLetter(task: TaskMessage, delivery?: TaskDelivery): Promise<void>;
+  /** This sub-agent's spans of a trace, its own sub-agents' included; null if not this caller's. */
+  traceSlice(caller: SessionCaller, traceId: string): Promise<TraceSlice | null>;
   /** The parent session was erased: stop this sub-agent's work and erase it. */
   discardTask(caller: SessionCaller): Promise<boolean>;
   /** The sub-agent's own messages, for the parent's task view. */
@@ -200,6 +213,14 @@ export interface GatewayApi {
   lateUsage(callId: string): Promise<LateUsage | null>;
 }
 
+/** The tenant's turn metrics, as sessions report to it and the router reads it. */
+export interface MetricsApi {
+  /** Adds a session's batch of finished turns; a batch counts once however often it is sent. */
+  report(batch: MetricsBatch): Promise<void>;
+  /** The window's figures, and the lines they come from (for the Prometheus text). */
+  query(tenant: string, window: MetricWindow): Promise<{ response: MetricsResponse; lines: MetricLine[] }>;
+}
+
 /** What a session asks the gateway to do. */
 export interface GatewayRequest {
   model: string;
@@ -207,6 +228,8 @@ export interface GatewayRequest {
   options: GatewayCallOptions;
   /** lets a session that stopped waiting (a cancel) ask for the call's usage later */
   callId?: string;
+  /** W3C trace context of the session's `chat` span: the gateway's spans are its children */
+  traceparent?: string;
 }
 
 /** Headers the router sets on a WebSocket upgrade it has authenticated. */

@@ -4,7 +4,8 @@ import { PING_FRAME, PONG_FRAME } from "../shared/contracts/frames";
 import type { MessagePage } from "../shared/contracts/message";
 import type { OnBusy } from "../shared/contracts/on-busy";
 import type { SessionInfo } from "../shared/contracts/session";
-import type { TaskMessage, TaskReport, TaskView } from "../shared/contracts/task";
+import type { TaskDelivery, TaskMessage, TaskReport, TaskView } from "../shared/contracts/task";
+import type { TraceSlice, TurnsPage, TurnTrace } from "../shared/contracts/trace";
 import { within } from "../shared/deferred";
 import { retryIfReset } from "../shared/object-reset";
 import { settingsOf } from "../shared/settings";
@@ -47,10 +48,12 @@ import type { TurnConductor } from "./session/ordering/conductor";
 import type { WaitingTurns } from "./session/ordering/waiting-turns";
 import type { ChatTurns } from "./session/protocols/chat-turns";
 import type { RetryOnce } from "./session/retry-once";
+import type { TurnLedger } from "./session/storage/ledger";
 import { toSessionInfo } from "./session/storage/rows";
 import type { SessionStore } from "./session/storage/session-store";
 import type { UsageReport } from "./session/storage/usage-report";
 import { StorageLife } from "./session/storage/wipe";
+import type { SessionTracing } from "./session/tracing/session-tracing";
 import type { HookSource } from "./session/turn/hooks";
 import type { TurnRunner } from "./session/turn/turn-runner";
 import { gatewayApi } from "./stubs";
@@ -72,6 +75,8 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   private readonly coordinator: TaskCoordinator;
   private readonly assigned: AssignedTask;
   private readonly usage: UsageReport;
+  private readonly tracing: SessionTracing;
+  private readonly ledger: TurnLedger;
   private readonly mcpTools: McpCatalog;
   private readonly governance: SessionGovernance;
   private readonly reportRetry: RetryOnce;
@@ -107,6 +112,8 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     this.governance = parts.governance;
     this.reportRetry = parts.reportRetry;
     this.chat = parts.chat;
+    this.tracing = parts.tracing;
+    this.ledger = parts.ledger;
     // pings are answered by the runtime itself, without waking a hibernating object
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
   }
@@ -214,17 +221,30 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     if (!this.gone) await this.governance.alarm(payload);
   }
 
-  async runTask(task: TaskMessage, attempt: number): Promise<TaskRunOutcome> {
+  async runTask(task: TaskMessage, attempt: number, delivery?: TaskDelivery): Promise<TaskRunOutcome> {
     // only a parent's erase erases a sub-agent's session: the task is not wanted any more
     if (this.erasing) return { status: "discarded" };
     this.life.mustStore();
-    return this.assigned.run(task, attempt);
+    return this.assigned.run(task, attempt, delivery);
   }
 
-  async deadLetter(task: TaskMessage): Promise<void> {
+  async deadLetter(task: TaskMessage, delivery?: TaskDelivery): Promise<void> {
     if (this.erasing) return;
     this.life.mustStore();
-    await this.assigned.deadLetter(task);
+    await this.assigned.deadLetter(task, delivery);
+  }
+
+  async listTurns(caller: SessionCaller, limit: number, before?: string): Promise<TurnsPage | null | "no_turn"> {
+    return this.owned(caller) ? (this.tracing.turns(limit, before) ?? "no_turn") : this.absent(null);
+  }
+
+  async turnTrace(caller: SessionCaller, turnId: string): Promise<TurnTrace | null | "no_turn" | "no_trace"> {
+    if (!this.owned(caller)) return this.absent(null);
+    return this.ledger.exists(turnId) ? ((await this.tracing.trace(turnId)) ?? "no_trace") : "no_turn";
+  }
+
+  async traceSlice(caller: SessionCaller, traceId: string): Promise<TraceSlice | null> {
+    return this.owned(caller) ? this.tracing.slice(traceId) : this.absent(null);
   }
 
   async taskProgress(caller: SessionCaller, taskId: string, attempt: number): Promise<boolean> {
@@ -310,11 +330,13 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     return answerFrame(connection, frame, meta, this.live, this.conductor);
   }
 
-  /** Sends the session's unreported local model usage to the tenant's gateway (scheduled). */
+  /** Sends unreported local model usage and finished turns' metrics to the tenant; prunes spans (scheduled). */
   async reportUsage(): Promise<void> {
-    await this.usage.send(this.gone ? null : this.store.meta(), (tenant, sessionId) =>
-      gatewayApi(this.env, tenant, sessionId),
-    );
+    const meta = this.gone ? null : this.store.meta();
+    await Promise.all([
+      this.usage.send(meta, (tenant, sessionId) => gatewayApi(this.env, tenant, sessionId)),
+      this.tracing.tick(meta),
+    ]);
   }
 
   /** The SDK's own protocol frames (identity, state, MCP) are not part of Edgent's protocol. */

@@ -3,7 +3,7 @@
 // through these functions and sees only the interface its role may call.
 import { gatewayObjectName, gatewayShard } from "../shared/models/gateway-shards";
 import { settingsOf } from "../shared/settings";
-import type { GatewayApi, SessionApi, TaskHost, TaskParent } from "./rpc";
+import type { GatewayApi, MetricsApi, SessionApi, TaskHost, TaskParent } from "./rpc";
 
 /** The session id of the object a task's sub-agent runs in. Client session ids cannot contain ':'. */
 export function taskSessionId(taskId: string): string {
@@ -37,4 +37,9 @@ export function gatewayShards(env: Env, tenant: string): GatewayApi[] {
     { length: settingsOf(env).values.EDGENT_GATEWAY_SHARDS },
     (_, shard) => env.GATEWAYS.getByName(gatewayObjectName(tenant, shard)) as unknown as GatewayApi,
   );
+}
+
+/** The tenant's metrics object. */
+export function metricsApi(env: Env, tenant: string): MetricsApi {
+  return env.METRICS.getByName(tenant) as unknown as MetricsApi;
 }

@@ -10,6 +10,10 @@ interface Env {
   EDGENT_MCP_HEADERS?: string;
   /** JSON of model name → {inputPerMillion, outputPerMillion, contextWindow}, over the built-in table */
   EDGENT_MODEL_SPECS?: string;
+  /** headers of OTLP trace export, `key1=value1,key2=value2` (`wrangler secret put OTEL_EXPORTER_OTLP_HEADERS`) */
+  OTEL_EXPORTER_OTLP_HEADERS?: string;
+  /** full OTLP traces URL, overriding OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
   /** Workers AI, when `[ai]` is enabled in wrangler.toml */
   AI?: Ai;
 }

@@ -10,6 +10,9 @@ export interface RequestLog {
   sessionId?: string;
   turnId?: string;
   errorCode?: string;
+  /** W3C trace of the request, and the router's span in it */
+  trace_id?: string;
+  span_id?: string;
 }
 
 /** One line per agent turn. Never message content. */
@@ -36,9 +39,15 @@ export interface TurnLog {
   sqlRowsRead?: number;
   sqlRowsWritten?: number;
   sqlDatabaseBytes?: number;
+  /** W3C trace of the turn, and the turn's `invoke_agent` span */
+  trace_id?: string;
+  span_id?: string;
 }
 
-/** One line per delegated task's attempt or outcome, traceable through `traceId` across objects. */
+/**
+ * One line per delegated task's attempt or outcome, traceable through `traceId` (the root
+ * turn's id) and `trace_id` (the W3C trace) across objects.
+ */
 export interface TaskLog {
   event: "task";
   tenant: string;
@@ -51,6 +60,9 @@ export interface TaskLog {
   status: "started" | "completed" | "failed" | "timed_out" | "dead_lettered" | "duplicate" | "waiting" | "discarded";
   durationMs?: number;
   errorCode?: string;
+  trace_id?: string;
+  /** the delivery's span */
+  span_id?: string;
 }
 
 /** Anything notable that is not a request or a turn, e.g. a failed compaction. */
@@ -68,6 +80,10 @@ export interface NoticeLog {
   tool?: string;
   /** why, in the runtime's words (never content, never a secret) */
   reason?: string;
+  /** spans a failing trace collector has cost this isolate so far */
+  droppedSpans?: number;
+  trace_id?: string;
+  span_id?: string;
 }
 
 export type LogLine = RequestLog | TurnLog | TaskLog | NoticeLog;

@@ -86,6 +86,20 @@ function text(fallback: string) {
     .transform((raw) => raw?.trim() || fallback);
 }
 
+/** An http(s) URL; unset or empty means none. */
+function optionalUrl() {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): string => {
+      const value = raw?.trim() ?? "";
+      if (value === "") return "";
+      if (URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)) return value.replace(/\/+$/, "");
+      ctx.addIssue({ code: "custom", message: `must be an http(s) URL, not '${raw}'` });
+      return z.NEVER;
+    });
+}
+
 /** A comma-separated list of origins (`https://host[:port]`); unset or empty means none. */
 function origins() {
   return z
@@ -136,7 +150,8 @@ const mcpHeaders = z.record(
 );
 
 /**
- * Every `EDGENT_*` setting (wrangler.toml `[vars]` and secrets), with its bounds and default.
+ * Every `EDGENT_*` setting (wrangler.toml `[vars]` and secrets) and the standard `OTEL_*`
+ * exporter variables Edgent reads, with its bounds and default.
  * A value out of bounds is an error naming the variable, never a silent default.
  */
 export const settingsSchema = z.object({
@@ -191,6 +206,15 @@ export const settingsSchema = z.object({
   EDGENT_MCP_ALLOWED_ORIGINS: origins(),
   EDGENT_POLICIES: jsonObject(tenantPolicySchema, 'tenant (or "*" for every other tenant) to policy'),
   EDGENT_APPROVAL_TTL: duration(1, 30 * 86_400, 86_400),
+  EDGENT_TRACING: oneOf(["on", "off"], "on"),
+  EDGENT_TRACE_CONTENT: oneOf(["on", "off"], "off"),
+  EDGENT_TRACE_MAX_SPANS: integer(10, 10_000_000, 20_000),
+  EDGENT_TRACE_MAX_AGE_SECONDS: integer(1, 31_536_000, 604_800),
+  EDGENT_TRACE_EXPORT_TIMEOUT_MS: integer(100, 60_000, 3_000),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl(),
+  OTEL_EXPORTER_OTLP_HEADERS: text(""),
+  OTEL_SERVICE_NAME: text("edgent"),
 });
 export type Settings = z.output<typeof settingsSchema>;
 export type SettingName = keyof Settings;
@@ -246,6 +270,18 @@ export const MCP_CLIENT_SETTINGS = [
 ] as const satisfies readonly SettingName[];
 /** Settings of governance: tenant policies and how long an approval may wait. */
 export const GOVERNANCE_SETTINGS = ["EDGENT_POLICIES", "EDGENT_APPROVAL_TTL"] as const satisfies readonly SettingName[];
+/** Settings of tracing and its export; a bad one turns the part it governs off, never a turn. */
+export const TRACE_SETTINGS = [
+  "EDGENT_TRACING",
+  "EDGENT_TRACE_CONTENT",
+  "EDGENT_TRACE_MAX_SPANS",
+  "EDGENT_TRACE_MAX_AGE_SECONDS",
+  "EDGENT_TRACE_EXPORT_TIMEOUT_MS",
+  "OTEL_EXPORTER_OTLP_ENDPOINT",
+  "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+  "OTEL_EXPORTER_OTLP_HEADERS",
+  "OTEL_SERVICE_NAME",
+] as const satisfies readonly SettingName[];
 
 /** The settings of one environment: every value (defaults where a value is bad) and what is bad. */
 export class LoadedSettings {

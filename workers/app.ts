@@ -3,12 +3,14 @@ import type { RouterEnv } from "./env";
 import { requireTenant } from "./middleware/auth";
 import { notFound, onError, openAiErrors } from "./middleware/errors";
 import { requestLog } from "./middleware/request-log";
+import { traceRequests } from "./middleware/trace";
 import { agentRoutes } from "./routes/agents";
 import { approvalRoutes } from "./routes/approvals";
 import { chatRoutes } from "./routes/chat";
 import { docRoutes, healthRoutes } from "./routes/docs";
 import { liveUpgrade, ticketRoutes } from "./routes/live";
 import { mcpRoutes } from "./routes/mcp";
+import { metricsRoutes } from "./routes/metrics";
 import { openAiRoutes } from "./routes/openai";
 import { sessionRoutes } from "./routes/sessions";
 import { taskRoutes } from "./routes/tasks";
@@ -16,6 +18,7 @@ import { turnRoutes } from "./routes/turns";
 import { usageRoutes } from "./routes/usage";
 
 const api = new Hono<RouterEnv>()
+  .use(traceRequests)
   .use(requestLog)
   .route("/", healthRoutes)
   .route("/v1/sessions", liveUpgrade)
@@ -27,6 +30,7 @@ const api = new Hono<RouterEnv>()
   .use("/v1/*", requireTenant)
   .route("/v1/agents", agentRoutes)
   .route("/v1/usage", usageRoutes)
+  .route("/v1/metrics", metricsRoutes)
   .route("/v1", openAiRoutes)
   .route("/v1/sessions", ticketRoutes)
   .route("/v1/sessions", turnRoutes)

@@ -9,6 +9,8 @@ export interface RouterVariables {
   errorCode?: string;
   /** errors are answered in OpenAI's envelope (set on the OpenAI-compatible routes only) */
   errorStyle?: "openai";
+  /** the request's W3C trace and the router's span in it */
+  trace?: { traceId: string; spanId: string; sampled: boolean; traceparent: string };
 }
 
 /** The hono environment of the router app. */

@@ -28,7 +28,9 @@ export async function consumeTasks(batch: MessageBatch, env: Env): Promise<void>
       const attempt = task.attempt + message.attempts - 1;
       try {
         // an object restarting after its storage was wiped runs the delivery on its next life
-        const outcome = await retryIfReset(() => taskHost(env, task).runTask(task, attempt));
+        const outcome = await retryIfReset(() =>
+          taskHost(env, task).runTask(task, attempt, { queue: batch.queue, messageId: message.id }),
+        );
         if (outcome.status === "failed") message.retry({ delaySeconds: retryDelaySeconds(attempt, retryBaseSeconds) });
         else message.ack();
       } catch (error) {
@@ -54,7 +56,7 @@ async function consumeDeadLetters(batch: MessageBatch, env: Env): Promise<void> 
       const task = readTask(message, batch.queue);
       if (!task) return;
       try {
-        await retryIfReset(() => taskHost(env, task).deadLetter(task));
+        await retryIfReset(() => taskHost(env, task).deadLetter(task, { queue: batch.queue, messageId: message.id }));
         message.ack();
       } catch {
         message.retry({ delaySeconds: 1 });

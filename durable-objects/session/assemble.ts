@@ -21,6 +21,7 @@ import { TurnLedger } from "./storage/ledger";
 import { SessionStore } from "./storage/session-store";
 import { SqlMeter } from "./storage/sql-meter";
 import { UsageReport } from "./storage/usage-report";
+import { SessionTracing } from "./tracing/session-tracing";
 import { TurnRunner } from "./turn/turn-runner";
 
 /** The session object's scheduled callbacks (methods the SDK's durable schedule calls by name). */
@@ -65,6 +66,8 @@ export interface SessionParts {
   reportRetry: RetryOnce;
   /** turns of the protocol routes (OpenAI-compatible chat, the UI message stream) */
   chat: ChatTurns;
+  /** the session's spans, turn list and trace reads, and its turn facts for the tenant's metrics */
+  tracing: SessionTracing;
   /** lets a waiting turn go on (its sub-agents answered, an approval was decided) */
   goOn(turnId: string): void;
 }
@@ -117,11 +120,19 @@ export function assembleSession(host: SessionHost): SessionParts {
   );
   // not `idempotent`: the SDK would match the retry job that is running and add none
   const reportRetry = new RetryOnce(() => host.schedule(5, "retryTaskReport"));
+  const tracing = new SessionTracing(
+    ctx,
+    env,
+    store,
+    () => coordinator.book,
+    (at) => host.schedule(at, "reportUsage"),
+  );
   const assigned = new AssignedTask(sql, {
     env,
     store,
     submit: (meta, request) => (conductor as TurnConductor).submit(meta, request),
     retryReport: () => reportRetry.request(),
+    traced: (span, sampled) => tracing.delivered(span, sampled),
   });
   const sink = live.sink(() => ctx.getWebSockets().length > 0);
   const governance = new SessionGovernance({
@@ -146,10 +157,10 @@ export function assembleSession(host: SessionHost): SessionParts {
     live: sink,
     watched: () => ctx.getWebSockets().length > 0,
     gateway: (tenant, sessionId) => gatewayApi(env, tenant, sessionId),
-    delegation: (agent, turnId) => {
+    delegation: (agent, turnId, incoming) => {
       // a user's session is the root of its tree; a sub-agent's session sits where its task put it
-      const scope = assigned.scope() ?? { depth: 0, chain: [agent.name], traceId: turnId };
-      const trace = { traceId: scope.traceId };
+      const scope = tracing.scope(agent, turnId, incoming, assigned.scope());
+      const trace = { traceId: scope.traceId, ...(scope.w3c ? { w3c: scope.w3c } : {}) };
       if (agent.delegates.length === 0) return { ok: true, trace };
       const problem = settingsOf(env).problem(DELEGATION_SETTINGS);
       if (problem) return { ok: false, failure: { code: "misconfigured", message: problem } };
@@ -161,6 +172,8 @@ export function assembleSession(host: SessionHost): SessionParts {
     sqlFootprint: () => meter.take(),
   });
   runner.addHooks(governance.hooks(), { guard: true });
+  // spans observe what governance let through: a redacted value is never traced
+  for (const source of tracing.hookSources()) runner.addHooks(source);
   const queue = new TurnQueue();
   waiting = new WaitingTurns({
     store,
@@ -200,6 +213,7 @@ export function assembleSession(host: SessionHost): SessionParts {
     governance,
     mcpTools,
     reportRetry,
+    tracing,
     goOn,
   };
 }

@@ -32,8 +32,11 @@ export interface ToolContext {
 
 /** How a coordinator's `delegate` tool hands a task to a sub-agent. */
 export interface DelegationPort {
-  /** Records the task for dispatch when the step ends, or throws a ToolError saying why it is refused. */
-  request(input: DelegateInput, toolCallId: string): { taskId: string; agent: string };
+  /**
+   * Records the task for dispatch when the step ends, or throws a ToolError saying why it is
+   * refused. `spanId` is the calling tool span's, under which the task's spans are traced.
+   */
+  request(input: DelegateInput, toolCallId: string, spanId?: string): { taskId: string; agent: string };
 }
 
 /** A tool error the model should see, e.g. bad arguments or a failed lookup. */

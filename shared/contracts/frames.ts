@@ -13,6 +13,8 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
     content: messageContentSchema,
     clientId: z.string().min(1).max(128).optional(),
     onBusy: onBusySchema.optional(),
+    /** W3C trace context to run the turn under; a malformed one is ignored */
+    traceparent: z.string().max(512).optional(),
   }),
   z.strictObject({ type: z.literal("resume"), after: z.number().int().nonnegative() }),
   z.strictObject({ type: z.literal("cancel"), turnId: z.string().min(1).max(64) }),

@@ -1,5 +1,6 @@
 import type { LanguageModelV4CallOptions, LanguageModelV4GenerateResult } from "@ai-sdk/provider";
 import type { ErrorCode } from "../errors";
+import type { SpanData } from "./trace";
 
 /** A model call as it crosses to the tenant's gateway: everything but the abort signal. */
 export type GatewayCallOptions = Omit<LanguageModelV4CallOptions, "abortSignal" | "headers">;
@@ -29,10 +30,11 @@ export interface GatewayFailure {
   retryAfterMs?: number;
 }
 
-/** What a central call through the gateway came to. */
-export type GatewayOutcome =
+/** What a central call through the gateway came to; `spans` when the caller sent a trace context. */
+export type GatewayOutcome = (
   | { ok: true; result: LanguageModelV4GenerateResult; model: string; latencyMs: number; events: GatewayEvent[] }
-  | { ok: false; failure: GatewayFailure; events: GatewayEvent[] };
+  | { ok: false; failure: GatewayFailure; events: GatewayEvent[] }
+) & { spans?: SpanData[] };
 
 /** Usage of a central call that its session stopped waiting for. */
 export interface LateUsage {

@@ -23,7 +23,10 @@ export const taskMessageSchema = z.strictObject({
   chain: z.array(agentNameSchema).min(1).max(16),
   /** epoch ms after which the result is no longer wanted */
   deadline: z.number().int().positive(),
+  /** the root turn's id, which every task of a request shares */
   traceId: z.string().min(1).max(64),
+  /** W3C trace context of the task's span in the parent session: deliveries are its children */
+  traceparent: z.string().max(256).optional(),
   attempt: z.number().int().min(1).max(100),
   /** why the previous attempt failed */
   lastError: z.string().max(1024).optional(),
@@ -70,7 +73,10 @@ export type TaskList = z.infer<typeof taskListSchema>;
 /** GET /v1/sessions/:id/tasks/:taskId: the task and the sub-agent's own messages. */
 export const taskDetailSchema = taskViewSchema.extend({
   depth: z.number().int(),
+  /** the root turn's id, shared by every task of the request */
   traceId: z.string(),
+  /** the W3C trace the task runs in, and its span (the parent of every delivery) */
+  trace: z.object({ traceId: z.string(), spanId: z.string() }).optional(),
   messages: z.array(messageSchema),
 });
 export type TaskDetail = z.infer<typeof taskDetailSchema>;
@@ -82,6 +88,12 @@ export type PendingTurn = z.infer<typeof pendingTurnSchema>;
 /** Response of GET /v1/sessions/:id/tasks/:taskId. */
 export const taskDetailPageSchema = taskDetailSchema.extend({ messagesHasMore: z.boolean() });
 export type TaskDetailPage = z.infer<typeof taskDetailPageSchema>;
+
+/** Where a delivery of a task came from, for its trace: a queue message, or a direct call (empty). */
+export interface TaskDelivery {
+  queue?: string;
+  messageId?: string;
+}
 
 /** The outcome of a task, as a sub-agent's object reports it to the parent's. */
 export type TaskReport =

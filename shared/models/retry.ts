@@ -57,8 +57,11 @@ export function withRetries(model: LanguageModelV4, options: RetryOptions): Lang
     for (let tries = 0; ; tries++) {
       const clock = new AttemptClock(options.timeoutMs);
       const signal = callOptions.abortSignal ? AbortSignal.any([callOptions.abortSignal, clock.signal]) : clock.signal;
+      // a retry says which it is (`providerOptions.edgent.retry`), for whoever records the call
+      const edgent = tries > 0 ? { ...callOptions.providerOptions?.edgent, retry: tries } : undefined;
+      const providerOptions = edgent ? { providerOptions: { ...callOptions.providerOptions, edgent } } : {};
       try {
-        return await call({ ...callOptions, abortSignal: signal }, clock);
+        return await call({ ...callOptions, ...providerOptions, abortSignal: signal }, clock);
       } catch (error) {
         if (callOptions.abortSignal?.aborted) throw error;
         const failure = clock.signal.aborted ? clock.signal.reason : error;

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Message, TurnResponse } from "../../shared/contracts/message.ts";
+import { turnTraceSchema } from "../../shared/contracts/trace.ts";
 import { Client } from "../support/client.ts";
 import { useRuntime } from "../support/fixture.ts";
 import { LiveClient, streamTurn } from "../support/live-client.ts";
@@ -120,6 +121,14 @@ describe("human approval before side effects", () => {
     });
     await live.waitFor((f) => f.type === "event" && f.name === "approval_decided");
     live.close();
+    // the turn's trace shows the request on the tool call it held, and the decision
+    const trace = (await fx.api.get(`/v1/sessions/${sessionId}/turns/${paused.turnId}/trace`)).parse(turnTraceSchema);
+    const refund = trace.spans.find((span) => span.name === "execute_tool issue_refund");
+    expect(refund?.events.map((e) => e.name)).toContain("approval_requested");
+    const decisions = trace.spans.flatMap((span) => span.events.filter((e) => e.name === "approval_decided"));
+    expect(decisions).toEqual([
+      expect.objectContaining({ attributes: expect.objectContaining({ approvalId: approval.approvalId }) }),
+    ]);
     expect(await approvals(fx.api, sessionId)).toEqual([]);
     expect((await approvals(fx.api, sessionId, "all")).map((a) => a.status)).toEqual(["approved"]);
 

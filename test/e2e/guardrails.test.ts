@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ServerFrame } from "../../shared/contracts/frames";
 import type { Message, TurnResponse } from "../../shared/contracts/message.ts";
+import { turnTraceSchema } from "../../shared/contracts/trace.ts";
 import { useRuntime } from "../support/fixture.ts";
 import { LiveClient, streamTurn } from "../support/live-client.ts";
 
@@ -60,6 +61,13 @@ describe("guardrails on a real local server", () => {
     expect(turn.reply.content).toContain("Northwind Traders");
     expect(leaks(JSON.stringify(turn))).toEqual([]);
     expect(leaks(JSON.stringify(await history(fx.api, sessionId)))).toEqual([]);
+    // the trace records each redaction as an event of the tool call, with what was found but never the value
+    const trace = (await fx.api.get(`/v1/sessions/${sessionId}/turns/${turn.turnId}/trace`)).parse(turnTraceSchema);
+    const guardrails = trace.spans.flatMap((span) => span.events.filter((e) => e.name === "guardrail"));
+    expect(guardrails).toContainEqual(
+      expect.objectContaining({ attributes: expect.objectContaining({ guardrail: "pii", action: "redact" }) }),
+    );
+    expect(leaks(JSON.stringify(trace))).toEqual([]);
   });
 
   it("redacts streamed output over SSE and WebSocket, and reports each redaction without its value", async () => {

@@ -21,5 +21,6 @@ export const requestLog: MiddlewareHandler<RouterEnv> = async (c, next) => {
     ...(c.get("sessionId") ? { sessionId: c.get("sessionId") } : {}),
     ...(c.get("turnId") ? { turnId: c.get("turnId") } : {}),
     ...(c.get("errorCode") ? { errorCode: c.get("errorCode") } : {}),
+    ...(c.get("trace") ? { trace_id: c.get("trace")?.traceId, span_id: c.get("trace")?.spanId } : {}),
   });
 };

@@ -36,7 +36,8 @@ export const chatRoutes = new Hono<RouterEnv>()
       const plan = planUiTurn(body);
       if (!plan.ok) throw new EdgentError(plan.code, plan.message);
       const idempotency = await readIdempotency(c, body);
-      const input = { ...who, content: plan.content, ...(idempotency ? { idempotency } : {}) };
+      const traceparent = c.get("trace")?.traceparent;
+      const input = { ...who, content: plan.content, traceparent, ...(idempotency ? { idempotency } : {}) };
       const outcome = await sessionStub(c, who.sessionId).streamChatTurn(input, { kind: "ui" });
       if (outcome.status !== "streaming") throw chatFailure(outcome, who.sessionId);
       return new Response(outcome.stream, { headers: UI_MESSAGE_STREAM_HEADERS });

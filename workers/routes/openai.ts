@@ -125,6 +125,7 @@ export const openAiRoutes = new Hono<RouterEnv>()
         agent: agent.name,
         ...(idempotency ? { idempotency } : {}),
         ...(named === undefined ? { transcript: plan.transcript } : {}),
+        traceparent: c.get("trace")?.traceparent,
       };
       const stub = sessionStub(c, sessionId);
       const identity = { model: agent.name, created: Math.floor(Date.now() / 1000), sessionId };

@@ -200,7 +200,8 @@ export const sessionRoutes = new Hono<RouterEnv>()
       const who = caller(c);
       const body = await readJson(c, postMessageBodySchema);
       const idempotency = await readIdempotency(c, body);
-      const input = { ...who, content: body.content, onBusy: body.onBusy, idempotency };
+      const traceparent = c.get("trace")?.traceparent;
+      const input = { ...who, content: body.content, onBusy: body.onBusy, idempotency, traceparent };
       const stub = sessionStub(c, who.sessionId);
       if (/\btext\/event-stream\b/.test(c.req.header("accept") ?? "")) {
         const streamed = await stub.streamMessage(input);

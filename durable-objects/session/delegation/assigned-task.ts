@@ -1,10 +1,13 @@
-import type { TaskMessage, TaskReport } from "../../../shared/contracts/task";
+import type { TaskDelivery, TaskMessage, TaskReport } from "../../../shared/contracts/task";
+import type { SpanData } from "../../../shared/contracts/trace";
 import { log } from "../../../shared/log";
+import { parseTraceparent } from "../../../shared/tracing/trace-context";
 import type { SendOutcome, TaskRunOutcome } from "../../rpc";
 import { taskSessionId } from "../../stubs";
 import type { Submission, TurnSubmission } from "../ordering/conductor";
 import type { Row, SessionMeta } from "../storage/rows";
 import type { SessionStore } from "../storage/session-store";
+import { deliverySpan, endDelivery } from "../tracing/task-spans";
 import type { TurnScope } from "./coordinator";
 import { decideDelivery, type OriginStatus } from "./delivery";
 import { askParent, reportToParent } from "./transports";
@@ -26,6 +29,8 @@ export interface AssignedTaskHost {
   submit(meta: SessionMeta, request: TurnSubmission): Submission;
   /** call `reportAgain` a little later: no queue delivery waits on this report to retry it */
   retryReport(): void;
+  /** keeps a delivery's span (when the session is traced); exported only if its trace is sampled */
+  traced?(span: SpanData, sampled: boolean): void;
 }
 
 /**
@@ -36,6 +41,8 @@ export class AssignedTask {
   private origin: Origin | null | undefined;
   // the attempt this object is running now; a 'running' row without one died with an earlier life
   private live: Promise<TaskRunOutcome> | null = null;
+  // the span of the delivery whose attempt runs now: the sub-agent's turn runs under it
+  private delivery: SpanData | null = null;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -56,15 +63,35 @@ export class AssignedTask {
   scope(): TurnScope | null {
     const origin = this.read();
     if (!origin) return null;
+    const context = parseTraceparent(origin.task.traceparent);
+    const delivery = this.delivery;
+    const traceId = context?.traceId ?? delivery?.traceId;
+    const spanId = delivery?.spanId ?? context?.spanId;
     return {
       depth: origin.task.depth,
       chain: [...origin.task.chain, origin.task.agent],
       traceId: origin.task.traceId,
+      ...(traceId ? { w3c: { traceId, ...(spanId ? { spanId } : {}), sampled: context?.sampled ?? true } } : {}),
     };
   }
 
-  /** Runs one delivery of a task as attempt `attempt`. */
-  async run(task: TaskMessage, attempt: number): Promise<TaskRunOutcome> {
+  /** Runs one delivery of a task as attempt `attempt`; its span records how the delivery went. */
+  async run(task: TaskMessage, attempt: number, source?: TaskDelivery): Promise<TaskRunOutcome> {
+    const span = deliverySpan(task, attempt, source);
+    const sampled = parseTraceparent(task.traceparent)?.sampled ?? true;
+    let outcome: TaskRunOutcome;
+    try {
+      outcome = await this.deliver(task, attempt, span);
+    } catch (error) {
+      this.host.traced?.(endDelivery(span, "failed", error instanceof Error ? error.message : String(error)), sampled);
+      throw error;
+    }
+    const error = outcome.status === "failed" ? outcome.error : outcome.status === "rejected" ? outcome.reason : "";
+    this.host.traced?.(endDelivery(span, outcome.status, error), sampled);
+    return outcome;
+  }
+
+  private async deliver(task: TaskMessage, attempt: number, span: SpanData): Promise<TaskRunOutcome> {
     const { store } = this.host;
     const sessionId = taskSessionId(task.taskId);
     const meta = store.meta();
@@ -87,6 +114,7 @@ export class AssignedTask {
       case "duplicate":
         return this.logged(task, attempt, { status: "duplicate" });
       case "join":
+        span.attributes["edgent.delivery.joined"] = true;
         return this.live as Promise<TaskRunOutcome>;
       case "failed":
         return { status: "failed", error: origin?.error ?? "failed" };
@@ -107,12 +135,14 @@ export class AssignedTask {
 
     // the attempt is claimed before anything is awaited: a concurrent copy of it is a duplicate
     this.write({ task, attempt, status: "running" });
+    this.delivery = span;
     const run = this.attempt(task, attempt);
     this.live = run;
     try {
       return await run;
     } finally {
       if (this.live === run) this.live = null;
+      if (this.delivery === span) this.delivery = null;
     }
   }
 
@@ -123,7 +153,7 @@ export class AssignedTask {
     const wanted = await askParent(this.host.env, task, attempt);
     if (!wanted) {
       this.update({ status: "discarded" });
-      log({ ...taskLog(task, attempt), status: "discarded" });
+      log({ ...this.taskLog(task, attempt), status: "discarded" });
       return { status: "discarded" };
     }
     const { store } = this.host;
@@ -131,7 +161,7 @@ export class AssignedTask {
       store.create(task.tenant, taskSessionId(task.taskId), task.agent, new Date().toISOString(), "enqueue");
     }
     const meta = store.meta() as SessionMeta;
-    log({ ...taskLog(task, attempt), status: "started" });
+    log({ ...this.taskLog(task, attempt), status: "started" });
     // the attempt travels with the turn's model calls (the builtin model's `/fail-task` reads it)
     const submission = this.host.submit(meta, { content: task.input, callMetadata: { taskAttempt: attempt } });
     if (submission.turnId) this.update({ turnId: submission.turnId });
@@ -172,9 +202,23 @@ export class AssignedTask {
   }
 
   /** The task's attempts ran out: record it and tell the parent it failed. */
-  async deadLetter(task: TaskMessage): Promise<void> {
+  async deadLetter(task: TaskMessage, source?: TaskDelivery): Promise<void> {
     const origin = this.read();
     if (origin?.status === "timed_out" || origin?.status === "discarded") return;
+    const span = deliverySpan(task, origin?.attempt ?? 0, source);
+    span.attributes["edgent.delivery.dead_letter"] = true;
+    const sampled = parseTraceparent(task.traceparent)?.sampled ?? true;
+    try {
+      await this.recordDeadLetter(task, origin);
+      this.host.traced?.(endDelivery(span, "dead_lettered", this.read()?.error), sampled);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.host.traced?.(endDelivery(span, "failed", message), sampled);
+      throw error;
+    }
+  }
+
+  private async recordDeadLetter(task: TaskMessage, origin: Origin | null): Promise<void> {
     if (origin?.status !== "completed" && origin?.status !== "dead_lettered") {
       const attempts = origin?.attempt ?? 0;
       this.write({
@@ -183,7 +227,7 @@ export class AssignedTask {
         status: "dead_lettered",
         error: origin?.error ?? "the sub-agent could not be reached",
       });
-      log({ ...taskLog(task, attempts), status: "dead_lettered" });
+      log({ ...this.taskLog(task, attempts), status: "dead_lettered" });
     }
     await this.reportFinal(this.read() as Origin);
   }
@@ -194,14 +238,14 @@ export class AssignedTask {
     if (outcome.status === "completed") {
       const result = outcome.response.reply.content;
       this.update({ status: "completed", result });
-      log({ ...taskLog(task, attempt), status: "completed", durationMs });
+      log({ ...this.taskLog(task, attempt), status: "completed", durationMs });
       await this.reportFinal(this.read() as Origin);
       return { status: "completed" };
     }
     const error = outcome.status === "failed" ? outcome.failure.message : `the turn did not run (${outcome.status})`;
     this.update({ status: "failed", error });
     log({
-      ...taskLog(task, attempt),
+      ...this.taskLog(task, attempt),
       status: "failed",
       durationMs,
       ...(outcome.status === "failed" ? { errorCode: outcome.failure.code } : {}),
@@ -216,9 +260,14 @@ export class AssignedTask {
   }
 
   private logged(task: TaskMessage, attempt: number, outcome: TaskRunOutcome): TaskRunOutcome {
-    if (outcome.status === "duplicate") log({ ...taskLog(task, attempt), status: "duplicate" });
-    else if (outcome.status === "waiting") log({ ...taskLog(task, attempt), status: "waiting" });
+    if (outcome.status === "duplicate") log({ ...this.taskLog(task, attempt), status: "duplicate" });
+    else if (outcome.status === "waiting") log({ ...this.taskLog(task, attempt), status: "waiting" });
     return outcome;
+  }
+
+  /** A task log line's fields, with the running delivery's span. */
+  private taskLog(task: TaskMessage, attempt: number) {
+    return { ...taskLog(task, attempt), ...(this.delivery ? { span_id: this.delivery.spanId } : {}) };
   }
 
   private read(): Origin | null {
@@ -277,7 +326,9 @@ function finalReport(origin: Origin): TaskReport | null {
 }
 
 function taskLog(task: TaskMessage, attempt: number) {
+  const context = parseTraceparent(task.traceparent);
   return {
+    ...(context ? { trace_id: context.traceId } : {}),
     event: "task" as const,
     tenant: task.tenant,
     taskId: task.taskId,

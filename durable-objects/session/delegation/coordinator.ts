@@ -4,6 +4,7 @@ import { MAX_TASK_CHARS, type TaskMessage, type TaskReport } from "../../../shar
 import { checkDelegation, type DelegationLimits, type DelegationScope } from "../../../shared/delegation/policy";
 import type { ConsultResult } from "../../../shared/guardrails/define";
 import { log } from "../../../shared/log";
+import { formatTraceparent, type SpanContext, turnSpanId } from "../../../shared/tracing/trace-context";
 import type { SettleOutcome } from "../../rpc";
 import type { NewMessage, SessionMeta } from "../storage/rows";
 import type { RunDelegation } from "../turn/run";
@@ -12,7 +13,10 @@ import type { TaskTransport } from "./transports";
 
 /** A turn's place in the delegation tree, and the trace its tasks carry. */
 export interface TurnScope extends DelegationScope {
+  /** the root turn's id */
   traceId: string;
+  /** the W3C trace the turn runs in (its span id is the turn's parent, not used for tasks) */
+  w3c?: SpanContext;
 }
 
 /** The delegation settings the parent's side applies. */
@@ -58,10 +62,18 @@ export class TaskCoordinator {
     const accepted = new Set<string>();
     return {
       accepted,
-      request: (input, toolCallId) => {
+      request: (input, toolCallId, spanId) => {
         const check = checkDelegation(agent, input.agent, scope, this.book.countForTurn(turnId), this.limits);
         if (!check.ok) throw new ToolError(check.reason);
         const taskId = crypto.randomUUID();
+        // the task's spans hang under the `delegate` call's span (or the turn's, if none was given)
+        const traceparent = scope.w3c
+          ? formatTraceparent({
+              traceId: scope.w3c.traceId,
+              spanId: spanId ?? turnSpanId(turnId),
+              sampled: scope.w3c.sampled,
+            })
+          : undefined;
         this.book.add({
           taskId,
           turnId,
@@ -71,6 +83,7 @@ export class TaskCoordinator {
           depth: scope.depth + 1,
           chain: [...scope.chain],
           traceId: scope.traceId,
+          ...(traceparent ? { traceparent } : {}),
           deadline: Date.now() + this.timeoutFor(agent, input.agent),
         });
         accepted.add(toolCallId);
@@ -300,6 +313,7 @@ export class TaskCoordinator {
       depth: task.depth,
       chain: task.chain,
       traceId: task.traceId,
+      ...(task.traceparent ? { traceparent: task.traceparent } : {}),
       deadline: Date.now() + this.timeoutFor(coordinator, fallback),
       fallbackFor: task.taskId,
     });

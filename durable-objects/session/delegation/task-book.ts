@@ -1,4 +1,5 @@
 import type { TaskMessage, TaskReport, TaskStatus, TaskView } from "../../../shared/contracts/task";
+import { formatTraceparent, parseTraceparent, taskSpanId } from "../../../shared/tracing/trace-context";
 import type { TaskRecord } from "../../rpc";
 import type { Row } from "../storage/rows";
 
@@ -9,8 +10,12 @@ export interface TaskRow extends TaskView {
   depth: number;
   chain: string[];
   traceId: string;
+  /** W3C trace context of the `delegate` call that asked for the task */
+  traceparent?: string;
   deadline: number;
   sent: boolean;
+  /** when the task was handed to its transport (epoch ms) */
+  sentAt?: number;
   /** the waiting turn has taken its outcome */
   resolved: boolean;
 }
@@ -18,7 +23,17 @@ export interface TaskRow extends TaskView {
 /** A new task, before it is dispatched. */
 export type NewTask = Pick<
   TaskRow,
-  "taskId" | "turnId" | "callId" | "agent" | "input" | "depth" | "chain" | "traceId" | "deadline" | "fallbackFor"
+  | "taskId"
+  | "turnId"
+  | "callId"
+  | "agent"
+  | "input"
+  | "depth"
+  | "chain"
+  | "traceId"
+  | "traceparent"
+  | "deadline"
+  | "fallbackFor"
 >;
 
 const TERMINAL: ReadonlySet<TaskStatus> = new Set(["completed", "failed", "timed_out"]);
@@ -36,8 +51,8 @@ export class TaskBook {
 
   add(task: NewTask): void {
     this.sql.exec(
-      `INSERT INTO edgent_tasks (id, turn_id, call_id, agent, input, status, depth, chain, trace_id, deadline, fallback_for, created_at)
-       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO edgent_tasks (id, turn_id, call_id, agent, input, status, depth, chain, trace_id, traceparent, deadline, fallback_for, created_at)
+       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
       task.taskId,
       task.turnId,
       task.callId,
@@ -46,6 +61,7 @@ export class TaskBook {
       task.depth,
       JSON.stringify(task.chain),
       task.traceId,
+      task.traceparent ?? null,
       task.deadline,
       task.fallbackFor ?? null,
       new Date().toISOString(),
@@ -76,7 +92,24 @@ export class TaskBook {
   }
 
   markSent(taskIds: readonly string[]): void {
-    for (const id of taskIds) this.sql.exec("UPDATE edgent_tasks SET sent = 1 WHERE id = ?", id);
+    const now = Date.now();
+    for (const id of taskIds) this.sql.exec("UPDATE edgent_tasks SET sent = 1, sent_at = ? WHERE id = ?", now, id);
+  }
+
+  /** Every task of a turn, fallbacks included, oldest first. */
+  forTurn(turnId: string): TaskRow[] {
+    return this.rows("SELECT * FROM edgent_tasks WHERE turn_id = ? ORDER BY rowid", turnId);
+  }
+
+  /** The W3C trace context a turn's tasks were sent with (a waiting turn goes on in the same trace). */
+  traceparentOf(turnId: string): string | null {
+    const row = this.sql
+      .exec<{ traceparent: string | null }>(
+        "SELECT traceparent FROM edgent_tasks WHERE turn_id = ? AND traceparent IS NOT NULL LIMIT 1",
+        turnId,
+      )
+      .toArray()[0];
+    return row?.traceparent ?? null;
   }
 
   /** A sub-agent starts an attempt; false (and nothing changes) once the task is over or no longer awaited. */
@@ -154,8 +187,9 @@ export class TaskBook {
   }
 }
 
-/** The queue message that carries a task to its sub-agent. */
+/** The queue message that carries a task to its sub-agent, in the trace of the task's span. */
 export function toTaskMessage(task: TaskRow, tenant: string, parentSessionId: string): TaskMessage {
+  const context = parseTraceparent(task.traceparent);
   return {
     taskId: task.taskId,
     tenant,
@@ -168,18 +202,44 @@ export function toTaskMessage(task: TaskRow, tenant: string, parentSessionId: st
     deadline: task.deadline,
     traceId: task.traceId,
     attempt: 1,
+    ...(context
+      ? {
+          traceparent: formatTraceparent({
+            traceId: context.traceId,
+            spanId: taskSpanId(task.taskId),
+            sampled: context.sampled,
+          }),
+        }
+      : {}),
   };
 }
 
 /** What a client sees of a task in a list. */
 export function toView(task: TaskRow): TaskView {
-  const { callId: _c, depth: _d, chain: _ch, traceId: _t, deadline: _dl, sent: _s, resolved: _r, ...view } = task;
+  const {
+    callId: _c,
+    depth: _d,
+    chain: _ch,
+    traceId: _t,
+    traceparent: _tp,
+    deadline: _dl,
+    sent: _s,
+    sentAt: _sa,
+    resolved: _r,
+    ...view
+  } = task;
   return view;
 }
 
 /** What a client sees of one task, before the sub-agent's messages are added. */
 export function toRecord(task: TaskRow): TaskRecord {
-  return { ...toView(task), depth: task.depth, traceId: task.traceId };
+  const context = parseTraceparent(task.traceparent);
+  return {
+    ...toView(task),
+    depth: task.depth,
+    traceId: task.traceId,
+    ...(context ? { trace: { traceId: context.traceId, spanId: taskSpanId(task.taskId) } } : {}),
+  };
 }
 
 function toTask(row: Row): TaskRow {
@@ -197,8 +257,10 @@ function toTask(row: Row): TaskRow {
     depth: Number(row.depth),
     chain: JSON.parse(String(row.chain)) as string[],
     traceId: String(row.trace_id),
+    ...(row.traceparent ? { traceparent: String(row.traceparent) } : {}),
     deadline: Number(row.deadline),
     sent: Number(row.sent) === 1,
+    ...(row.sent_at !== null && row.sent_at !== undefined ? { sentAt: Number(row.sent_at) } : {}),
     resolved: Number(row.resolved) === 1,
     createdAt: String(row.created_at),
     ...(row.completed_at !== null ? { completedAt: String(row.completed_at) } : {}),

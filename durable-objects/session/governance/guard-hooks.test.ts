@@ -38,7 +38,7 @@ function guard(policies: unknown, tenant = "acme") {
   return { hooks: source(run), events };
 }
 
-const CALL = { toolCallId: "c1", startedAt: 0 };
+const CALL = { toolCallId: "c1", startedAt: 0, spanId: "00f067aa0ba902b7" };
 
 describe("the guardrails as turn hooks", () => {
   it("gives a turn under no guardrail no hooks at all", () => {

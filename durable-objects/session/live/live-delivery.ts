@@ -116,6 +116,17 @@ export class LiveDelivery {
   }
 }
 
+/** Frames for a session's live clients; most turns have none, and skip the SDK's bookkeeping. */
+export function liveSink(live: LiveDelivery, connected: () => number): TurnSink {
+  return {
+    emit: (frame) => {
+      if (connected() === 0) return;
+      if (frame.type === "message") live.message(frame.message);
+      else live.broadcast(frame);
+    },
+  };
+}
+
 /** Sends one frame; a socket that is closing is skipped, not an error. */
 export function send(connection: WebSocket, frame: ServerFrame): boolean {
   return trySend(connection, JSON.stringify(frame));

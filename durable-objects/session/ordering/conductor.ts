@@ -105,6 +105,7 @@ export class TurnConductor {
           begin: { kind: "start", content: request.content },
           ...(request.clientId ? { clientId: request.clientId } : {}),
           ...(request.callMetadata ? { callMetadata: request.callMetadata } : {}),
+          ...(request.traceparent ? { traceparent: request.traceparent } : {}),
           ...(own ? { own } : {}),
         });
         if (ran.status !== "waiting") {

@@ -146,7 +146,39 @@ export const VERSIONED_COLUMNS: ReadonlyArray<readonly [table: string, column: s
   ["edgent_messages", "approval", "TEXT"],
   // 4: which life of the session id this is: tenant usage reports are told apart by it
   ["edgent_session", "incarnation", "TEXT"],
+  // 5: the W3C trace context a task carries, and when it was sent
+  ["edgent_tasks", "traceparent", "TEXT"],
+  ["edgent_tasks", "sent_at", "INTEGER"],
 ];
+
+/**
+ * Tables added by migration 5: a session's spans (one row per turn, or per task delivery, its
+ * spans a JSON array: one insert per turn), and its finished turns' facts waiting to be
+ * reported to the tenant's metrics (the cursor holds the batch in flight, so a re-sent batch
+ * counts once).
+ */
+export const TRACE_TABLES = `
+CREATE TABLE IF NOT EXISTS edgent_spans (
+  id INTEGER PRIMARY KEY,
+  turn_id TEXT UNIQUE,
+  trace_id TEXT NOT NULL,
+  group_ms INTEGER NOT NULL,
+  spans INTEGER NOT NULL,
+  data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS edgent_model_calls_turn ON edgent_model_calls (turn_id);
+CREATE TABLE IF NOT EXISTS edgent_turn_metrics (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  turn_id TEXT NOT NULL UNIQUE,
+  status TEXT NOT NULL,
+  facts TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS edgent_metrics_cursor (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  through_id INTEGER NOT NULL,
+  pending_through INTEGER
+);
+`;
 
 function addColumnsWhereMissing(sql: SqlStorage, columns: typeof ADDED_COLUMNS): void {
   for (const [table, column, definition] of columns) {
@@ -178,6 +210,11 @@ const MIGRATIONS: ReadonlyArray<(sql: SqlStorage) => void> = [
   },
   // 4: the session's incarnation
   (sql) => addColumnsWhereMissing(sql, VERSIONED_COLUMNS.slice(1, 2)),
+  // 5: tracing (spans, a task's trace context) and turn metrics
+  (sql) => {
+    addColumnsWhereMissing(sql, VERSIONED_COLUMNS.slice(2, 4));
+    sql.exec(TRACE_TABLES);
+  },
 ];
 
 /** The first shipped tables, with today's index of waiting turns. */
@@ -202,6 +239,7 @@ export const FRESH_SCHEMA = `${[...ADDED_COLUMNS, ...VERSIONED_COLUMNS].reduce(
   },
   TABLES,
 )}
+${TRACE_TABLES}
 ${VERSION_TABLE}
 INSERT INTO edgent_schema (id, version) VALUES (1, ${MIGRATIONS.length});`;
 

@@ -1,5 +1,6 @@
 import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4GenerateResult } from "@ai-sdk/provider";
 import type { GatewayFailure, LateUsage } from "../../../shared/contracts/gateway";
+import type { SpanData } from "../../../shared/contracts/trace";
 import { streamFromResult } from "../../../shared/models/stream";
 import type { GatewayApi } from "../../rpc";
 import type { TurnEvent } from "./hooks";
@@ -21,6 +22,8 @@ export interface CentralModelOptions {
   agent: string;
   /** the gateway's events (breaker, budget, saturation, fallback), as they happen */
   event(event: TurnEvent): void;
+  /** the spans the gateway recorded for the call (admission, attempts), when the turn is traced */
+  spans?(spans: readonly SpanData[]): void;
   /** usage of a call the turn stopped waiting for, once the gateway has it */
   lateUsage(usage: LateUsage): void;
 }
@@ -34,9 +37,16 @@ export function centralModel(options: CentralModelOptions): LanguageModelV4 {
     const { abortSignal, headers: _headers, ...rest } = call;
     abortSignal?.throwIfAborted();
     const callId = crypto.randomUUID();
+    const traceparent = rest.providerOptions?.edgent?.traceparent;
     const pending = options
       .gateway()
-      .generate({ model: options.model, agent: options.agent, options: rest, callId })
+      .generate({
+        model: options.model,
+        agent: options.agent,
+        options: rest,
+        callId,
+        ...(typeof traceparent === "string" ? { traceparent } : {}),
+      })
       .catch((error: unknown) => {
         // the tenant's gateway itself failed or was reset: worth a retry later, not a broken model
         throw new CentralRefusal({
@@ -61,6 +71,7 @@ export function centralModel(options: CentralModelOptions): LanguageModelV4 {
     );
     const outcome = await Promise.race([pending, aborted]);
     for (const event of outcome.events) options.event(event);
+    if (outcome.spans?.length) options.spans?.(outcome.spans);
     if (outcome.ok) return outcome.result;
     throw new CentralRefusal(outcome.failure);
   };

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { combineHooks, type OutputItem, type ToolCall, type TurnHooks } from "./hooks";
 
-const call: ToolCall = { toolCallId: "c1", toolName: "calculator", input: {}, startedAt: 0 };
+const call: ToolCall = {
+  toolCallId: "c1",
+  toolName: "calculator",
+  input: {},
+  startedAt: 0,
+  spanId: "00f067aa0ba902b7",
+};
 
 describe("combineHooks", () => {
   it("adds no hook where no set has one, so the pipeline's fast paths stay fast", () => {
@@ -62,7 +68,13 @@ describe("combineHooks", () => {
   });
 });
 
-const delegateCall: ToolCall = { toolCallId: "c1", toolName: "delegate", input: { task: "mail a@b.co" }, startedAt: 0 };
+const delegateCall: ToolCall = {
+  toolCallId: "c1",
+  toolName: "delegate",
+  input: { task: "mail a@b.co" },
+  startedAt: 0,
+  spanId: "00f067aa0ba902b7",
+};
 
 describe("combineHooks with guards", () => {
   it("runs gates in order: a later one sees what an earlier one let through", async () => {

@@ -1,7 +1,9 @@
 import type { AgentDefinition } from "../../../shared/agents/define";
 import type { ToolCall as CallInMessage, Message } from "../../../shared/contracts/message";
+import type { SpanData } from "../../../shared/contracts/trace";
+import type { SpanContext } from "../../../shared/tracing/trace-context";
 import type { CallPurpose } from "../storage/ledger";
-import type { NewMessage, SessionMeta } from "../storage/rows";
+import type { NewMessage, SessionMeta, UsageNanos } from "../storage/rows";
 import type { SqlFootprint } from "../storage/sql-meter";
 
 /** A model call a turn is about to make (one per attempt: a retried call is several). */
@@ -14,6 +16,10 @@ export interface ModelCall {
   purpose: CallPurpose;
   streaming: boolean;
   startedAt: number;
+  /** the call's span id (16 hex): tracers use it, and it is the parent of the gateway's spans */
+  spanId: string;
+  /** 0 for a first attempt, n for the n-th retry of a failed one */
+  retry?: number;
 }
 
 /** How a model call ended. */
@@ -36,6 +42,8 @@ export interface ToolCall {
   toolName: string;
   input: unknown;
   startedAt: number;
+  /** the call's span id (16 hex): tracers use it, and a delegated task's spans hang under it */
+  spanId: string;
 }
 
 /** How a tool call ended: its output, or the error the model is shown. */
@@ -98,8 +106,23 @@ export interface TurnEnding {
   errorCode?: string;
   /** the model that answered, when one did */
   model?: string;
+  /** the tier that answered, and why the turn escalated (refused: the central model was not reached) */
+  tier?: "local" | "central";
+  escalation?: { signal: string; reason: string; refused?: string };
+  /** the turn's usage so far, all its runs included */
+  usage?: UsageNanos;
+  steps?: number;
   /** the session's SQL rows since its previous turn ended (this turn's admission included), and its size */
   sql?: SqlFootprint;
+}
+
+/** The context a turn built for its model (compaction included, whose model calls come before this). */
+export interface ContextReport {
+  startedAt: number;
+  /** estimated tokens of instructions, summary and messages */
+  tokens: number;
+  messages: number;
+  compacted: boolean;
 }
 
 /** A value or a promise of it: hooks that need to look something up may take their time. */
@@ -114,6 +137,7 @@ export interface TurnHooks {
   /** the user's message of a new turn, before it is stored or any model sees it */
   input?(text: string): Maybe<InputVerdict | undefined>;
   turnStarted?(): void;
+  contextBuilt?(context: ContextReport): void;
   beforeModelCall?(call: ModelCall): void;
   afterModelCall?(call: ModelCall, end: ModelCallEnd): void;
   beforeToolCall?(call: ToolCall): Maybe<ToolVerdict | undefined>;
@@ -122,6 +146,8 @@ export interface TurnHooks {
   afterToolCall?(call: ToolCall, end: ToolCallEnd): void;
   output?(item: OutputItem): Maybe<OutputVerdict | undefined>;
   event?(event: TurnEvent): void;
+  /** spans recorded elsewhere for this turn (the tenant's gateway), for tracers to keep with it */
+  remoteSpans?(spans: readonly SpanData[]): void;
   turnEnded?(ending: TurnEnding): void;
 }
 
@@ -135,7 +161,15 @@ export function combineHooks(sets: readonly TurnHooks[]): TurnHooks {
   const all = <K extends keyof TurnHooks>(key: K) => sets.flatMap((set) => (set[key] ? [set] : []));
   const combined: TurnHooks = {};
   const observe = <
-    K extends "turnStarted" | "beforeModelCall" | "afterModelCall" | "afterToolCall" | "event" | "turnEnded",
+    K extends
+      | "turnStarted"
+      | "contextBuilt"
+      | "beforeModelCall"
+      | "afterModelCall"
+      | "afterToolCall"
+      | "event"
+      | "remoteSpans"
+      | "turnEnded",
   >(
     key: K,
   ) => {
@@ -147,10 +181,12 @@ export function combineHooks(sets: readonly TurnHooks[]): TurnHooks {
     }
   };
   observe("turnStarted");
+  observe("contextBuilt");
   observe("beforeModelCall");
   observe("afterModelCall");
   observe("afterToolCall");
   observe("event");
+  observe("remoteSpans");
   observe("turnEnded");
   const inputs = all("input");
   if (inputs.length > 0) {
@@ -254,6 +290,8 @@ export interface RunInfo {
   /** someone watches the turn's deltas */
   streaming: boolean;
   trace: TraceContext;
+  /** a resumed turn: the `delegate` calls whose results it goes on with */
+  resumedCalls?: readonly string[];
   /** reports a turn event (to live clients and every hook's `event`), e.g. a guardrail's decision */
   emit(event: TurnEvent): void;
   /** the turn's stored messages so far, earlier lives of a waiting turn included */
@@ -263,6 +301,8 @@ export interface RunInfo {
 /** The trace a turn belongs to: the root turn's id, carried to every sub-agent. */
 export interface TraceContext {
   traceId: string;
+  /** the W3C trace, and the span the turn runs under (the router's request, a task delivery) */
+  w3c?: SpanContext;
 }
 
 /** Makes the hooks of one run, given what the run is; registered once per session object. */

@@ -6,8 +6,9 @@ import type {
   LanguageModelV4Usage,
   SharedV4ProviderMetadata,
 } from "@ai-sdk/provider";
+import { formatTraceparent, newSpanId } from "../../../shared/tracing/trace-context";
 import type { CallPurpose, TurnLedger } from "../storage/ledger";
-import type { ModelCall, TurnHooks } from "./hooks";
+import type { ModelCall, TraceContext, TurnHooks } from "./hooks";
 
 /** What instrumenting a model needs of its run. */
 export interface CallSite {
@@ -15,6 +16,7 @@ export interface CallSite {
   readonly hooks: TurnHooks;
   readonly ledger: TurnLedger;
   readonly streaming: boolean;
+  readonly trace: TraceContext;
   nextCallIndex(): number;
 }
 
@@ -32,10 +34,26 @@ export function instrument(
   model: LanguageModelV4,
   call: { tier: "local" | "central"; model: string; purpose: CallPurpose },
 ): LanguageModelV4 {
-  const begin = (streaming: boolean): ModelCall => {
-    const started: ModelCall = { ...call, index: site.nextCallIndex(), streaming, startedAt: Date.now() };
+  const begin = (streaming: boolean, options: LanguageModelV4CallOptions): ModelCall => {
+    const retry = options.providerOptions?.edgent?.retry;
+    const started: ModelCall = {
+      ...call,
+      index: site.nextCallIndex(),
+      streaming,
+      startedAt: Date.now(),
+      spanId: newSpanId(),
+      ...(typeof retry === "number" ? { retry } : {}),
+    };
     site.hooks.beforeModelCall?.(started);
     return started;
+  };
+  // the central model's gateway records its spans under this call's span
+  const traced = (started: ModelCall, options: LanguageModelV4CallOptions): LanguageModelV4CallOptions => {
+    const w3c = site.trace.w3c;
+    if (call.tier !== "central" || !w3c) return options;
+    const traceparent = formatTraceparent({ traceId: w3c.traceId, spanId: started.spanId, sampled: w3c.sampled });
+    const edgent = { ...options.providerOptions?.edgent, traceparent };
+    return { ...options, providerOptions: { ...options.providerOptions, edgent } };
   };
   const succeed = (
     started: ModelCall,
@@ -83,9 +101,9 @@ export function instrument(
     modelId: model.modelId,
     supportedUrls: model.supportedUrls,
     async doGenerate(options: LanguageModelV4CallOptions) {
-      const started = begin(false);
+      const started = begin(false, options);
       try {
-        const result = await model.doGenerate(options);
+        const result = await model.doGenerate(traced(started, options));
         succeed(started, result.usage, result.finishReason, result.providerMetadata);
         return result;
       } catch (error) {
@@ -94,10 +112,10 @@ export function instrument(
       }
     },
     async doStream(options: LanguageModelV4CallOptions) {
-      const started = begin(true);
+      const started = begin(true, options);
       let result: Awaited<ReturnType<LanguageModelV4["doStream"]>>;
       try {
-        result = await model.doStream(options);
+        result = await model.doStream(traced(started, options));
       } catch (error) {
         fail(started, error);
         throw error;

@@ -5,6 +5,7 @@ import type { Message, TurnResponse } from "../../../shared/contracts/message";
 import { delegateInputSchema } from "../../../shared/contracts/task";
 import type { Failure } from "../../../shared/errors";
 import { log } from "../../../shared/log";
+import { turnSpanId } from "../../../shared/tracing/trace-context";
 import type { McpToolSource, McpToolset } from "../mcp/remote-tools";
 import { type NewMessage, toUsage, type UsageNanos } from "../storage/rows";
 import { answerDecidedCalls } from "./approval-calls";
@@ -64,9 +65,10 @@ export async function runTurn(run: TurnRun, begin: TurnBegin): Promise<TurnOutco
       ...(sql
         ? { sqlRowsRead: sql.rowsRead, sqlRowsWritten: sql.rowsWritten, sqlDatabaseBytes: sql.databaseBytes }
         : {}),
+      ...(run.trace.w3c ? { trace_id: run.trace.w3c.traceId, span_id: turnSpanId(turnId) } : {}),
     });
     out.status(ending.status);
-    run.hooks.turnEnded?.(sql ? { ...ending, sql } : ending);
+    run.hooks.turnEnded?.({ ...ending, usage, steps, ...(sql ? { sql } : {}) });
     return toUsage(usage);
   };
   /** The turn failed, or a guardrail tripped (blocked): what it stored stays, and leaves the model's context. */
@@ -92,7 +94,15 @@ export async function runTurn(run: TurnRun, begin: TurnBegin): Promise<TurnOutco
       answeredBy: answeredBy.model,
       ...(escalation ? { escalation } : {}),
     });
-    const usage = end({ status, model: answeredBy.model }, recorded);
+    const usage = end(
+      {
+        status,
+        model: answeredBy.model,
+        tier: answeredBy.tier,
+        ...(answeredBy.escalation ? { escalation: answeredBy.escalation } : {}),
+      },
+      recorded,
+    );
     return { status: "completed", response: { turnId, status, reply, messages: out.messages, usage, answeredBy } };
   };
 
@@ -163,12 +173,20 @@ export async function runTurn(run: TurnRun, begin: TurnBegin): Promise<TurnOutco
 
   try {
     const mcp = run.mcp ? await mcpTools(run, run.mcp) : undefined;
+    // context building's span starts after the MCP tool list, which has its own calls
+    const building = Date.now();
     const context = await buildContext(run, {
       // the MCP tools' schemas go with every model call, like the agent's own
       plan: planBudget(run.agent.contextBudget, fixedContextText(run.agent) + (mcp?.schemaText ?? "")),
       currentSeq: firstSeq,
     });
     compacted = context.compacted;
+    run.hooks.contextBuilt?.({
+      startedAt: building,
+      tokens: context.tokens,
+      messages: context.messages.length,
+      compacted,
+    });
     // steps before the turn waited count: a model out of steps gets one last call to read its
     // sub-agents' results, without the delegate tool
     const lastLook = steps >= run.models.maxSteps;

@@ -8,6 +8,7 @@ import {
   ToolError,
 } from "../../../shared/agents/define";
 import { type DelegateInput, delegateInputSchema } from "../../../shared/contracts/task";
+import { newSpanId } from "../../../shared/tracing/trace-context";
 import type { RemoteTool } from "../mcp/remote-tools";
 import type { DecidedCall, RunApprovals } from "./approval-port";
 import type { ToolCall, TurnEvent, TurnHooks } from "./hooks";
@@ -32,7 +33,7 @@ const escalateInput = jsonSchema<{ reason: string }>(
   ) as JSONSchema7,
 );
 
-type Execute = (run: ToolRun, args: unknown, toolCallId: string) => unknown;
+type Execute = (run: ToolRun, args: unknown, call: ToolCall) => unknown;
 type RemoteAiTool = NonNullable<ToolSet[string]>;
 
 /**
@@ -66,10 +67,11 @@ export class Toolbox {
         "delegate",
         `Hand a self-contained task to a specialised sub-agent, which runs on its own and returns its answer. Call it several times in one step to run tasks in parallel. Sub-agents: ${agent.delegates.join(", ")}.`,
         delegateInputSchema,
-        (run, args, toolCallId) => {
+        (run, args, call) => {
           const delegation = run.context.delegation;
           if (!delegation) throw new ToolError("delegation is not available in this turn");
-          return delegation.request(args as DelegateInput, toolCallId);
+          // the task's spans hang under this call's span, however many hops later
+          return delegation.request(args as DelegateInput, call.toolCallId, call.spanId);
         },
       );
     }
@@ -145,9 +147,9 @@ export class Toolbox {
   }
 
   /** Reports a call the model made with arguments that failed validation (it never ran). */
-  rejected(call: Omit<ToolCall, "startedAt">, error: string): void {
+  rejected(call: Omit<ToolCall, "startedAt" | "spanId">, error: string): void {
     const hooks = this.current?.hooks;
-    const started = { ...call, startedAt: Date.now() };
+    const started = { ...call, startedAt: Date.now(), spanId: newSpanId() };
     hooks?.beforeToolCall?.(started);
     hooks?.afterToolCall?.(started, { ok: false, error, durationMs: 0 });
   }
@@ -200,7 +202,7 @@ export class Toolbox {
   ): Promise<unknown> {
     const run = this.current;
     if (!run) throw new Error(`tool '${toolName}' was called outside a turn`);
-    const call: ToolCall = { toolCallId, toolName, input, startedAt: Date.now() };
+    const call: ToolCall = { toolCallId, toolName, input, startedAt: Date.now(), spanId: newSpanId() };
     const took = () => Date.now() - call.startedAt;
     const refuse = (seen: ToolCall, reason: string): never => {
       run.hooks.afterToolCall?.(seen, { ok: false, error: reason, durationMs: took() });
@@ -249,7 +251,7 @@ export class Toolbox {
     }
     let output: unknown;
     try {
-      output = await execute(run, args, toolCallId);
+      output = await execute(run, args, call);
     } catch (error) {
       run.hooks.afterToolCall?.(seen, { ok: false, error: errorText(error), durationMs: took() });
       throw error;

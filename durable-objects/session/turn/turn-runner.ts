@@ -31,6 +31,8 @@ export interface TurnOrder {
   callMetadata?: Record<string, JSONValue>;
   /** the caller's own stream (SSE), besides the session's live clients */
   own?: TurnSink;
+  /** the W3C `traceparent` the request came with (the router's span); ignored if malformed */
+  traceparent?: string;
 }
 
 /** What the turn runner needs from its session object. */
@@ -49,6 +51,7 @@ export interface TurnRunnerOptions {
   delegation(
     agent: AgentDefinition,
     turnId: string,
+    incoming?: { kind: "start" | "resume"; traceparent?: string },
   ): { ok: true; port?: RunDelegation; trace: TraceContext } | { ok: false; failure: Failure };
   /** called after each turn: the session schedules a report of its local usage to the gateway */
   usageRecorded(): void;
@@ -116,7 +119,10 @@ export class TurnRunner {
     const { live } = this.options;
     const sink: TurnSink = order.own ? both(live, order.own) : live;
     const controller = new AbortController();
-    const delegation = this.options.delegation(agent, turnId);
+    const delegation = this.options.delegation(agent, turnId, {
+      kind: begin.kind,
+      ...(order.traceparent ? { traceparent: order.traceparent } : {}),
+    });
     if (!delegation.ok) return this.refuse(order, delegation.failure);
     const { port, trace } = delegation;
     // hooks report events through the gate, which needs the hooks first
@@ -131,6 +137,7 @@ export class TurnRunner {
       trace,
       emit: (event) => late.gate?.event(event),
       messages: () => late.gate?.messages ?? [],
+      ...(begin.kind === "resume" ? { resumedCalls: begin.results.flatMap((r) => r.toolCallId ?? []) } : {}),
     };
     const hooks = combineHooks([...this.guards, ...this.sources].flatMap((source) => source(info) ?? []));
     // output a guardrail blocks stops the turn's model calls, like a cancel
@@ -158,6 +165,7 @@ export class TurnRunner {
         model: chosen.models.central.name,
         agent: meta.agent,
         event: (event) => gate.event(event),
+        spans: (spans) => hooks.remoteSpans?.(spans),
         // a cancelled turn's central call still cost tokens: it counts in the session's totals
         lateUsage: (usage) => ledger.recordCall({ turnId, purpose: "turn", tier: "central", latencyMs: 0, ...usage }),
       }),
