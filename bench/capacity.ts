@@ -416,12 +416,30 @@ That is ${big(month)} turns in a 30-day month. Plain turns, parameters as above;
 included usage subtracted:
 
 ${monthTable(turnLines(f, f.plain, p), month)}
+
+Stored data grows by **${num(((f.plain.bytesStored ?? 0) * month) / 1e12, 1)} TB a month** from the turns alone (${num((f.plain.bytesStored ?? 0) / 1000, 1)} kB each, spans
+included), adding ${usd((((f.plain.bytesStored ?? 0) * month) / GB) * PRICES.durableObjects.storageGbMonth)} to every following month's bill while it is kept; delegated tasks add
+${num((RATE * p.delegating * f.delegatedTask.tasksPerTurn * MONTH_SECONDS * (f.delegatedTask.bytesStored ?? 0)) / 1e12, 1)} TB a month more.
+
+${dominant(turnLines(f, f.plain, p))}
 `);
   }
   parts.push(peerSection(inputs, p));
   parts.push(gatewaySection(inputs.gateway, p, f));
   parts.push(limitsSection(f, p));
   return `${parts.join("\n")}`;
+}
+
+/** Which line costs most among the platform's, and the models' share of the whole. */
+function dominant(lines: Line[]): string {
+  const cost = (l: Line) => l.perUnit * l.price;
+  const isModel = (l: Line) => l.item.includes("model tokens");
+  const platform = lines.filter((l) => !isModel(l)).sort((a, b) => cost(b) - cost(a));
+  const platformCost = platform.reduce((n, l) => n + cost(l), 0);
+  const total = lines.reduce((n, l) => n + cost(l), 0);
+  const top = platform[0];
+  if (!top || total === 0) return "";
+  return `Models are **${num((100 * (total - platformCost)) / total, 1)}%** of the cost per turn. Of Cloudflare's own lines the largest is **${top.item}** (${num((100 * cost(top)) / platformCost, 0)}% of the platform's cost per turn): the place to save first.`;
 }
 
 function monthTable(lines: Line[], turns: number): string {
