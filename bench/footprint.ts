@@ -136,7 +136,8 @@ async function measure(
 
 /** The built bundle's modules as uploaded, raw and gzip-compressed (the Worker size limit's measure). */
 export function bundleSize(dir: string): FootprintFigures["bundle"] {
-  const files = readdirSync(dir).filter((f) => !f.endsWith(".map") && statSync(resolve(dir, f)).isFile());
+  // the modules wrangler uploads (it also writes a README.md and source maps beside them)
+  const files = readdirSync(dir).filter((f) => /\.(m?js|wasm)$/.test(f) && statSync(resolve(dir, f)).isFile());
   let bytes = 0;
   let gzipBytes = 0;
   for (const file of files) {
