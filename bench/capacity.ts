@@ -8,21 +8,15 @@ import { resolve } from "node:path";
 import { DEFAULT_MODEL_SPECS } from "../shared/models/pricing.ts";
 import type { FootprintFigures, UnitFootprint } from "./footprint.ts";
 import type { GatewayCeiling } from "./gateway-ceiling.ts";
+import type { PeerFigures } from "./peer.ts";
 import { PLATFORM_LIMITS, PRICES, PRICES_READ_ON, SOURCES } from "./prices.ts";
-
-interface PeerSide {
-  p50Ms: number;
-  p90Ms: number;
-  inputTokens: number;
-}
-type Peer = Record<"edgent" | "aiChatAgent", Record<"m40" | "m2000", PeerSide>>;
 
 /** What capacity.md is computed from: bench/results.json, as far as it is needed here. */
 export interface CapacityInputs {
   date: string;
   footprint?: FootprintFigures;
   gateway?: GatewayCeiling;
-  peer?: Peer;
+  peer?: PeerFigures;
 }
 
 export interface CapacityParams {
@@ -226,7 +220,8 @@ function peerSection(inputs: CapacityInputs, p: CapacityParams): string {
     }
   }
   return `${head}
-Measured by the peer benchmark in the same run (an instant mock model for both). Per 1 million
+Measured by the peer benchmark in the same run (\`bench/peer.ts\`: the stock \`AIChatAgent\` of
+${peer.package}, an instant mock model for both, over WebSocket). Per 1 million
 turns: model input tokens priced as ${p.localModel} from the catalog, and object duration from
 the p50 turn time × 128 MB (the time the model itself takes comes on top, alike for both).
 

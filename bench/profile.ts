@@ -1,6 +1,7 @@
 // `npm run profile`: samples workerd's CPU while 32 clients run builtin turns, and prints the
 // functions with the most self time and the most inclusive time. Use it before optimising.
 // `PROFILE_WORKLOAD=delegation` profiles coordinators fanning out to 10 sub-agents instead.
+import { readFileSync } from "node:fs";
 import WebSocket from "ws";
 import { buildBundle, startRuntime } from "../test/support/runtime.ts";
 import { AUTH, runLoad } from "./load.ts";
@@ -13,8 +14,14 @@ interface ProfileNode {
 
 const INSPECTOR_PORT = Number(process.env.PROFILE_INSPECTOR_PORT ?? 9229);
 
-buildBundle();
-const product = await startRuntime({ vars: { EDGENT_DEV_MODE: "true" }, inspectorPort: INSPECTOR_PORT });
+const productScript = buildBundle();
+// the runtime as it ships: tracing on (its default) and the recommended guardrails; PROFILE_VARS (JSON) adds or overrides
+const vars: Record<string, string> = {
+  EDGENT_DEV_MODE: "true",
+  EDGENT_POLICIES: JSON.stringify({ "*": { guardrails: ["pii", "secrets", "prompt_injection", "output_length"] } }),
+  ...(JSON.parse(process.env.PROFILE_VARS ?? "{}") as Record<string, string>),
+};
+const product = await startRuntime({ vars, inspectorPort: INSPECTOR_PORT });
 try {
   const ids = Array.from({ length: 32 }, (_, w) => `profile-${w}-${crypto.randomUUID()}`);
   for (const id of ids) {
@@ -101,7 +108,32 @@ try {
   console.log(
     `${load.perSecond.toFixed(0)} turns/s under the profiler, ${total} samples\n\nself time:\n${top(self, 25).join("\n")}`,
   );
-  console.log(`\ninclusive time:\n${top(inclusive, 40).join("\n")}`);
+  // self time by bundled module: the bundle marks each module's start with a `// path` line
+  const bundle = readFileSync(productScript, "utf8").split("\n");
+  const starts: Array<[number, string]> = [];
+  bundle.forEach((line, i) => {
+    if (/^\/\/ [^ ]+\.(ts|js|mjs|cjs)$/.test(line)) starts.push([i, line.slice(3).replace(/^(\.\.\/)+(main\/)?/, "")]);
+  });
+  const moduleOf = (line: number) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid]?.[0] ?? 0) <= line) lo = mid;
+      else hi = mid - 1;
+    }
+    const path = starts[lo]?.[1] ?? "?";
+    const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(path);
+    return pkg ? `npm:${pkg[1]}` : path;
+  };
+  const byModule = new Map<string, number>();
+  for (const [id, count] of counts) {
+    const frame = byId.get(id)?.callFrame;
+    const key = frame?.url.endsWith(".js") ? moduleOf(frame.lineNumber) : `(native) ${frame?.functionName || "?"}`;
+    byModule.set(key, (byModule.get(key) ?? 0) + count);
+  }
+  console.log(`\nself time by module:\n${top(byModule, Number(process.env.PROFILE_TOP ?? 40)).join("\n")}`);
+  console.log(`\ninclusive time:\n${top(inclusive, Number(process.env.PROFILE_TOP ?? 40)).join("\n")}`);
 } finally {
   await product.dispose();
 }

@@ -3,14 +3,15 @@
 import WebSocket from "ws";
 import { AUTH, createSession, type LatencyStats, stats } from "./load.ts";
 
-function wsUrl(base: URL, path: string): URL {
+/** `path` on `base` as a ws: URL. */
+export function wsUrl(base: URL, path: string): URL {
   const url = new URL(path, base);
   url.protocol = "ws:";
   return url;
 }
 
 /** Opens a socket and resolves once it is open (and, for Edgent, once `ready` arrived). */
-async function open(url: URL, waitReady: boolean): Promise<WebSocket> {
+export async function open(url: URL, waitReady: boolean): Promise<WebSocket> {
   const socket = new WebSocket(url, { headers: { authorization: AUTH.authorization } });
   await new Promise<void>((resolve, reject) => {
     if (waitReady) socket.once("message", () => resolve());
@@ -21,7 +22,7 @@ async function open(url: URL, waitReady: boolean): Promise<WebSocket> {
 }
 
 /** Sends `frame` and waits for the first reply that `done` accepts; returns the round trip in ms. */
-function roundTrip(socket: WebSocket, frame: string, done: (text: string) => boolean): Promise<number> {
+export function roundTrip(socket: WebSocket, frame: string, done: (text: string) => boolean): Promise<number> {
   const t0 = performance.now();
   return new Promise((resolve) => {
     const onMessage = (data: WebSocket.RawData) => {

@@ -11,6 +11,8 @@ import { footprintFigures } from "./footprint.ts";
 import { gatewayCeiling } from "./gateway-ceiling.ts";
 import { governanceFigures } from "./governance.ts";
 import { AUTH, createSession, type LatencyStats, runLoad, stats } from "./load.ts";
+import { PEER_PACKAGE, peerFigures, peerRows } from "./peer.ts";
+import { platformFigures, platformRows } from "./platform.ts";
 import { protocolFigures, protocolRows } from "./protocols.ts";
 import { fanOut, streamTimings, wsRoundTrips } from "./realtime.ts";
 import { tracingFigures } from "./tracing.ts";
@@ -123,6 +125,13 @@ try {
   const governance = await governanceFigures(CONCURRENCY, SECONDS);
   console.log("tracing: turn throughput with tracing off, on, and exporting over OTLP (interleaved) ...");
   const tracing = await tracingFigures(SECONDS * 2);
+  console.log(`peer: Edgent vs the stock AIChatAgent (${PEER_PACKAGE}) at 40 and 2,000 messages, over WebSocket ...`);
+  const peer = await peerFigures(product.url);
+  console.log("platform: turns vs the bare baseline under the Miniflare API and wrangler dev, as shipped ...");
+  const platform = await platformFigures(Math.max(2, SECONDS / 2), 3, {
+    product: productScript,
+    baseline: baselineScript,
+  });
   console.log("footprint: CPU (workerd profile), SQL rows and bytes per turn, bundle size ...");
   const footprint = await footprintFigures(resolve(root, "dist"));
   console.log("gateway: central calls/s through one tenant gateway object, and sharded ...");
@@ -198,6 +207,8 @@ try {
       ratio: governance.ratio,
     },
     tracing,
+    platform,
+    peer,
     targets: {
       throughputRatioAtLeast: 0.5,
       p50RatioAtMost: 1.3,
@@ -209,6 +220,10 @@ try {
         guardrails: governance.ratio >= 0.9,
         openai: protocols.latencyRatios.openai <= 1.1,
         uiStream: protocols.latencyRatios.uiStream <= 1.1,
+        platformMiniflare: platform.miniflare.ratio >= 0.8,
+        platformWranglerDev: "ratio" in platform.wranglerDev && platform.wranglerDev.ratio >= 0.6,
+        wsRoundTrip: platform.ws.ratio <= 3,
+        firstTurn: platform.firstTurn.ratio <= 2,
         tracingCost: (tracing.isolated.shareOfTurnCpu ?? tracing.cost.cpu ?? tracing.cost.throughput) <= 0.1,
       },
     },
@@ -249,6 +264,8 @@ ${delegation.fanOut
 | tracer's own CPU per turn, alone in Node      | ${fmt(tracing.isolated.tracerMicrosPerTurn)} µs = ${pct(tracing.isolated.shareOfTurnCpu)} of a turn's workerd CPU (target ≤ 10%) |
 | tracing cost end to end, median: CPU / turns/s | ${pct(tracing.cost.cpu)} / ${pct(tracing.cost.throughput)} (with export: ${pct(tracing.exportCost.cpu)} / ${pct(tracing.exportCost.throughput)}) |
 | delegation, tasks/s off / on (CPU per task)   | ${fmt(tracing.delegation.off.tasksPerSecond)} / ${fmt(tracing.delegation.on.tasksPerSecond)} (${cpu(tracing.delegation.off.cpuMsPerTask)} / ${cpu(tracing.delegation.on.cpuMsPerTask)} ms; cost ${pct(tracing.delegation.cost.cpu)} CPU) |
+${platformRows(platform).join("\n")}
+${peerRows(peer)}
 ${capacityRows(footprint, gateway)}
 `);
   console.log("wrote bench/results.json");

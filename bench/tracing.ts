@@ -4,16 +4,15 @@
 // read from /proc, so the cost per turn holds even on a machine other work keeps busy, where
 // turns/s alone swings by tens of percent. Alone: `node bench/tracing.ts` (BENCH_SECONDS).
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { startOtlpReceiver } from "../test/support/otlp-receiver.ts";
-import { type Runtime, startRuntime } from "../test/support/runtime.ts";
+import type { Runtime } from "../test/support/runtime.ts";
 import { AUTH, createSession, type LoadResult, runLoad } from "./load.ts";
+import { cpuMs, startWithPid } from "./workerd-cpu.ts";
 
 const CONCURRENCY = 32;
 // many short interleaved rounds: the cost is the median of each round's ratio, robust to drift
 const ROUNDS = 12;
-const TICK_MS = 1000 / 100; // /proc CPU times are in clock ticks of 10 ms (CLK_TCK 100)
 
 /** One configuration's figures over all its phases. */
 export interface TracingPhase {
@@ -45,42 +44,6 @@ export interface TracingFigures {
     on: { tasksPerSecond: number; cpuMsPerTask: number | null };
     cost: { cpu: number | null; throughput: number };
   };
-}
-
-/** The workerd processes this process started (Miniflare runs one per runtime). */
-function workerdPids(): Set<number> {
-  const pids = new Set<number>();
-  try {
-    for (const task of readdirSync(`/proc/${process.pid}/task`)) {
-      const children = readFileSync(`/proc/${process.pid}/task/${task}/children`, "utf8").trim();
-      for (const pid of children ? children.split(" ").map(Number) : []) {
-        if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("workerd")) pids.add(pid);
-      }
-    }
-  } catch {
-    // no /proc (not Linux): CPU figures are left out
-  }
-  return pids;
-}
-
-/** A runtime and its workerd's pid, when it can be told apart. */
-async function startWithPid(vars: Record<string, string>): Promise<{ runtime: Runtime; pid: number | null }> {
-  const before = workerdPids();
-  const runtime = await startRuntime({ vars });
-  const started = [...workerdPids()].filter((pid) => !before.has(pid));
-  return { runtime, pid: started.length === 1 ? (started[0] as number) : null };
-}
-
-/** CPU time (user + system) of a process so far, in ms. */
-function cpuMs(pid: number | null): number | null {
-  if (pid === null) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-  } catch {
-    return null;
-  }
 }
 
 function turnLoad(runtime: Runtime, sessions: string[], seconds: number): Promise<LoadResult> {
