@@ -49,8 +49,8 @@ import type { TurnConductor } from "./session/ordering/conductor";
 import type { WaitingTurns } from "./session/ordering/waiting-turns";
 import type { ChatTurns } from "./session/protocols/chat-turns";
 import type { RetryOnce } from "./session/retry-once";
-import { toSessionInfo } from "./session/storage/rows";
 import type { TurnLedger } from "./session/storage/ledger";
+import { toSessionInfo } from "./session/storage/rows";
 import type { SessionStore } from "./session/storage/session-store";
 import { ensureSdkSchema } from "./session/storage/sdk-schema";
 import type { UsageReport } from "./session/storage/usage-report";
@@ -303,7 +303,8 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
       const status = await eraseSession({
         conductor: this.conductor,
         coordinator: this.coordinator,
-        reportUsage: () => retryIfReset(() => this.usage.flush(meta, (tenant) => gatewayApi(this.env, tenant))),
+        reportUsage: () =>
+          retryIfReset(() => this.usage.flush(meta, (tenant, sessionId) => gatewayApi(this.env, tenant, sessionId))),
         discardTask: (taskId) => discardTask(this.env, meta.tenant, taskId),
         closeConnections: () => {
           for (const connection of this.getConnections()) connection.close(1000, "session deleted");
@@ -343,7 +344,10 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   /** Sends unreported local model usage and finished turns' metrics to the tenant; prunes spans (scheduled). */
   async reportUsage(): Promise<void> {
     const meta = this.gone ? null : this.store.meta();
-    await Promise.all([this.usage.send(meta, (tenant) => gatewayApi(this.env, tenant)), this.tracing.tick(meta)]);
+    await Promise.all([
+      this.usage.send(meta, (tenant, sessionId) => gatewayApi(this.env, tenant, sessionId)),
+      this.tracing.tick(meta),
+    ]);
   }
 
   /** The SDK's own protocol frames (identity, state, MCP) are not part of Edgent's protocol. */
