@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { type OtlpAnyValue, type OtlpAttributes, otlpExportSchema } from "../../shared/contracts/otlp";
+import { type OtlpAnyValue, type OtlpAttributes, otlpExportSchema } from "../../shared/contracts/otlp.ts";
 
 /** A span as the receiver decoded it from OTLP/JSON, attributes as plain values. */
 export interface ReceivedSpan {
