@@ -298,6 +298,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
         conductor: this.conductor,
         coordinator: this.coordinator,
         reportUsage: () => retryIfReset(() => this.usage.flush(meta, (tenant) => gatewayApi(this.env, tenant))),
+        reportMetrics: () => retryIfReset(() => this.tracing.flushMetrics(meta)),
         discardTask: (taskId) => discardTask(this.env, meta.tenant, taskId),
         closeConnections: () => {
           for (const connection of this.getConnections()) connection.close(1000, "session deleted");

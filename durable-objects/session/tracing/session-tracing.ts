@@ -143,6 +143,11 @@ export class SessionTracing {
     return this.metrics.send(meta, (tenant): MetricsApi => metricsApi(this.host.env, tenant));
   }
 
+  /** Sends every finished turn's metrics to the tenant now: the session is about to be erased. */
+  flushMetrics(meta: SessionMeta): Promise<void> {
+    return this.metrics.flush(meta, (tenant): MetricsApi => metricsApi(this.host.env, tenant));
+  }
+
   /** A page of the session's turns, newest first; null if `before` names no turn. */
   turns(limit: number, before: string | undefined): TurnsPage | null {
     return turnPage(this.host.sql, limit, before, (ids) => this.spans?.traceIds(ids) ?? new Map());
