@@ -126,8 +126,7 @@ describe("turn traces", () => {
       "edgent.answered_by.model": "builtin:central",
       "edgent.escalation.signal": "tool",
     });
-    // the reason is the model's own words: content, kept out with content capture off
-    expect(JSON.stringify(trace)).not.toContain("needs a tax expert");
+    expect(JSON.stringify(trace)).not.toContain("needs a tax expert"); // the model's words: content
     expect(root.events.find((e) => e.name === "escalated")?.attributes).toMatchObject({
       signal: "tool",
       from: "builtin:echo",
