@@ -19,7 +19,7 @@ function fanOutMessage(tasks: number, tag: string): string {
 }
 
 /** One coordinator turn; checks every sub-agent's result is in the reply. */
-async function delegatedTurn(base: URL, tasks: number): Promise<number> {
+export async function delegatedTurn(base: URL, tasks: number): Promise<number> {
   const sessionId = await createSession(base, "triage");
   const tag = crypto.randomUUID().slice(0, 8);
   const t0 = performance.now();
@@ -32,7 +32,9 @@ async function delegatedTurn(base: URL, tasks: number): Promise<number> {
   const ms = performance.now() - t0;
   if (response.status !== 200) throw new Error(`turn failed: ${response.status} ${JSON.stringify(body)}`);
   for (let i = 0; i < tasks; i++) {
-    if (!body.reply?.content.includes(`${tag}-${i}`)) throw new Error(`result ${i} of ${tasks} missing from the reply`);
+    if (!body.reply?.content.includes(`${tag}-${i}`)) {
+      throw new Error(`result ${i} of ${tasks} missing from the reply: ${body.reply?.content.slice(0, 300)}`);
+    }
   }
   return ms;
 }

@@ -3,8 +3,12 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { buildBundle, startRuntime } from "../test/support/runtime.ts";
+import { writeCapacity } from "./capacity.ts";
+import { capacityRows } from "./capacity-rows.ts";
 import { cascadeFigures } from "./cascade.ts";
 import { delegationFigures } from "./delegation.ts";
+import { footprintFigures } from "./footprint.ts";
+import { gatewayCeiling } from "./gateway-ceiling.ts";
 import { governanceFigures } from "./governance.ts";
 import { AUTH, createSession, type LatencyStats, runLoad, stats } from "./load.ts";
 import { PEER_PACKAGE, peerFigures, peerRows } from "./peer.ts";
@@ -128,6 +132,10 @@ try {
     product: productScript,
     baseline: baselineScript,
   });
+  console.log("footprint: CPU (workerd profile), SQL rows and bytes per turn, bundle size ...");
+  const footprint = await footprintFigures(resolve(root, "dist"));
+  console.log("gateway: central calls/s through one tenant gateway object, and sharded ...");
+  const gateway = await gatewayCeiling();
 
   const results = {
     date: new Date().toISOString(),
@@ -190,6 +198,8 @@ try {
       })),
       throughput: delegation.throughput,
     },
+    footprint,
+    gateway,
     governance: {
       guardrails: governance.guardrails,
       off: governance.off,
@@ -256,8 +266,10 @@ ${delegation.fanOut
 | delegation, tasks/s off / on (CPU per task)   | ${fmt(tracing.delegation.off.tasksPerSecond)} / ${fmt(tracing.delegation.on.tasksPerSecond)} (${cpu(tracing.delegation.off.cpuMsPerTask)} / ${cpu(tracing.delegation.on.cpuMsPerTask)} ms; cost ${pct(tracing.delegation.cost.cpu)} CPU) |
 ${platformRows(platform).join("\n")}
 ${peerRows(peer)}
+${capacityRows(footprint, gateway)}
 `);
   console.log("wrote bench/results.json");
+  console.log(`wrote ${writeCapacity()}`);
 } finally {
   await product.dispose();
   await baseline.dispose();

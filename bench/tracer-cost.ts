@@ -4,12 +4,12 @@
 // between identical runtimes on a shared machine; this one holds. Run by bench/tracing.ts, or:
 // `node --experimental-transform-types --import ./bench/register-ts.mjs bench/tracer-cost.ts`
 import { DatabaseSync } from "node:sqlite";
-import { defineAgent } from "../shared/agents/define.ts";
-import { SpanStore } from "../durable-objects/session/tracing/span-store.ts";
-import { turnTracer } from "../durable-objects/session/tracing/turn-tracer.ts";
 import { turnFacts } from "../durable-objects/session/metrics/turn-facts.ts";
 import { TRACE_TABLES } from "../durable-objects/session/storage/schema.ts";
+import { SpanStore } from "../durable-objects/session/tracing/span-store.ts";
+import { turnTracer } from "../durable-objects/session/tracing/turn-tracer.ts";
 import type { RunInfo } from "../durable-objects/session/turn/hooks.ts";
+import { defineAgent } from "../shared/agents/define.ts";
 
 /** node:sqlite behind the small part of SqlStorage the store uses (statements cached, as workerd does). */
 function sqlStorage(db: DatabaseSync) {

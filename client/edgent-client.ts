@@ -1,5 +1,14 @@
 import type { z } from "zod";
 import { type AgentSummary, agentListSchema } from "../shared/contracts/agents";
+import {
+  type ApprovalDecisionBody,
+  type ApprovalView,
+  type AwaitingApproval,
+  approvalListSchema,
+  awaitingApprovalSchema,
+  type DecisionResponse,
+  decisionResponseSchema,
+} from "../shared/contracts/approval";
 import { errorBodySchema } from "../shared/contracts/error";
 import { type ServerFrame, serverFrameSchema } from "../shared/contracts/frames";
 import {
@@ -29,7 +38,9 @@ import {
   taskDetailPageSchema,
   taskListSchema,
 } from "../shared/contracts/task";
+import { type TurnsPage, type TurnTrace, turnsPageSchema, turnTraceSchema } from "../shared/contracts/trace";
 import { type TenantUsage, tenantUsageSchema } from "../shared/contracts/usage";
+import { type MetricsResponse, type MetricWindow, metricsResponseSchema } from "../shared/contracts/metrics";
 import { EdgentApiError } from "./errors";
 import { LiveSession, type LiveSessionOptions } from "./live-session";
 import { readIdentifiedSse } from "./sse";
@@ -65,7 +76,8 @@ const MAX_REJOINS = 5;
 
 /**
  * A typed client of the Edgent API for browsers, Workers and Node: sessions, turns (JSON or
- * streamed as typed frames), history, cancel, usage, tasks, and live sessions over WebSocket
+ * streamed as typed frames), history, cancel, usage, tasks, approvals, turn lists and traces,
+ * metrics, and live sessions over WebSocket
  * that reconnect and resume by themselves. Every answer is checked against the same zod
  * contracts the server answers with.
  */
@@ -109,15 +121,24 @@ export class EdgentClient {
     await this.call("DELETE", this.path(sessionId), null);
   }
 
-  /** Runs a turn and answers when it ends, or `pending` when it outlives the server's wait limit. */
-  async send(sessionId: string, content: string, options: SendOptions = {}): Promise<TurnResponse | PendingTurn> {
+  /**
+   * Runs a turn and answers when it ends; `pending` when it outlives the server's wait limit,
+   * `awaiting_approval` (with the approvals) when a tool call waits for a person's decision.
+   */
+  async send(
+    sessionId: string,
+    content: string,
+    options: SendOptions = {},
+  ): Promise<TurnResponse | PendingTurn | AwaitingApproval> {
     const response = await this.request("POST", this.path(sessionId, "/messages"), {
       body: { content, ...(options.onBusy ? { onBusy: options.onBusy } : {}) },
       ...(options.idempotencyKey ? { headers: { "idempotency-key": options.idempotencyKey } } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const body: unknown = await response.json();
-    return response.status === 202 ? pendingTurnSchema.parse(body) : turnResponseSchema.parse(body);
+    return response.status === 202
+      ? pendingTurnSchema.or(awaitingApprovalSchema).parse(body)
+      : turnResponseSchema.parse(body);
   }
 
   /**
@@ -230,6 +251,43 @@ export class EdgentClient {
   /** Cancels a running turn; what it produced is stored, marked cancelled. */
   cancel(sessionId: string, turnId: string): Promise<TurnCancelled> {
     return this.call("POST", this.path(sessionId, `/turns/${encodeURIComponent(turnId)}/cancel`), turnCancelledSchema);
+  }
+
+  /** A session's turns, newest first: status, times, models, tokens, cost, escalation, error, trace id. */
+  turns(sessionId: string, page: { limit?: number; before?: string } = {}): Promise<TurnsPage> {
+    const query = new URLSearchParams();
+    if (page.limit !== undefined) query.set("limit", String(page.limit));
+    if (page.before !== undefined) query.set("before", page.before);
+    const search = query.size ? `?${query}` : "";
+    return this.call("GET", `${this.path(sessionId, "/turns")}${search}`, turnsPageSchema);
+  }
+
+  /** A turn's span tree, its sub-agents' spans included, ready to draw as a waterfall. */
+  trace(sessionId: string, turnId: string): Promise<TurnTrace> {
+    return this.call("GET", this.path(sessionId, `/turns/${encodeURIComponent(turnId)}/trace`), turnTraceSchema);
+  }
+
+  /** Tool calls waiting for a person's decision (or every approval), the session's sub-agents' included. */
+  async approvals(
+    sessionId: string,
+    options: { status?: "pending" | "all"; limit?: number } = {},
+  ): Promise<ApprovalView[]> {
+    const query = new URLSearchParams();
+    if (options.status !== undefined) query.set("status", options.status);
+    if (options.limit !== undefined) query.set("limit", String(options.limit));
+    const search = query.size ? `?${query}` : "";
+    return (await this.call("GET", `${this.path(sessionId, "/approvals")}${search}`, approvalListSchema)).approvals;
+  }
+
+  /** Approves or rejects a held tool call; answers with the approval and where its turn got. */
+  decide(sessionId: string, approvalId: string, decision: ApprovalDecisionBody): Promise<DecisionResponse> {
+    const path = this.path(sessionId, `/approvals/${encodeURIComponent(approvalId)}`);
+    return this.call("POST", path, decisionResponseSchema, { body: decision });
+  }
+
+  /** The tenant's turn metrics over a window, overall and per agent and model. */
+  metrics(window: MetricWindow = "1h"): Promise<MetricsResponse> {
+    return this.call("GET", `/v1/metrics?window=${window}`, metricsResponseSchema);
   }
 
   /** The tasks a session's turns delegated to sub-agents. */

@@ -13,6 +13,7 @@ import type {
 import { type BreakerSnapshot, CircuitBreaker } from "../shared/models/breaker";
 import { budgetPeriod } from "../shared/models/budget-period";
 import { classifyModelFailure } from "../shared/models/failure";
+import { shardShare } from "../shared/models/gateway-shards";
 import { ModelCatalog, nanosToUsd } from "../shared/models/pricing";
 import { resolveModel } from "../shared/models/resolve";
 import { isTransient, withRetries } from "../shared/models/retry";
@@ -54,7 +55,8 @@ export class ModelGateway extends DurableObject<Env> implements GatewayApi {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const loaded = settingsOf(env);
-    this.settings = loaded.values;
+    // a shard of a sharded gateway enforces its share of the tenant's budget and concurrency
+    this.settings = shardSettings(loaded.values);
     this.problem = loaded.problem(GATEWAY_SETTINGS);
     this.catalog = new ModelCatalog(this.settings.EDGENT_MODEL_SPECS);
     this.slots = new Semaphore(this.settings.EDGENT_GATEWAY_CONCURRENCY);
@@ -244,10 +246,13 @@ export class ModelGateway extends DurableObject<Env> implements GatewayApi {
 
   /** Runs a breaker operation, reporting a state change to this call and storing the new state. */
   private track<T>(model: string, breaker: CircuitBreaker, events: GatewayEvent[], operation: () => T): T {
-    const from = breaker.state;
+    const before = breaker.toJSON();
+    const from = before.state;
     const result = operation();
     const { state, failures, openedAt } = breaker.toJSON();
     if (state !== from) events.push({ name: "breaker", data: { model, from, to: state } });
+    // most calls leave a closed breaker as it was: only a change is a row written
+    if (state === from && failures === before.failures && openedAt === before.openedAt) return result;
     this.ctx.storage.sql.exec(
       "INSERT OR REPLACE INTO edgent_breakers (model, state, failures, opened_at) VALUES (?, ?, ?, ?)",
       model,
@@ -317,6 +322,19 @@ export class ModelGateway extends DurableObject<Env> implements GatewayApi {
       costNanos,
     );
   }
+}
+
+/** The settings as one of EDGENT_GATEWAY_SHARDS shards enforces them. */
+function shardSettings(settings: Settings): Settings {
+  const share = shardShare(
+    { budgetTokens: settings.EDGENT_CENTRAL_BUDGET_TOKENS, concurrency: settings.EDGENT_GATEWAY_CONCURRENCY },
+    settings.EDGENT_GATEWAY_SHARDS,
+  );
+  return {
+    ...settings,
+    EDGENT_CENTRAL_BUDGET_TOKENS: share.budgetTokens,
+    EDGENT_GATEWAY_CONCURRENCY: share.concurrency,
+  };
 }
 
 /** A call the gateway did not make, or that failed, with what happened on the way. */

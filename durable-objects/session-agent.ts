@@ -49,9 +49,10 @@ import type { TurnConductor } from "./session/ordering/conductor";
 import type { WaitingTurns } from "./session/ordering/waiting-turns";
 import type { ChatTurns } from "./session/protocols/chat-turns";
 import type { RetryOnce } from "./session/retry-once";
-import { toSessionInfo } from "./session/storage/rows";
 import type { TurnLedger } from "./session/storage/ledger";
+import { toSessionInfo } from "./session/storage/rows";
 import type { SessionStore } from "./session/storage/session-store";
+import { ensureSdkSchema } from "./session/storage/sdk-schema";
 import type { UsageReport } from "./session/storage/usage-report";
 import { StorageLife } from "./session/storage/wipe";
 import type { SessionTracing } from "./session/tracing/session-tracing";
@@ -119,6 +120,11 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
     this.tracing = parts.tracing;
     // pings are answered by the runtime itself, without waking a hibernating object
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
+  }
+
+  /** The SDK's tables: its own setup, or on a new object a one-step replay of it (see sdk-schema.ts). */
+  protected override _ensureSchema(): void {
+    ensureSdkSchema(this.ctx.storage, () => super._ensureSchema());
   }
 
   /** Adds hooks to every turn of this session from now on (tracing, guardrails, observers). */
@@ -297,7 +303,8 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
       const status = await eraseSession({
         conductor: this.conductor,
         coordinator: this.coordinator,
-        reportUsage: () => retryIfReset(() => this.usage.flush(meta, (tenant) => gatewayApi(this.env, tenant))),
+        reportUsage: () =>
+          retryIfReset(() => this.usage.flush(meta, (tenant, sessionId) => gatewayApi(this.env, tenant, sessionId))),
         reportMetrics: () => retryIfReset(() => this.tracing.flushMetrics(meta)),
         discardTask: (taskId) => discardTask(this.env, meta.tenant, taskId),
         closeConnections: () => {
@@ -338,7 +345,10 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
   /** Sends unreported local model usage and finished turns' metrics to the tenant; prunes spans (scheduled). */
   async reportUsage(): Promise<void> {
     const meta = this.gone ? null : this.store.meta();
-    await Promise.all([this.usage.send(meta, (tenant) => gatewayApi(this.env, tenant)), this.tracing.tick(meta)]);
+    await Promise.all([
+      this.usage.send(meta, (tenant, sessionId) => gatewayApi(this.env, tenant, sessionId)),
+      this.tracing.tick(meta),
+    ]);
   }
 
   /** The SDK's own protocol frames (identity, state, MCP) are not part of Edgent's protocol. */

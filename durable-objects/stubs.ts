@@ -1,6 +1,8 @@
 // The one place where Durable Object stubs are cast to their RPC interfaces. The runtime's
 // generated stub types cannot express `unknown` tool inputs in results, so every caller goes
 // through these functions and sees only the interface its role may call.
+import { gatewayObjectName, gatewayShard } from "../shared/models/gateway-shards";
+import { settingsOf } from "../shared/settings";
 import type { GatewayApi, MetricsApi, SessionApi, TaskHost, TaskParent } from "./rpc";
 
 /** The session id of the object a task's sub-agent runs in. Client session ids cannot contain ':'. */
@@ -23,9 +25,18 @@ export function taskParent(env: Env, task: { tenant: string; parentSessionId: st
   return env.SESSIONS.getByName(`${task.tenant}:${task.parentSessionId}`) as unknown as TaskParent;
 }
 
-/** The tenant's model gateway. */
-export function gatewayApi(env: Env, tenant: string): GatewayApi {
-  return env.GATEWAYS.getByName(tenant) as unknown as GatewayApi;
+/** The tenant's model gateway for a session: its shard of it when EDGENT_GATEWAY_SHARDS > 1. */
+export function gatewayApi(env: Env, tenant: string, sessionId: string): GatewayApi {
+  const shard = gatewayShard(sessionId, settingsOf(env).values.EDGENT_GATEWAY_SHARDS);
+  return env.GATEWAYS.getByName(gatewayObjectName(tenant, shard)) as unknown as GatewayApi;
+}
+
+/** Every shard of the tenant's model gateway (one unless EDGENT_GATEWAY_SHARDS > 1), for its totals. */
+export function gatewayShards(env: Env, tenant: string): GatewayApi[] {
+  return Array.from(
+    { length: settingsOf(env).values.EDGENT_GATEWAY_SHARDS },
+    (_, shard) => env.GATEWAYS.getByName(gatewayObjectName(tenant, shard)) as unknown as GatewayApi,
+  );
 }
 
 /** The tenant's metrics object. */

@@ -35,6 +35,10 @@ export interface TurnLog {
   outputTokens: number;
   compacted: boolean;
   errorCode?: string;
+  /** SQL rows the session read and wrote since its previous turn ended (as billed), and its database's bytes */
+  sqlRowsRead?: number;
+  sqlRowsWritten?: number;
+  sqlDatabaseBytes?: number;
   /** W3C trace of the turn, and the turn's `invoke_agent` span */
   trace_id?: string;
   span_id?: string;

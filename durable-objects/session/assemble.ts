@@ -20,6 +20,7 @@ import { RetryOnce } from "./retry-once";
 import { SessionFacts } from "./storage/facts";
 import { TurnLedger } from "./storage/ledger";
 import { SessionStore } from "./storage/session-store";
+import { SqlMeter } from "./storage/sql-meter";
 import { UsageReport } from "./storage/usage-report";
 import { SessionTracing } from "./tracing/session-tracing";
 import { TurnRunner } from "./turn/turn-runner";
@@ -81,9 +82,11 @@ export interface SessionParts {
  */
 export function assembleSession(host: SessionHost): SessionParts {
   const { ctx, env } = host;
-  const { sql } = ctx.storage;
+  // the session's own statements are metered: each turn reports the rows it read and wrote
+  const meter = new SqlMeter(ctx.storage.sql);
+  const { sql } = meter;
   const settings = settingsOf(env).values;
-  const store = new SessionStore(ctx.storage);
+  const store = new SessionStore({ sql });
   store.migrate();
   const ledger = new TurnLedger(sql, store, new ModelCatalog(settings.EDGENT_MODEL_SPECS));
   const abandoned = ledger.failAbandoned();
@@ -163,7 +166,7 @@ export function assembleSession(host: SessionHost): SessionParts {
     memory: new SessionFacts(sql),
     frames,
     watched: (turnId) => ctx.getWebSockets().length > 0 || streams.followed(turnId),
-    gateway: (tenant) => gatewayApi(env, tenant),
+    gateway: (tenant, sessionId) => gatewayApi(env, tenant, sessionId),
     delegation: (agent, turnId, incoming) => {
       // a user's session is the root of its tree; a sub-agent's session sits where its task put it
       const scope = tracing.scope(agent, turnId, incoming, assigned.scope());
@@ -176,6 +179,7 @@ export function assembleSession(host: SessionHost): SessionParts {
     usageRecorded: () => usage.due(),
     mcp: (agent) => mcpTools.forAgent(agent, settingsOf(env)),
     approvals: (meta, turnId) => governance.port(meta, turnId),
+    sqlFootprint: () => meter.take(),
   });
   runner.addHooks(governance.hooks(), { guard: true });
   // spans observe what governance let through: a redacted value is never traced

@@ -57,6 +57,7 @@ export const awaitingApprovalSchema = z.object({
   status: z.literal("awaiting_approval"),
   approvals: z.array(approvalViewSchema),
 });
+export type AwaitingApproval = z.infer<typeof awaitingApprovalSchema>;
 
 /** Where a turn got to, as a decision's response (and a paused message's 202) reports it. */
 export const turnProgressSchema = z.union([
@@ -71,9 +72,16 @@ export const turnProgressSchema = z.union([
 ]);
 export type TurnProgress = z.infer<typeof turnProgressSchema>;
 
+/** Response of GET /v1/sessions/:id/approvals. */
+export const approvalListSchema = z.object({ approvals: z.array(approvalViewSchema) }).meta({ id: "ApprovalList" });
+export type ApprovalList = z.infer<typeof approvalListSchema>;
+
 /** Response of POST /v1/sessions/:id/approvals/:approvalId. */
-export interface DecisionResponse {
-  approval: ApprovalView;
-  /** the turn, once it ran on with the decision (or paused again), within EDGENT_TURN_WAIT_MS */
-  turn: TurnProgress;
-}
+export const decisionResponseSchema = z
+  .object({
+    approval: approvalViewSchema,
+    /** the turn, once it ran on with the decision (or paused again), within EDGENT_TURN_WAIT_MS */
+    turn: turnProgressSchema,
+  })
+  .meta({ id: "DecisionResponse" });
+export type DecisionResponse = z.infer<typeof decisionResponseSchema>;

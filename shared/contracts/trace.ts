@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ERROR_CODES } from "../errors";
+import { turnStatusSchema } from "./frames";
 
 /** OpenTelemetry span kinds. */
 export const spanKindSchema = z.enum(["internal", "server", "client", "producer", "consumer"]);
@@ -103,17 +104,8 @@ export type TurnTrace = z.infer<typeof turnTraceSchema>;
 /** One turn as GET /v1/sessions/:id/turns lists it. */
 export const turnSummarySchema = z.object({
   turnId: z.string(),
-  /** `waiting`/`awaiting_approval` have not ended: they go on when sub-agents answer or a person decides */
-  status: z.enum([
-    "running",
-    "waiting",
-    "awaiting_approval",
-    "completed",
-    "input_required",
-    "failed",
-    "cancelled",
-    "blocked",
-  ]),
+  /** a turn's lifecycle status, `running` until it ends; `waiting`/`awaiting_approval` have not ended either */
+  status: z.enum(["running", ...turnStatusSchema.exclude(["started"]).options]),
   startedAt: z.string(),
   endedAt: z.string().optional(),
   durationMs: z.number().optional(),

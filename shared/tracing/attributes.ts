@@ -1,4 +1,4 @@
-import type { AttributeValue, Attributes } from "../contracts/trace";
+import type { Attributes, AttributeValue } from "../contracts/trace";
 
 /** Longest text an attribute carries: content (when captured) and reasons are cut to it. */
 export const MAX_CONTENT_CHARS = 4_096;

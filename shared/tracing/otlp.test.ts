@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { otlpExportSchema } from "../contracts/otlp";
 import type { SpanData } from "../contracts/trace";
 import { encodeSpans, nanos, parseOtlpHeaders } from "./otlp";
 
@@ -23,6 +24,16 @@ const SPAN: SpanData = {
 };
 
 describe("OTLP/JSON encoding", () => {
+  it("writes a body the OTLP export contract accepts, root spans and spans without events included", () => {
+    const root: SpanData = { ...SPAN, parentSpanId: undefined, events: undefined, endMs: undefined, status: "ok" };
+    const parsed = otlpExportSchema.safeParse(JSON.parse(encodeSpans([SPAN, root], { "service.name": "edgent" })));
+    expect(parsed.error).toBeUndefined();
+    expect(parsed.data?.resourceSpans[0]?.scopeSpans[0]?.spans.map((span) => span.parentSpanId)).toEqual([
+      SPAN.parentSpanId,
+      undefined,
+    ]);
+  });
+
   it("encodes a span as ExportTraceServiceRequest JSON", () => {
     const body = JSON.parse(encodeSpans([SPAN], { "service.name": "edgent" }));
     const resourceSpans = body.resourceSpans[0];

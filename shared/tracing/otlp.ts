@@ -1,11 +1,5 @@
+import type { OtlpAnyValue } from "../contracts/otlp";
 import type { AttributeValue, Attributes, SpanData, SpanKind } from "../contracts/trace";
-
-type OtlpAnyValue =
-  | { stringValue: string }
-  | { intValue: string }
-  | { doubleValue: number }
-  | { boolValue: boolean }
-  | { arrayValue: { values: OtlpAnyValue[] } };
 
 const KIND: Record<SpanKind, number> = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 };
 const STATUS = { unset: 0, ok: 1, error: 2 } as const;
@@ -14,7 +8,7 @@ const STATUS = { unset: 0, ok: 1, error: 2 } as const;
 export const INSTRUMENTATION_SCOPE = { name: "edgent", version: "0.1.0" };
 
 /**
- * An OTLP/HTTP JSON body (ExportTraceServiceRequest) for spans of one resource. Ids are hex,
+ * An OTLP/HTTP JSON body (ExportTraceServiceRequest, `otlpExportSchema`) for spans of one resource. Ids are hex,
  * times are nanosecond strings, enums are numbers, as the OTLP/JSON encoding asks.
  */
 export function encodeSpans(spans: readonly SpanData[], resource: Attributes): string {

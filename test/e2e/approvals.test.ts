@@ -2,59 +2,43 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Message, TurnResponse } from "../../shared/contracts/message.ts";
+import {
+  type ApprovalView,
+  type AwaitingApproval,
+  approvalListSchema,
+  awaitingApprovalSchema,
+  decisionResponseSchema,
+} from "../../shared/contracts/approval.ts";
+import type { Message } from "../../shared/contracts/message.ts";
+import { taskDetailPageSchema, taskListSchema } from "../../shared/contracts/task.ts";
 import { turnTraceSchema } from "../../shared/contracts/trace.ts";
-import { Client } from "../support/client.ts";
+import { Client, replyOf } from "../support/client.ts";
 import { useRuntime } from "../support/fixture.ts";
 import { LiveClient, streamTurn } from "../support/live-client.ts";
 import { startRuntime } from "../support/runtime.ts";
-
-interface Approval {
-  approvalId: string;
-  turnId: string;
-  sessionId: string;
-  agent: string;
-  tool: string;
-  args: Record<string, unknown>;
-  reason: string;
-  status: string;
-  decidedBy?: { tenant: string; label: string };
-  decisionReason?: string;
-}
-
-interface Paused {
-  turnId: string;
-  status: "awaiting_approval";
-  approvals: Approval[];
-}
-
-interface Decided {
-  approval: Approval;
-  turn: TurnResponse & { status: string; approvals?: Approval[] };
-}
 
 const REFUND = (amountCents: number) =>
   `/tool issue_refund {"invoiceId":"INV-1005","amountCents":${amountCents},"reason":"charged twice"}`;
 
 /** Sends a message that pauses for approval and returns the 202 body. */
-async function pause(api: Client, sessionId: string, content: string): Promise<Paused> {
+async function pause(api: Client, sessionId: string, content: string): Promise<AwaitingApproval> {
   const reply = await api.post(`/v1/sessions/${sessionId}/messages`, { content });
   expect(reply.status).toBe(202);
-  return reply.json as Paused;
+  return reply.parse(awaitingApprovalSchema);
 }
 
 async function decide(api: Client, sessionId: string, approvalId: string, body: unknown) {
   return api.post(`/v1/sessions/${sessionId}/approvals/${approvalId}`, body);
 }
 
-async function approvals(api: Client, sessionId: string, status = "pending"): Promise<Approval[]> {
+async function approvals(api: Client, sessionId: string, status = "pending"): Promise<ApprovalView[]> {
   const reply = await api.get(`/v1/sessions/${sessionId}/approvals?status=${status}`);
   expect(reply.status).toBe(200);
-  return (reply.json as { approvals: Approval[] }).approvals;
+  return reply.parse(approvalListSchema).approvals;
 }
 
 async function history(api: Client, sessionId: string): Promise<Message[]> {
-  return ((await api.get(`/v1/sessions/${sessionId}/messages?limit=1000`)).json as { messages: Message[] }).messages;
+  return api.history(sessionId);
 }
 
 /** Polls until `check` passes; throws with the last value on timeout. */
@@ -86,7 +70,7 @@ describe("human approval before side effects", () => {
         status: "pending",
       }),
     ]);
-    const [approval] = paused.approvals as [Approval];
+    const [approval] = paused.approvals as [ApprovalView];
     expect(await approvals(fx.api, sessionId)).toEqual([approval]);
     await live.waitFor((f) => f.type === "turn" && f.status === "awaiting_approval");
     expect(live.frames).toContainEqual(
@@ -101,14 +85,14 @@ describe("human approval before side effects", () => {
 
     const decided = await decide(fx.api, sessionId, approval.approvalId, { decision: "approve", reason: "verified" });
     expect(decided.status).toBe(200);
-    const body = decided.json as Decided;
+    const body = decided.parse(decisionResponseSchema);
     expect(body.approval).toMatchObject({
       status: "approved",
       decidedBy: { tenant: "dev", label: "dev-token" },
       decisionReason: "verified",
     });
     expect(body.turn.status).toBe("completed");
-    expect(body.turn.reply.content).toContain('"refunded":true');
+    expect(replyOf(body.turn)?.content).toContain('"refunded":true');
     const answered = (await history(fx.api, sessionId)).find((m) => m.role === "tool");
     expect(answered).toMatchObject({
       isError: false,
@@ -145,10 +129,11 @@ describe("human approval before side effects", () => {
     const sessionId = await fx.api.session("billing");
     const paused = await pause(fx.api, sessionId, REFUND(30_000));
     const approvalId = paused.approvals[0]?.approvalId ?? "";
-    const decided = (await decide(fx.api, sessionId, approvalId, { decision: "reject", reason: "not eligible" }))
-      .json as Decided;
+    const decided = (await decide(fx.api, sessionId, approvalId, { decision: "reject", reason: "not eligible" })).parse(
+      decisionResponseSchema,
+    );
     expect(decided.approval.status).toBe("rejected");
-    expect(decided.turn.reply.content).toMatch(
+    expect(replyOf(decided.turn)?.content).toMatch(
       /failed: .*not run: 'issue_refund' was rejected by dev-token \(tenant dev\): not eligible/,
     );
     const answered = (await history(fx.api, sessionId)).find((m) => m.role === "tool");
@@ -209,9 +194,9 @@ describe("human approval before side effects", () => {
       content: `/delegate billing ${REFUND(45_000)}`,
     });
     expect(reply.status).toBe(202);
-    const paused = reply.json as Paused;
+    const paused = reply.parse(awaitingApprovalSchema);
     expect(paused.status).toBe("awaiting_approval");
-    const [approval] = paused.approvals as [Approval];
+    const [approval] = paused.approvals as [ApprovalView];
     expect(approval).toMatchObject({
       agent: "billing",
       tool: "issue_refund",
@@ -219,11 +204,13 @@ describe("human approval before side effects", () => {
       turnId: paused.turnId,
     });
     expect(await approvals(fx.api, sessionId)).toEqual([expect.objectContaining({ approvalId: approval.approvalId })]);
-    const decided = (await decide(fx.api, sessionId, approval.approvalId, { decision: "approve" })).json as Decided;
+    const decided = (await decide(fx.api, sessionId, approval.approvalId, { decision: "approve" })).parse(
+      decisionResponseSchema,
+    );
     expect(decided.approval.status).toBe("approved");
     // the sub-agent ran the refund, reported to the root, and the root's turn answered
     expect(decided.turn).toMatchObject({ turnId: paused.turnId, status: "completed" });
-    expect(decided.turn.reply.content).toContain('\\"refunded\\":true');
+    expect(replyOf(decided.turn)?.content).toContain('\\"refunded\\":true');
     expect((await approvals(fx.api, sessionId, "all")).map((a) => a.status)).toEqual(["approved"]);
   });
 });
@@ -235,17 +222,15 @@ describe("a sub-agent's approval when the root turn is cancelled", () => {
     const sessionId = await fx.api.session("triage");
     const paused = (
       await fx.api.post(`/v1/sessions/${sessionId}/messages`, { content: `/delegate billing ${REFUND(46_000)}` })
-    ).json as Paused;
+    ).parse(awaitingApprovalSchema);
     expect(paused.status).toBe("awaiting_approval");
     expect((await fx.api.post(`/v1/sessions/${sessionId}/turns/${paused.turnId}/cancel`)).status).toBe(200);
     expect((await approvals(fx.api, sessionId, "all")).map((a) => a.status)).toEqual(["cancelled"]);
-    const tasks = (await fx.api.get(`/v1/sessions/${sessionId}/tasks`)).json as { tasks: Array<{ taskId: string }> };
+    const tasks = (await fx.api.get(`/v1/sessions/${sessionId}/tasks`)).parse(taskListSchema);
     // the sub-agent's own turn was cancelled: its held call answered as cancelled, then a cancelled reply
     const detail = await until(
       async () =>
-        (await fx.api.get(`/v1/sessions/${sessionId}/tasks/${tasks.tasks[0]?.taskId}`)).json as {
-          messages: Message[];
-        },
+        (await fx.api.get(`/v1/sessions/${sessionId}/tasks/${tasks.tasks[0]?.taskId}`)).parse(taskDetailPageSchema),
       (task) => task.messages.at(-1)?.cancelled === true,
     );
     expect(detail.messages.find((m) => m.role === "tool")).toMatchObject({ approval: { status: "cancelled" } });
@@ -287,10 +272,11 @@ describe("an approval across a restart", () => {
       api = new Client(runtime.url);
       const [approval] = await approvals(api, sessionId);
       expect(approval?.approvalId).toBe(paused.approvals[0]?.approvalId);
-      const decided = (await decide(api, sessionId, approval?.approvalId ?? "", { decision: "approve" }))
-        .json as Decided;
+      const decided = (await decide(api, sessionId, approval?.approvalId ?? "", { decision: "approve" })).parse(
+        decisionResponseSchema,
+      );
       expect(decided.turn.status).toBe("completed");
-      expect(decided.turn.reply.content).toContain('"refunded":true');
+      expect(replyOf(decided.turn)?.content).toContain('"refunded":true');
       expect(decided.turn.turnId).toBe(paused.turnId);
     } finally {
       await runtime.dispose();

@@ -38,7 +38,7 @@ describe("EdgentClient over HTTP", () => {
     expect((await client.agents()).map((a) => a.name)).toContain("assistant");
     const { sessionId } = await client.createSession({ agent: "assistant" });
     const turn = await client.send(sessionId, "hello");
-    if (turn.status === "pending") throw new Error("the turn should have finished");
+    if (!("reply" in turn)) throw new Error("the turn should have finished");
     expect(turn.reply.content).toContain("hello");
 
     const frames: ServerFrame[] = [];
@@ -92,6 +92,32 @@ describe("EdgentClient over HTTP", () => {
     expect(tasks).toEqual([expect.objectContaining({ agent: "knowledge", status: "completed" })]);
     const task = await client.task(triage, tasks[0]?.taskId ?? "", { messages: 10 });
     expect(task.messages.map((m) => m.role)).toContain("assistant");
+  });
+
+  it("pauses for an approval, decides it, and reads the session's turns, a turn's trace and the metrics", async () => {
+    const client = direct();
+    const { sessionId } = await client.createSession({ agent: "billing" });
+    const paused = await client.send(
+      sessionId,
+      '/tool issue_refund {"invoiceId":"INV-1005","amountCents":25000,"reason":"charged twice"}',
+    );
+    expect(paused.status).toBe("awaiting_approval");
+    const [approval] = await client.approvals(sessionId);
+    expect(approval).toMatchObject({ tool: "issue_refund", status: "pending" });
+    const decided = await client.decide(sessionId, approval?.approvalId ?? "", { decision: "approve", reason: "ok" });
+    expect(decided.approval.status).toBe("approved");
+    expect(decided.turn.status).toBe("completed");
+    expect(await client.approvals(sessionId, { status: "all" })).toEqual([
+      expect.objectContaining({ status: "approved" }),
+    ]);
+
+    const { turns } = await client.turns(sessionId, { limit: 5 });
+    expect(turns.map((t) => t.turnId)).toEqual([paused.turnId]);
+    const trace = await client.trace(sessionId, paused.turnId);
+    expect(trace.spans[0]?.name).toBe("invoke_agent billing");
+    expect(trace.spans.map((span) => span.name)).toContain("execute_tool issue_refund");
+    const metrics = await client.metrics("1h");
+    expect(metrics.tenant).toBe("dev");
   });
 });
 

@@ -1,25 +1,19 @@
 import { describe, expect, it } from "vitest";
 import type { ServerFrame } from "../../shared/contracts/frames";
-import type { Message, TurnResponse } from "../../shared/contracts/message.ts";
-import type { Client } from "../support/client.ts";
+import { type ApprovalView, awaitingApprovalSchema, decisionResponseSchema } from "../../shared/contracts/approval.ts";
+import { type Message, turnResponseSchema } from "../../shared/contracts/message.ts";
+import { taskListSchema } from "../../shared/contracts/task.ts";
+import { turnsPageSchema, turnTraceSchema } from "../../shared/contracts/trace.ts";
+import { type Client, replyOf } from "../support/client.ts";
 import { useRuntime } from "../support/fixture.ts";
 import { LiveClient } from "../support/live-client.ts";
-
-interface Approval {
-  approvalId: string;
-  tool: string;
-  args: Record<string, unknown>;
-  status: string;
-}
-
-type Turn = TurnResponse & { status: string };
 
 async function send(api: Client, sessionId: string, content: string) {
   return api.post(`/v1/sessions/${sessionId}/messages`, { content });
 }
 
 async function history(api: Client, sessionId: string): Promise<Message[]> {
-  return ((await api.get(`/v1/sessions/${sessionId}/messages?limit=1000`)).json as { messages: Message[] }).messages;
+  return api.history(sessionId);
 }
 
 /** The tools the agent called, in order, with `?` for a question and `!` for a held call's decision. */
@@ -40,10 +34,10 @@ describe("travel: ask instead of guessing, book only with approval", () => {
   const fx = useRuntime();
 
   /** "Book me a trip to Washington" up to the booking that waits for approval. */
-  async function upToApproval(sessionId: string): Promise<Approval> {
+  async function upToApproval(sessionId: string): Promise<ApprovalView> {
     const first = await send(fx.api, sessionId, "Book me a trip to Washington");
     expect(first.status).toBe(200);
-    const asked = first.json as Turn;
+    const asked = first.parse(turnResponseSchema);
     expect(asked.status).toBe("input_required");
     expect(asked.reply.content).toBe("Which Washington do you mean: Washington, DC or Washington State?");
     // nothing was searched or booked on a guess
@@ -54,7 +48,7 @@ describe("travel: ask instead of guessing, book only with approval", () => {
 
     const second = await send(fx.api, sessionId, "Washington State");
     expect(second.status).toBe(202);
-    const paused = second.json as { status: string; approvals: Approval[] };
+    const paused = second.parse(awaitingApprovalSchema);
     expect(paused.status).toBe("awaiting_approval");
     expect(paused.approvals).toEqual([
       expect.objectContaining({
@@ -63,7 +57,7 @@ describe("travel: ask instead of guessing, book only with approval", () => {
         status: "pending",
       }),
     ]);
-    return paused.approvals[0] as Approval;
+    return paused.approvals[0] as ApprovalView;
   }
 
   it("asks which Washington, searches the one the user meant, and books it once approved", async () => {
@@ -73,9 +67,9 @@ describe("travel: ask instead of guessing, book only with approval", () => {
     const decided = await fx.api.post(`/v1/sessions/${sessionId}/approvals/${approval.approvalId}`, {
       decision: "approve",
     });
-    const turn = (decided.json as { turn: Turn }).turn;
+    const turn = decided.parse(decisionResponseSchema).turn;
     expect(turn.status).toBe("completed");
-    expect(turn.reply.content).toMatch(
+    expect(replyOf(turn)?.content).toMatch(
       /^Booked your trip to Washington State: flight AS-331 and Pike Place Lodge, \$924 in total\. Confirmation TRV-[0-9A-F]{8}\.$/,
     );
     expect(path(await history(fx.api, sessionId))).toEqual([
@@ -93,6 +87,25 @@ describe("travel: ask instead of guessing, book only with approval", () => {
     // the path as turn events, which traces record
     expect(events(live.frames)).toEqual(["question", "approval_requested", "approval_decided"]);
     live.close();
+    // and the whole path in the turns' traces: each tool call a span, the question and the decision events
+    const turns = (await fx.api.get(`/v1/sessions/${sessionId}/turns`)).parse(turnsPageSchema).turns.reverse();
+    expect(turns.map((t) => t.status)).toEqual(["input_required", "completed"]);
+    const traced = await Promise.all(
+      turns.map(async (t) =>
+        (await fx.api.get(`/v1/sessions/${sessionId}/turns/${t.turnId}/trace`)).parse(turnTraceSchema),
+      ),
+    );
+    const tools = traced.map((trace) =>
+      trace.spans.filter((span) => span.name.startsWith("execute_tool ")).map((span) => span.name.slice(13)),
+    );
+    // `book` twice: the call held for approval, then its run once approved
+    expect(tools).toEqual([
+      ["find_destination", "ask_user"],
+      ["find_destination", "search_flights", "search_hotels", "book", "book"],
+    ]);
+    const traceEvents = traced.map((trace) => trace.spans.flatMap((span) => span.events.map((e) => e.name)));
+    expect(traceEvents[0]).toContain("question");
+    expect(traceEvents[1]).toEqual(expect.arrayContaining(["approval_requested", "approval_decided"]));
     const trips = await fx.api.say(sessionId, "/tool my_trips {}");
     expect(trips.reply.content).toContain('"destination":"Washington State"');
   });
@@ -104,8 +117,8 @@ describe("travel: ask instead of guessing, book only with approval", () => {
       decision: "reject",
       reason: "too expensive",
     });
-    const turn = (decided.json as { turn: Turn }).turn;
-    expect(turn.reply.content).toMatch(
+    const turn = decided.parse(decisionResponseSchema).turn;
+    expect(replyOf(turn)?.content).toMatch(
       /^I did not book anything: .*rejected by dev-token \(tenant dev\): too expensive$/,
     );
     expect(path(await history(fx.api, sessionId)).at(-1)).toBe("book rejected");
@@ -121,7 +134,7 @@ describe("travel: ask instead of guessing, book only with approval", () => {
       sessionId,
       '/ask Which dates?\n/tool book {"destinationId":"LIS","flightId":"TP-238","hotelId":"H-LI-1","nights":2}',
     );
-    const turn = reply.json as Turn;
+    const turn = reply.parse(turnResponseSchema);
     expect(turn.status).toBe("input_required");
     expect(turn.reply.content).toBe("Which dates?");
     const book = turn.messages.find((m) => m.role === "tool" && m.toolName === "book");
@@ -152,9 +165,7 @@ describe("research: specialists, and a fact check before the answer stands", () 
     expect(answer.split("[Fact check")[0]).not.toContain("ten centimetres");
     expect(answer).not.toContain("9,000");
 
-    const tasks = (
-      (await fx.api.get(`/v1/sessions/${sessionId}/tasks`)).json as { tasks: Array<{ agent: string; status: string }> }
-    ).tasks;
+    const tasks = (await fx.api.get(`/v1/sessions/${sessionId}/tasks`)).parse(taskListSchema).tasks;
     expect(tasks.map((t) => `${t.agent}:${t.status}`)).toEqual([
       "query-refiner:completed",
       "retriever:completed",

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { ServerFrame } from "../../shared/contracts/frames";
-import type { Message, TurnResponse } from "../../shared/contracts/message.ts";
+import { type Message, messagePageSchema } from "../../shared/contracts/message.ts";
+import { sessionInfoSchema } from "../../shared/contracts/session.ts";
+import { taskListSchema } from "../../shared/contracts/task.ts";
 import { turnTraceSchema } from "../../shared/contracts/trace.ts";
 import { useRuntime } from "../support/fixture.ts";
 import { LiveClient, streamTurn } from "../support/live-client.ts";
@@ -24,7 +26,7 @@ function leaks(text: string): string[] {
 async function history(api: ReturnType<typeof useRuntime>["api"], sessionId: string): Promise<Message[]> {
   const reply = await api.get(`/v1/sessions/${sessionId}/messages?limit=1000`);
   expect(reply.status).toBe(200);
-  return (reply.json as { messages: Message[] }).messages;
+  return reply.parse(messagePageSchema).messages;
 }
 
 describe("guardrails on a real local server", () => {
@@ -44,7 +46,7 @@ describe("guardrails on a real local server", () => {
         guardrail: "prompt_injection",
       },
     });
-    const info = (await fx.api.get(`/v1/sessions/${sessionId}`)).json as { usage: Record<string, number> };
+    const info = (await fx.api.get(`/v1/sessions/${sessionId}`)).parse(sessionInfoSchema);
     expect(info.usage).toEqual({ inputTokens: 0, outputTokens: 0, modelCalls: 0, costUsd: 0 });
     // the message stays in history, but never reaches a model
     expect((await history(fx.api, sessionId)).map((m) => m.role)).toEqual(["user"]);
@@ -127,9 +129,7 @@ describe("guardrails on a real local server", () => {
     const turn = await fx.api.say(sessionId, "/delegate knowledge Reset the password for jane.doe@example.com");
     const call = turn.messages.find((m) => m.toolCalls)?.toolCalls?.[0];
     expect(call?.input).toEqual({ agent: "knowledge", task: "Reset the password for [REDACTED:email]" });
-    const tasks = (await fx.api.get(`/v1/sessions/${sessionId}/tasks`)).json as {
-      tasks: Array<{ taskId: string; input: string }>;
-    };
+    const tasks = (await fx.api.get(`/v1/sessions/${sessionId}/tasks`)).parse(taskListSchema);
     expect(tasks.tasks.map((task) => task.input)).toEqual(["Reset the password for [REDACTED:email]"]);
     const detail = await fx.api.get(`/v1/sessions/${sessionId}/tasks/${tasks.tasks[0]?.taskId}`);
     expect(detail.text).not.toContain("jane.doe@example.com");
@@ -147,7 +147,7 @@ describe("guardrails on a real local server", () => {
     expect(sum.reply.content).toContain('"value":5');
     // another tenant has no such list
     const open = await fx.api.session("assistant");
-    const time = (await fx.api.say(open, "/tool current_time {}")) as TurnResponse;
+    const time = await fx.api.say(open, "/tool current_time {}");
     expect(time.reply.content).toContain("Tool current_time returned");
   });
 });

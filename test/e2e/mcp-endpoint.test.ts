@@ -2,6 +2,8 @@ import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/cli
 import { Client as LegacyClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport as LegacyTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { describe, expect, it } from "vitest";
+import { agentListSchema } from "../../shared/contracts/agents.ts";
+import { type AgentToolOutput, agentToolOutputSchema, callToolResultSchema } from "../../shared/contracts/mcp.ts";
 import { useRuntime } from "../support/fixture.ts";
 
 const suite = useRuntime();
@@ -52,15 +54,21 @@ async function modernClient(token = "dev-token", exchanges: Exchange[] = []): Pr
   return client;
 }
 
-type Structured = { sessionId: string; turnId: string; status: string; reply?: string; usage?: Record<string, number> };
 /** The text of a tool result's content blocks. */
 function textOf(result: unknown): string {
-  const content = (result as { content?: Array<{ text?: string }> }).content ?? [];
-  return content.map((block) => block.text ?? "").join("");
+  return callToolResultSchema
+    .parse(result)
+    .content.map((block) => block.text)
+    .join("");
+}
+
+/** A tool result's structured content, read with the contract. */
+function structuredOf(result: unknown): AgentToolOutput {
+  return agentToolOutputSchema.parse(callToolResultSchema.parse(result).structuredContent);
 }
 
 async function agentNames(): Promise<string[]> {
-  const listed = (await suite.api.get("/v1/agents")).json as { agents: Array<{ name: string }> };
+  const listed = (await suite.api.get("/v1/agents")).parse(agentListSchema);
   return listed.agents.map((agent) => agent.name);
 }
 
@@ -84,7 +92,7 @@ describe("the agents as an MCP server, with the official clients", () => {
     const first = await client.callTool({ name: "assistant", arguments: { message: "hello from an IDE" } });
     expect(first.isError).toBeFalsy();
     expect(textOf(first)).toBe("hello from an IDE");
-    const { sessionId, turnId, status, usage } = first.structuredContent as Structured;
+    const { sessionId, turnId, status, usage } = structuredOf(first);
     expect(status).toBe("completed");
     expect(turnId).toEqual(expect.any(String));
     expect(usage).toMatchObject({ modelCalls: 1 });
@@ -145,7 +153,7 @@ describe("the agents as an MCP server, with the official clients", () => {
     });
 
     const own = await dev.callTool({ name: "assistant", arguments: { message: "private" } });
-    const ownSession = (own.structuredContent as Structured).sessionId;
+    const ownSession = structuredOf(own).sessionId;
     expect((await suite.api.withToken("dev-token-2").get(`/v1/sessions/${ownSession}`)).status).toBe(404);
     await dev.close();
     await dev2.close();
@@ -158,7 +166,7 @@ describe("the agents as an MCP server, with the official clients", () => {
     expect(textOf(bad)).toContain("invalid arguments");
 
     const first = await client.callTool({ name: "analyst", arguments: { message: "hello" } });
-    const { sessionId } = first.structuredContent as Structured;
+    const { sessionId } = structuredOf(first);
     const wrong = await client.callTool({ name: "assistant", arguments: { message: "hello", sessionId } });
     expect(wrong.isError).toBe(true);
     expect(textOf(wrong)).toContain("is a conversation with agent 'analyst'");

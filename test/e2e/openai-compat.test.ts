@@ -1,6 +1,7 @@
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
-import type { ChatCompletion as EdgentCompletion } from "../../shared/contracts/openai";
+import { type ChatCompletion as EdgentCompletion, chatCompletionSchema } from "../../shared/contracts/openai";
+import { taskListSchema } from "../../shared/contracts/task.ts";
 import { useRuntime } from "../support/fixture.ts";
 
 const suite = useRuntime();
@@ -12,9 +13,9 @@ function openai(base: URL, apiKey = "dev-token"): OpenAI {
   return new OpenAI({ baseURL: new URL("/v1", base).href, apiKey, maxRetries: 0 });
 }
 
-/** What Edgent adds to a completion (the client passes unknown fields through). */
+/** What Edgent adds to a completion (the client passes unknown fields through), read with the contract. */
 function edgentOf(completion: OpenAI.ChatCompletion): EdgentCompletion["edgent"] {
-  return (completion as OpenAI.ChatCompletion & Pick<EdgentCompletion, "edgent">).edgent;
+  return chatCompletionSchema.parse(completion).edgent;
 }
 
 /** The error a call failed with. */
@@ -207,7 +208,7 @@ describe("the OpenAI-compatible API with the official openai client", () => {
     const delegated = await ask("triage", triage, "/delegate billing What does the Pro plan cost?");
     expect(delegated.choices[0]?.message.content).toContain("Tool delegate returned");
     const tasks = await suite.api.get(`/v1/sessions/${triage}/tasks`);
-    expect((tasks.json as { tasks: Array<{ agent: string; status: string }> }).tasks).toEqual([
+    expect(tasks.parse(taskListSchema).tasks).toEqual([
       expect.objectContaining({ agent: "billing", status: "completed" }),
     ]);
   });

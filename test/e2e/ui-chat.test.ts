@@ -1,7 +1,7 @@
 import type { UIMessage } from "ai";
 import { describe, expect, it } from "vitest";
-import type { Message } from "../../shared/contracts/message.ts";
-import type { UiMessageMetadata } from "../../shared/contracts/ui-chat";
+import { type Message, messagePageSchema } from "../../shared/contracts/message.ts";
+import { uiMessageMetadataSchema } from "../../shared/contracts/ui-chat";
 import { useRuntime } from "../support/fixture.ts";
 import { chatTransport, NodeChat, type SeenResponse, textOf } from "../support/node-chat.ts";
 
@@ -19,12 +19,11 @@ async function until(check: () => boolean, what: string, timeoutMs = 10_000): Pr
 }
 
 async function history(sessionId: string): Promise<Message[]> {
-  return ((await suite.api.get(`/v1/sessions/${sessionId}/messages?limit=1000`)).json as { messages: Message[] })
-    .messages;
+  return (await suite.api.get(`/v1/sessions/${sessionId}/messages?limit=1000`)).parse(messagePageSchema).messages;
 }
 
 const partTypes = (message: UIMessage | undefined) => (message?.parts ?? []).map((part) => part.type);
-const metadataOf = (message: UIMessage | undefined) => message?.metadata as UiMessageMetadata | undefined;
+const metadataOf = (message: UIMessage | undefined) => uiMessageMetadataSchema.optional().parse(message?.metadata);
 
 describe("useChat's transport and chat state against the UI message stream", () => {
   it("streams a reply as text parts of one step, with the turn's metadata", async () => {

@@ -1,18 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { tenantUsageSchema, type UsageTotals } from "../../shared/contracts/usage.ts";
 import { Client } from "../support/client.ts";
 import { type Runtime, startRuntime } from "../support/runtime.ts";
 
-interface Totals {
-  calls: number;
-  inputTokens: number;
-  outputTokens: number;
-}
-
 /** The tenant's totals once they reach `calls`, failing if they do not within the limit. */
-async function totalsReaching(api: Client, calls: number, timeoutMs = 8_000): Promise<Totals> {
+async function totalsReaching(api: Client, calls: number, timeoutMs = 8_000): Promise<UsageTotals> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const totals = ((await api.get("/v1/usage")).json as { totals: Totals }).totals;
+    const totals = (await api.get("/v1/usage")).parse(tenantUsageSchema).totals;
     if (totals.calls >= calls) return totals;
     if (Date.now() > deadline) throw new Error(`usage stayed at ${totals.calls} calls, expected ${calls}`);
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -109,7 +109,10 @@ describe("a model provider that fails 30% of its calls", () => {
         if (outcome.kind === "completed") {
           const { body } = outcome;
           const stored = history.filter((m) => m.turnId === body.turnId);
-          const echoed = t % 4 === 1 || body.reply.content.includes(`turn ${t} of session ${s}`);
+          // the reply answers this turn: it echoes the message, or (a malformed tool call the provider
+          // made up) the model answered the tool error stored in this same turn
+          const toolFailed = stored.some((m) => m.role === "tool" && m.isError === true);
+          const echoed = t % 4 === 1 || toolFailed || body.reply.content.includes(`turn ${t} of session ${s}`);
           const whole = stored.length === body.messages.length && stored.at(-1)?.seq === body.reply.seq;
           if (body.status === "completed" && body.reply.content !== "" && echoed && whole) tally.record("completed");
           else tally.record("lost", `${where}: ${JSON.stringify(body).slice(0, 300)}`);

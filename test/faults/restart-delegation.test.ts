@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Message } from "../../shared/contracts/message";
-import { type TaskView, taskListSchema } from "../../shared/contracts/task";
+import { type TaskView, taskDetailPageSchema, taskListSchema } from "../../shared/contracts/task";
 import { Client } from "../support/client.ts";
 import { rejoinTurn } from "../support/live-client.ts";
 import { type Runtime, startRuntime } from "../support/runtime.ts";
@@ -37,7 +36,7 @@ async function tasksOf(api: Client, sessionId: string): Promise<TaskView[]> {
 
 async function subMessages(api: Client, sessionId: string, taskId: string): Promise<number> {
   const reply = await api.get(`/v1/sessions/${sessionId}/tasks/${taskId}`);
-  return reply.status === 200 ? ((reply.json as { messages: Message[] }).messages.length ?? 0) : 0;
+  return reply.status === 200 ? reply.parse(taskDetailPageSchema).messages.length : 0;
 }
 
 const CASES: Case[] = [

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { TurnProgress } from "../../shared/contracts/approval";
 import { errorBodySchema } from "../../shared/contracts/error-body";
 import { type Message, messagePageSchema, type TurnResponse, turnResponseSchema } from "../../shared/contracts/message";
 import type { ErrorBody, ErrorCode } from "../../shared/errors";
@@ -59,6 +60,11 @@ export class Client {
   async history(sessionId: string): Promise<Message[]> {
     return (await this.get(`/v1/sessions/${sessionId}/messages?limit=1000`)).parse(messagePageSchema).messages;
   }
+}
+
+/** The reply of a turn a decision reports, if it has one (a paused, pending or failed turn has none). */
+export function replyOf(turn: TurnProgress): Message | undefined {
+  return "reply" in turn ? turn.reply : undefined;
 }
 
 /** A response, read whole. */

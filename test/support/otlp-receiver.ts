@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { type OtlpAnyValue, type OtlpAttributes, otlpExportSchema } from "../../shared/contracts/otlp.ts";
 
 /** A span as the receiver decoded it from OTLP/JSON, attributes as plain values. */
 export interface ReceivedSpan {
@@ -29,26 +30,16 @@ export interface OtlpReceiver {
   close(): Promise<void>;
 }
 
-type OtlpValue = {
-  stringValue?: string;
-  intValue?: string;
-  doubleValue?: number;
-  boolValue?: boolean;
-  arrayValue?: { values: OtlpValue[] };
-};
-type OtlpAttributes = Array<{ key: string; value: OtlpValue }>;
-
-function decodeValue(value: OtlpValue): unknown {
-  if (value.stringValue !== undefined) return value.stringValue;
-  if (value.intValue !== undefined) return Number(value.intValue);
-  if (value.doubleValue !== undefined) return value.doubleValue;
-  if (value.boolValue !== undefined) return value.boolValue;
-  if (value.arrayValue) return value.arrayValue.values.map(decodeValue);
-  return undefined;
+function decodeValue(value: OtlpAnyValue): unknown {
+  if ("stringValue" in value) return value.stringValue;
+  if ("intValue" in value) return Number(value.intValue);
+  if ("doubleValue" in value) return value.doubleValue;
+  if ("boolValue" in value) return value.boolValue;
+  return value.arrayValue.values.map(decodeValue);
 }
 
-function attributesOf(list: OtlpAttributes | undefined): Record<string, unknown> {
-  return Object.fromEntries((list ?? []).map(({ key, value }) => [key, decodeValue(value)]));
+function attributesOf(list: OtlpAttributes): Record<string, unknown> {
+  return Object.fromEntries(list.map(({ key, value }) => [key, decodeValue(value)]));
 }
 
 /** Starts a receiver on 127.0.0.1 at POST /v1/traces. */
@@ -82,30 +73,27 @@ export async function startOtlpReceiver(mode: ReceiverMode = "ok"): Promise<Otlp
         return;
       }
       receiver.headers.push(request.headers);
-      const decoded = JSON.parse(body) as {
-        resourceSpans: Array<{
-          resource: { attributes: OtlpAttributes };
-          scopeSpans: Array<{ spans: Array<Record<string, unknown>> }>;
-        }>;
-      };
-      for (const resourceSpans of decoded.resourceSpans) {
+      const decoded = otlpExportSchema.safeParse(JSON.parse(body));
+      if (!decoded.success) {
+        response.writeHead(400).end();
+        // thrown where vitest sees it as an unhandled error, which fails the run
+        throw new Error(`an OTLP export breaks the contract: ${decoded.error}\n${body.slice(0, 500)}`);
+      }
+      for (const resourceSpans of decoded.data.resourceSpans) {
         const resource = attributesOf(resourceSpans.resource.attributes);
         for (const scope of resourceSpans.scopeSpans) {
           for (const span of scope.spans) {
             receiver.spans.push({
-              traceId: String(span.traceId),
-              spanId: String(span.spanId),
-              ...(span.parentSpanId ? { parentSpanId: String(span.parentSpanId) } : {}),
-              name: String(span.name),
-              kind: Number(span.kind),
-              startNanos: BigInt(String(span.startTimeUnixNano)),
-              endNanos: BigInt(String(span.endTimeUnixNano)),
-              status: span.status as ReceivedSpan["status"],
-              attributes: attributesOf(span.attributes as OtlpAttributes),
-              events: ((span.events ?? []) as Array<{ name: string; attributes?: OtlpAttributes }>).map((event) => ({
-                name: event.name,
-                attributes: attributesOf(event.attributes),
-              })),
+              traceId: span.traceId,
+              spanId: span.spanId,
+              ...(span.parentSpanId ? { parentSpanId: span.parentSpanId } : {}),
+              name: span.name,
+              kind: span.kind,
+              startNanos: BigInt(span.startTimeUnixNano),
+              endNanos: BigInt(span.endTimeUnixNano),
+              status: span.status,
+              attributes: attributesOf(span.attributes),
+              events: span.events.map((event) => ({ name: event.name, attributes: attributesOf(event.attributes) })),
               resource,
             });
           }

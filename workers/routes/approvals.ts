@@ -1,12 +1,11 @@
 import { Hono } from "hono";
-import { z } from "zod";
 import {
   approvalDecisionBodySchema,
   approvalIdSchema,
-  approvalViewSchema,
+  approvalListSchema,
   type DecisionResponse,
+  decisionResponseSchema,
   listApprovalsQuerySchema,
-  turnProgressSchema,
 } from "../../shared/contracts/approval";
 import { sessionIdSchema } from "../../shared/contracts/session";
 import { EdgentError } from "../../shared/errors";
@@ -15,14 +14,6 @@ import type { RouterEnv } from "../env";
 import { methodNotAllowed } from "../middleware/errors";
 import { answer, describe, json } from "../openapi/describe";
 import { caller, sessionNotFound, sessionStub } from "./sessions";
-
-/** Response of GET /v1/sessions/:id/approvals. */
-const approvalListSchema = z.object({ approvals: z.array(approvalViewSchema) }).meta({ id: "ApprovalList" });
-
-/** Response of POST /v1/sessions/:id/approvals/:approvalId. */
-const decisionResponseSchema = z
-  .object({ approval: approvalViewSchema, turn: turnProgressSchema })
-  .meta({ id: "DecisionResponse" }) satisfies z.ZodType<DecisionResponse>;
 
 /** /v1/sessions/:id/approvals: tool calls waiting for a person's decision, the session's sub-agents' included. */
 export const approvalRoutes = new Hono<RouterEnv>()

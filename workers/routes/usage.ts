@@ -1,6 +1,7 @@
 import { Hono } from "hono";
-import { gatewayApi } from "../../durable-objects/stubs";
+import { gatewayShards } from "../../durable-objects/stubs";
 import { type TenantUsage, tenantUsageSchema, type UsageLine, type UsageTotals } from "../../shared/contracts/usage";
+import { mergeGatewayUsage } from "../../shared/models/gateway-shards";
 import type { RouterEnv } from "../env";
 import { methodNotAllowed } from "../middleware/errors";
 import { answer, describe, json } from "../openapi/describe";
@@ -35,7 +36,8 @@ export const usageRoutes = new Hono<RouterEnv>()
       responses: { 200: answer("the tenant's usage", json(tenantUsageSchema)) },
     }),
     async (c) => {
-      const usage = await gatewayApi(c.env, c.get("tenant")).usage();
+      // a sharded gateway's totals are the sum of its shards'
+      const usage = mergeGatewayUsage(await Promise.all(gatewayShards(c.env, c.get("tenant")).map((g) => g.usage())));
       const body: TenantUsage = {
         tenant: c.get("tenant"),
         totals: usage.lines.reduce(add, NONE),

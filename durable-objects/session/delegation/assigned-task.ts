@@ -1,5 +1,5 @@
-import type { SpanData } from "../../../shared/contracts/trace";
 import type { TaskDelivery, TaskMessage, TaskReport } from "../../../shared/contracts/task";
+import type { SpanData } from "../../../shared/contracts/trace";
 import { log } from "../../../shared/log";
 import { parseTraceparent } from "../../../shared/tracing/trace-context";
 import type { SendOutcome, TaskRunOutcome } from "../../rpc";

@@ -14,7 +14,7 @@ export class SessionStore {
 
   private readonly sql: SqlStorage;
 
-  constructor(storage: DurableObjectStorage) {
+  constructor(storage: Pick<DurableObjectStorage, "sql">) {
     this.sql = storage.sql;
   }
 

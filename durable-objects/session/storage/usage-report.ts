@@ -26,7 +26,7 @@ export class UsageReport {
   }
 
   /** Sends what was not reported yet (the scheduled job). */
-  async send(meta: SessionMeta | null, gateway: (tenant: string) => GatewayApi): Promise<void> {
+  async send(meta: SessionMeta | null, gateway: (tenant: string, sessionId: string) => GatewayApi): Promise<void> {
     try {
       if (meta) await this.flush(meta, gateway);
     } finally {
@@ -37,11 +37,16 @@ export class UsageReport {
   }
 
   /** Sends what was not reported yet, now (the scheduled job, or an erase before the usage goes with the session). */
-  async flush(meta: SessionMeta, gateway: (tenant: string) => GatewayApi): Promise<void> {
+  async flush(meta: SessionMeta, gateway: (tenant: string, sessionId: string) => GatewayApi): Promise<void> {
     const { reports, throughId } = this.ledger.unreportedLocal(meta.agent);
     if (reports.length === 0) return;
     const incarnation = meta.incarnation ? { incarnation: meta.incarnation } : {};
-    await gateway(meta.tenant).report({ sessionId: meta.sessionId, ...incarnation, throughId, lines: reports });
+    await gateway(meta.tenant, meta.sessionId).report({
+      sessionId: meta.sessionId,
+      ...incarnation,
+      throughId,
+      lines: reports,
+    });
     this.ledger.markReported(throughId);
   }
 }

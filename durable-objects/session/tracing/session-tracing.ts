@@ -1,9 +1,9 @@
 import type { AgentDefinition } from "../../../shared/agents/define";
 import type { SpanData, TraceSlice, TurnsPage, TurnTrace } from "../../../shared/contracts/trace";
-import { exporterFor, type SpanExporter } from "../../../shared/tracing/exporter";
-import { newTraceId, parseTraceparent, type SpanContext } from "../../../shared/tracing/trace-context";
 import { log } from "../../../shared/log";
 import { settingsOf } from "../../../shared/settings";
+import { exporterFor, type SpanExporter } from "../../../shared/tracing/exporter";
+import { newTraceId, parseTraceparent, type SpanContext } from "../../../shared/tracing/trace-context";
 import type { MetricsApi } from "../../rpc";
 import { metricsApi, taskHost, taskSessionId } from "../../stubs";
 import type { TurnScope } from "../delegation/coordinator";

@@ -1,5 +1,5 @@
-import type { SpanData } from "../../../shared/contracts/trace";
 import type { TaskDelivery, TaskMessage } from "../../../shared/contracts/task";
+import type { SpanData } from "../../../shared/contracts/trace";
 import { clip } from "../../../shared/tracing/attributes";
 import { newSpanId, newTraceId, parseTraceparent, taskSpanId } from "../../../shared/tracing/trace-context";
 import type { TaskRow } from "../delegation/task-book";

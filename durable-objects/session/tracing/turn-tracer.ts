@@ -273,6 +273,13 @@ class RunTracer {
           }
         : {}),
       ...(ending.steps !== undefined ? { "edgent.steps": ending.steps } : {}),
+      ...(ending.sql
+        ? {
+            "edgent.sql.rows_read": ending.sql.rowsRead,
+            "edgent.sql.rows_written": ending.sql.rowsWritten,
+            "edgent.sql.database_bytes": ending.sql.databaseBytes,
+          }
+        : {}),
     });
     const group = { turnId: this.run.turnId, startMs: turn.startMs };
     if (ending.status === "waiting") {

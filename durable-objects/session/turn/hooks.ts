@@ -4,6 +4,7 @@ import type { SpanData } from "../../../shared/contracts/trace";
 import type { SpanContext } from "../../../shared/tracing/trace-context";
 import type { CallPurpose } from "../storage/ledger";
 import type { NewMessage, SessionMeta, UsageNanos } from "../storage/rows";
+import type { SqlFootprint } from "../storage/sql-meter";
 
 /** A model call a turn is about to make (one per attempt: a retried call is several). */
 export interface ModelCall {
@@ -111,6 +112,8 @@ export interface TurnEnding {
   /** the turn's usage so far, all its runs included */
   usage?: UsageNanos;
   steps?: number;
+  /** the session's SQL rows since its previous turn ended (this turn's admission included), and its size */
+  sql?: SqlFootprint;
 }
 
 /** The context a turn built for its model (compaction included, whose model calls come before this). */

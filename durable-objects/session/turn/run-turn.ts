@@ -46,6 +46,7 @@ export async function runTurn(run: TurnRun, begin: TurnBegin): Promise<TurnOutco
 
   /** Records and reports how the turn ended (or that it waits); returns its usage. */
   const end = (ending: TurnEnding & { model: string }, usage: UsageNanos) => {
+    const sql = run.sqlFootprint?.();
     log({
       event: "turn",
       tenant: run.session.tenant,
@@ -61,10 +62,13 @@ export async function runTurn(run: TurnRun, begin: TurnBegin): Promise<TurnOutco
       outputTokens: usage.outputTokens,
       modelCalls: usage.modelCalls,
       ...(ending.errorCode ? { errorCode: ending.errorCode } : {}),
+      ...(sql
+        ? { sqlRowsRead: sql.rowsRead, sqlRowsWritten: sql.rowsWritten, sqlDatabaseBytes: sql.databaseBytes }
+        : {}),
       ...(run.trace.w3c ? { trace_id: run.trace.w3c.traceId, span_id: turnSpanId(turnId) } : {}),
     });
     out.status(ending.status);
-    run.hooks.turnEnded?.({ ...ending, usage, steps });
+    run.hooks.turnEnded?.({ ...ending, usage, steps, ...(sql ? { sql } : {}) });
     return toUsage(usage);
   };
   /** The turn failed, or a guardrail tripped (blocked): what it stored stays, and leaves the model's context. */

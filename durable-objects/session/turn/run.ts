@@ -5,6 +5,7 @@ import type { McpToolSource } from "../mcp/remote-tools";
 import type { CallPurpose, TurnLedger } from "../storage/ledger";
 import type { SessionMeta } from "../storage/rows";
 import type { SessionStore } from "../storage/session-store";
+import type { SqlFootprint } from "../storage/sql-meter";
 import type { RunApprovals } from "./approval-port";
 import type { RunInfo, TraceContext, TurnEvent, TurnHooks } from "./hooks";
 import { instrument } from "./model-call";
@@ -36,6 +37,8 @@ export interface TurnRunParts extends Omit<RunInfo, "models" | "messages"> {
   mcp?: McpToolSource;
   /** holds tool calls for a person's approval */
   approvals?: RunApprovals;
+  /** the session's SQL rows since the last turn ended, and its database size */
+  sqlFootprint?: () => SqlFootprint;
 }
 
 /**
@@ -63,6 +66,7 @@ export class TurnRun implements Readonly<TurnRunParts> {
   readonly delegation?: RunDelegation;
   readonly mcp?: McpToolSource;
   readonly approvals?: RunApprovals;
+  readonly sqlFootprint?: () => SqlFootprint;
   readonly emit: (event: TurnEvent) => void;
   private calls = 0;
 
@@ -86,6 +90,7 @@ export class TurnRun implements Readonly<TurnRunParts> {
     if (parts.delegation) this.delegation = parts.delegation;
     if (parts.mcp) this.mcp = parts.mcp;
     if (parts.approvals) this.approvals = parts.approvals;
+    if (parts.sqlFootprint) this.sqlFootprint = parts.sqlFootprint;
     this.emit = parts.emit;
   }
 

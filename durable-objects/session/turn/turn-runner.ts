@@ -9,6 +9,7 @@ import type { McpToolSource } from "../mcp/remote-tools";
 import type { TurnLedger } from "../storage/ledger";
 import type { SessionMeta } from "../storage/rows";
 import type { SessionStore } from "../storage/session-store";
+import type { SqlFootprint } from "../storage/sql-meter";
 import type { RunApprovals } from "./approval-port";
 import { centralModel } from "./central-model";
 import type { RunInfo, TraceContext } from "./hooks";
@@ -43,8 +44,8 @@ export interface TurnRunnerOptions {
   frames(turnId: string, resumed: boolean): TurnSink;
   /** whether any live client is connected, or someone reads the turn's stream, and so wants deltas */
   watched(turnId: string): boolean;
-  /** the tenant's gateway, for central calls */
-  gateway(tenant: string): GatewayApi;
+  /** the tenant's gateway (the session's shard of it), for central calls */
+  gateway(tenant: string, sessionId: string): GatewayApi;
   /** the turn's trace, and the `delegate` tool's way out for an agent that has delegates */
   delegation(
     agent: AgentDefinition,
@@ -57,6 +58,8 @@ export interface TurnRunnerOptions {
   mcp?(agent: AgentDefinition): { ok: true; source?: McpToolSource } | { ok: false; failure: Failure };
   /** the turn's way to hold tool calls for a person's approval */
   approvals?(meta: SessionMeta, turnId: string): RunApprovals;
+  /** the session's SQL rows since the last turn ended, and its database size */
+  sqlFootprint?(): SqlFootprint;
 }
 
 /**
@@ -154,7 +157,7 @@ export class TurnRunner {
       callMetadata: { turnId, ...order.callMetadata },
       central: centralModel({
         gateway: () => {
-          gateway ??= this.options.gateway(meta.tenant);
+          gateway ??= this.options.gateway(meta.tenant, meta.sessionId);
           return gateway;
         },
         model: chosen.models.central.name,
@@ -167,6 +170,7 @@ export class TurnRunner {
       ...(port ? { delegation: port } : {}),
       ...(mcp.source ? { mcp: mcp.source } : {}),
       ...(approvals ? { approvals } : {}),
+      ...(this.options.sqlFootprint ? { sqlFootprint: this.options.sqlFootprint } : {}),
     });
     const done = runTurn(run, begin);
     this.running = { turnId, controller, done };

@@ -1,4 +1,5 @@
 import type { Miniflare } from "miniflare";
+import { seeded } from "./seeded.ts";
 
 /** The queue the runtime's TASKS binding sends to; the chaos worker passes its messages on to the real one. */
 const CHAOS_QUEUE = "edgent-tasks-chaos";
@@ -10,16 +11,7 @@ const SCRIPT = `
 let random;
 let received = 0;
 let sent = 0;
-function seeded(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+${seeded.toString()}
 export default {
   async queue(batch, env) {
     random ??= seeded(Number(env.SEED));
