@@ -108,7 +108,7 @@ export type DecisionOutcome =
   | { status: "already_decided"; approval: ApprovalView }
   | { status: "not_found" };
 
-/** How an erase went; `retry`: its turns were stopped but its usage could not be handed on, so nothing was erased yet. */
+/** How an erase went; `retry`: its turns were stopped but its usage or turn metrics could not be handed on, so nothing was erased yet. */
 export type EraseOutcome = { status: "erased" | "not_found" | "retry" };
 
 /** A task as GET /v1/sessions/:id/tasks/:taskId shows it, before the sub-agent's messages are added. */

@@ -305,6 +305,7 @@ export class SessionAgent extends Agent<Env> implements SessionApi, TaskParent, 
         coordinator: this.coordinator,
         reportUsage: () =>
           retryIfReset(() => this.usage.flush(meta, (tenant, sessionId) => gatewayApi(this.env, tenant, sessionId))),
+        reportMetrics: () => retryIfReset(() => this.tracing.flushMetrics(meta)),
         discardTask: (taskId) => discardTask(this.env, meta.tenant, taskId),
         closeConnections: () => {
           for (const connection of this.getConnections()) connection.close(1000, "session deleted");

@@ -77,6 +77,17 @@ describe("settings", () => {
     });
   });
 
+  it.each([
+    ["false", "off"],
+    ["ON", "off"],
+    ["on", "on"],
+    ["", "on"],
+  ])("turns spans off when EDGENT_TRACING is %j, unless it is a value it knows", (raw, tracing) => {
+    const settings = parseSettings({ EDGENT_TRACING: raw });
+    expect(settings.values.EDGENT_TRACING).toBe(tracing);
+    expect(settings.problem(["EDGENT_TRACING"]) !== null).toBe(tracing === "off");
+  });
+
   it("reads MCP servers, their secret headers and the agents that use them", () => {
     const { values, problems } = parseSettings({
       EDGENT_MCP_SERVERS:

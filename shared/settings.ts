@@ -311,6 +311,9 @@ export class LoadedSettings {
   }
 }
 
+/** Values a bad setting falls back to instead of its default: a bad tracing setting turns spans off. */
+const WHEN_BAD: Partial<Settings> = { EDGENT_TRACING: "off" };
+
 /** Reads every setting, each on its own so one bad value names itself and spoils nothing else. */
 export function parseSettings(env: Partial<Record<SettingName, unknown>>): LoadedSettings {
   const values: Record<string, unknown> = {};
@@ -322,7 +325,7 @@ export function parseSettings(env: Partial<Record<SettingName, unknown>>): Loade
     if (result.success) values[name] = result.data;
     else {
       problems.set(name, result.error.issues[0]?.message ?? "is invalid");
-      values[name] = schema.parse(undefined);
+      values[name] = name in WHEN_BAD ? WHEN_BAD[name] : schema.parse(undefined);
     }
   }
   return new LoadedSettings(values as Settings, problems);

@@ -16,6 +16,8 @@ export interface EraseParts {
   discardTask(taskId: string): Promise<void>;
   /** hands the session's unreported local usage to the tenant's gateway */
   reportUsage(): Promise<void>;
+  /** hands the session's finished turns not reported yet to the tenant's metrics */
+  reportMetrics(): Promise<void>;
   /** closes the session's WebSockets */
   closeConnections(): void;
   /** closes the session's connections to MCP servers */
@@ -27,14 +29,16 @@ export interface EraseParts {
 /**
  * Erases a session without waiting behind its turns: the running turn is cancelled (its model
  * call aborted), a turn waiting for sub-agents too, queued turns find no session; then its
- * local usage goes to the tenant's totals, the sub-agents' objects are erased, live clients
- * disconnected and the storage wiped. If the usage cannot be handed on, nothing is erased
- * and the caller is asked to retry: the tenant's totals never lose a call.
+ * local usage goes to the tenant's totals and its unreported turns to the tenant's metrics,
+ * the sub-agents' objects are erased, live clients disconnected and the storage wiped. If
+ * either cannot be handed on, nothing is erased and the caller is asked to retry: the
+ * tenant's totals and metrics never lose a call or a turn.
  */
 export async function eraseSession(parts: EraseParts): Promise<"erased" | "retry"> {
   await within(parts.conductor.close(), STOP_WAIT_MS, () => undefined);
   try {
     await parts.reportUsage();
+    await parts.reportMetrics();
   } catch {
     return "retry";
   }

@@ -8,7 +8,10 @@ export const MAX_EVENTS = 64;
 
 /** Keys whose values are never recorded, whatever the content setting. */
 const SECRET = /token|secret|password|passwd|authorization|api[-_]?key|cookie|credential/i;
-/** Keys whose values are conversation content, recorded only when content capture is on. */
+/**
+ * Keys whose values are conversation content, recorded only when content capture is on. A
+ * `reason` may be free text the model wrote (the escalate tool's argument) or repeat it.
+ */
 const CONTENT = new Set([
   "content",
   "text",
@@ -22,6 +25,7 @@ const CONTENT = new Set([
   "prompt",
   "reply",
   "messages",
+  "reason",
 ]);
 
 /** A text cut to `max` characters, marked when cut. */

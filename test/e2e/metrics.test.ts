@@ -7,6 +7,8 @@ import { useRuntime } from "../support/fixture.ts";
 import { until } from "../support/until.ts";
 
 const TOKEN = "metrics-tenant-token";
+/** a tenant whose sessions are erased right after their turns */
+const ERASED_TOKEN = "erased-tenant-token";
 
 type Stats = MetricStats;
 
@@ -98,7 +100,7 @@ function expectMatches(stats: Stats, ran: readonly Ran[]): void {
 
 describe("tenant metrics", () => {
   const fx = useRuntime({
-    EDGENT_TOKENS: JSON.stringify({ [TOKEN]: "metrics" }),
+    EDGENT_TOKENS: JSON.stringify({ [TOKEN]: "metrics", [ERASED_TOKEN]: "erased" }),
     EDGENT_USAGE_REPORT_SECONDS: "1",
     EDGENT_RETRY_BASE_MS: "5",
   });
@@ -170,6 +172,34 @@ describe("tenant metrics", () => {
     expect((await api.get("/v1/metrics?format=prometheus")).text).toContain(
       'edgent_turn_latency_seconds{scope="overall"',
     );
+  });
+
+  it("count the turns of sessions erased right after them: stateless OpenAI-compatible turns and sub-agents too", async () => {
+    const api = fx.api.withToken(ERASED_TOKEN);
+    // a stateless OpenAI-compatible turn: its short-lived session is erased after the answer
+    const openai = await api.post("/v1/chat/completions", {
+      model: "assistant",
+      messages: [{ role: "user", content: "stateless" }],
+    });
+    expect(openai.status, openai.text).toBe(200);
+    // a session erased right after its turn, and one erased with the sub-agent its turn delegated to
+    const erased = await api.session();
+    await api.say(erased, "then erased");
+    expect((await api.delete(`/v1/sessions/${erased}`)).status).toBe(204);
+    const parent = await api.session("triage");
+    await api.say(parent, "/delegate knowledge article-ok");
+    expect((await api.delete(`/v1/sessions/${parent}`)).status).toBe(204);
+    // nothing of them is left to report later: what the tenant's metrics hold now is all there will be
+    const metrics = await until(
+      async () => (await api.get("/v1/metrics?window=1h")).parse(metricsResponseSchema),
+      (body) => body.overall.turns.total >= 4,
+    );
+    expect(metrics.overall.turns.total).toBe(4);
+    expect(metrics.byAgent.map((a) => [a.agent, a.turns.total]).sort()).toEqual([
+      ["assistant", 2],
+      ["knowledge", 1],
+      ["triage", 1],
+    ]);
   });
 
   it("keeps each tenant's metrics to itself and refuses a bad window", async () => {

@@ -142,7 +142,7 @@ export const sessionRoutes = new Hono<RouterEnv>()
       tag: "sessions",
       summary: "Erase a session",
       description:
-        "Erases the session at once: a running turn is cancelled, a waiting one too, queued messages answer 404; then the session's data and its sub-agents' are erased and the id answers 404. 503 (retry) when its usage could not be handed to the tenant's totals yet.",
+        "Erases the session at once: a running turn is cancelled, a waiting one too, queued messages answer 404; then the session's data and its sub-agents' are erased and the id answers 404. 503 (retry) when its usage or turn metrics could not be handed to the tenant yet.",
       params: SESSION_ID,
       responses: { 204: answer("erased") },
       errors: [400, 404, 503],
@@ -152,7 +152,7 @@ export const sessionRoutes = new Hono<RouterEnv>()
       const erased = await sessionStub(c, who.sessionId).erase(who);
       if (erased.status === "not_found") throw sessionNotFound(who.sessionId);
       if (erased.status === "retry") {
-        const message = `session '${who.sessionId}' could not hand its usage to the tenant's totals yet; retry`;
+        const message = `session '${who.sessionId}' could not hand its usage and turn metrics to the tenant yet; retry`;
         throw new EdgentError("session_unavailable", message, { retryAfterMs: 1_000 });
       }
       return c.body(null, 204);

@@ -95,6 +95,17 @@ describe("the guardrails as turn hooks", () => {
     expect(result).toEqual({ action: "allow", observed: { phone: "[REDACTED:phone]" } });
   });
 
+  it("shows observers a refused call's arguments and a tool's error redacted", async () => {
+    const { hooks } = guard({ acme: { guardrails: ["pii"], denyTools: ["wire_money"] } });
+    const refused = await hooks?.beforeToolCall?.({ ...CALL, toolName: "wire_money", input: { to: "jo@example.com" } });
+    expect(refused).toMatchObject({ action: "refuse", observed: { to: "[REDACTED:email]" } });
+    const call = { ...CALL, toolName: "current_time", input: {} };
+    expect(await hooks?.toolError?.(call, "unknown time zone jo@example.com")).toBe(
+      "unknown time zone [REDACTED:email]",
+    );
+    expect(await hooks?.toolError?.(call, "unknown time zone Mars/Olympus")).toBeUndefined();
+  });
+
   it("refuses tools a tenant denies and holds those it wants approved", async () => {
     const { hooks, events } = guard({ acme: { denyTools: ["wire_money"], approveTools: ["send_email"] } });
     expect(await hooks?.beforeToolCall?.({ ...CALL, toolName: "wire_money", input: {} })).toMatchObject({

@@ -69,6 +69,9 @@ class TurnGuard {
             toolResult: (call: ToolCall, output: unknown) => this.afterCall(call, output),
           }
         : {}),
+      ...(set.outputDetectors.length > 0
+        ? { toolError: (_call: ToolCall, error: string) => this.errorView(error) }
+        : {}),
     };
   }
 
@@ -139,7 +142,14 @@ class TurnGuard {
       const result = await guardrail.beforeCall({ toolName: call.toolName, args: call.input }, context);
       if (result.action === "block") {
         this.report(guardrail.name, "tool", "call", "block", { tool: call.toolName, reason: result.reason });
-        return { action: "refuse", reason: result.reason, guardrail: guardrail.name };
+        // observers (traces) see the refused call's arguments redacted, as an allowed call's
+        const observed = this.set.outputDetectors.length > 0 ? redactValue(call.input, this.set.outputDetectors) : null;
+        return {
+          action: "refuse",
+          reason: result.reason,
+          guardrail: guardrail.name,
+          ...(observed && observed.found.length > 0 ? { observed: observed.value } : {}),
+        };
       }
       if (result.action === "needs_approval" && !held) {
         this.report(guardrail.name, "tool", "call", "needs_approval", { tool: call.toolName, reason: result.reason });
@@ -157,6 +167,12 @@ class TurnGuard {
     return call.toolName === "delegate"
       ? { action: "allow", input: redacted.value }
       : { action: "allow", observed: redacted.value };
+  }
+
+  /** A tool's error text as observers see it: redacted, as it may repeat the call's arguments. */
+  private errorView(error: string): string | undefined {
+    const redacted = redactText(error, this.set.outputDetectors);
+    return redacted.found.length > 0 ? redacted.text : undefined;
   }
 
   private async afterCall(call: ToolCall, output: unknown): Promise<ToolResultVerdict | undefined> {

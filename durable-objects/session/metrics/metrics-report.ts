@@ -41,50 +41,66 @@ export class MetricsReport {
   async send(meta: SessionMeta | null, metrics: (tenant: string) => MetricsApi): Promise<void> {
     let more = false;
     try {
-      if (!meta) return;
-      const cursor = this.cursor();
-      const through = cursor.pending ?? this.nextThrough(cursor.through);
-      if (through === null) return await this.sendDrops(meta, metrics);
-      if (cursor.pending === null) {
-        this.sql.exec(
-          "INSERT OR REPLACE INTO edgent_metrics_cursor (id, through_id, pending_through) VALUES (1, ?, ?)",
-          cursor.through,
-          through,
-        );
-      }
-      const rows = this.sql
-        .exec<{ facts: string }>(
-          "SELECT facts FROM edgent_turn_metrics WHERE id > ? AND id <= ? AND status != 'waiting'",
-          cursor.through,
-          through,
-        )
-        .toArray()
-        .map((row) => JSON.parse(String(row.facts)) as StoredFacts);
-      const droppedSpans = this.dropped?.take(meta.tenant) ?? 0;
-      try {
-        await metrics(meta.tenant).report({
-          sessionId: meta.sessionId,
-          fromId: cursor.through,
-          throughId: through,
-          lines: linesOf(rows),
-          droppedSpans,
-        });
-      } catch (error) {
-        this.dropped?.restore(meta.tenant, droppedSpans);
-        throw error;
-      }
-      this.sql.exec("DELETE FROM edgent_turn_metrics WHERE id <= ? AND status != 'waiting'", through);
-      this.sql.exec(
-        "INSERT OR REPLACE INTO edgent_metrics_cursor (id, through_id, pending_through) VALUES (1, ?, NULL)",
-        through,
-      );
-      more = this.nextThrough(through) !== null;
+      if (meta) more = await this.sendBatch(meta, metrics);
     } finally {
       // turns that ended while this ran (or a batch that failed, or new drops) go in the next report
       this.scheduled = false;
       const drops = meta ? (this.dropped?.untakenOf(meta.tenant) ?? 0) : 0;
       if (meta && (more || drops > 0 || this.cursor().pending !== null)) this.due();
     }
+  }
+
+  /**
+   * Sends every finished turn not reported yet, batch after batch, before the session is
+   * erased (its turns would be lost with its storage); throws if a batch cannot be sent.
+   */
+  async flush(meta: SessionMeta, metrics: (tenant: string) => MetricsApi): Promise<void> {
+    let more = true;
+    while (more) more = await this.sendBatch(meta, metrics);
+  }
+
+  /** Sends one batch (or the export's drops); true if more finished turns wait. */
+  private async sendBatch(meta: SessionMeta, metrics: (tenant: string) => MetricsApi): Promise<boolean> {
+    const cursor = this.cursor();
+    const through = cursor.pending ?? this.nextThrough(cursor.through);
+    if (through === null) {
+      await this.sendDrops(meta, metrics);
+      return false;
+    }
+    if (cursor.pending === null) {
+      this.sql.exec(
+        "INSERT OR REPLACE INTO edgent_metrics_cursor (id, through_id, pending_through) VALUES (1, ?, ?)",
+        cursor.through,
+        through,
+      );
+    }
+    const rows = this.sql
+      .exec<{ facts: string }>(
+        "SELECT facts FROM edgent_turn_metrics WHERE id > ? AND id <= ? AND status != 'waiting'",
+        cursor.through,
+        through,
+      )
+      .toArray()
+      .map((row) => JSON.parse(String(row.facts)) as StoredFacts);
+    const droppedSpans = this.dropped?.take(meta.tenant) ?? 0;
+    try {
+      await metrics(meta.tenant).report({
+        sessionId: meta.sessionId,
+        fromId: cursor.through,
+        throughId: through,
+        lines: linesOf(rows),
+        droppedSpans,
+      });
+    } catch (error) {
+      this.dropped?.restore(meta.tenant, droppedSpans);
+      throw error;
+    }
+    this.sql.exec("DELETE FROM edgent_turn_metrics WHERE id <= ? AND status != 'waiting'", through);
+    this.sql.exec(
+      "INSERT OR REPLACE INTO edgent_metrics_cursor (id, through_id, pending_through) VALUES (1, ?, NULL)",
+      through,
+    );
+    return this.nextThrough(through) !== null;
   }
 
   /** With no turns to report, the export's drops still reach the tenant's figures. */

@@ -1,5 +1,6 @@
 import type { AgentDefinition } from "../../../shared/agents/define";
 import type { SpanData, TraceSlice, TurnsPage, TurnTrace } from "../../../shared/contracts/trace";
+import { log } from "../../../shared/log";
 import { settingsOf } from "../../../shared/settings";
 import { exporterFor, type SpanExporter } from "../../../shared/tracing/exporter";
 import { newTraceId, parseTraceparent, type SpanContext } from "../../../shared/tracing/trace-context";
@@ -64,6 +65,7 @@ export class SessionTracing {
     this.exporter = exporterFor(env);
     this.metrics = new MetricsReport(host.sql, () => wake(settings.EDGENT_USAGE_REPORT_SECONDS), this.exporter);
     if (settings.EDGENT_TRACING === "off") {
+      noticeBadTracing(env);
       this.spans = null;
       this.reader = null;
       return;
@@ -141,6 +143,11 @@ export class SessionTracing {
     return this.metrics.send(meta, (tenant): MetricsApi => metricsApi(this.host.env, tenant));
   }
 
+  /** Sends every finished turn's metrics to the tenant now: the session is about to be erased. */
+  flushMetrics(meta: SessionMeta): Promise<void> {
+    return this.metrics.flush(meta, (tenant): MetricsApi => metricsApi(this.host.env, tenant));
+  }
+
   /** A page of the session's turns, newest first; null if `before` names no turn. */
   turns(limit: number, before: string | undefined): TurnsPage | null {
     return turnPage(this.host.sql, limit, before, (ids) => this.spans?.traceIds(ids) ?? new Map());
@@ -171,4 +178,15 @@ export class SessionTracing {
       .toArray()[0];
     return row ? Date.parse(String(row.started_at)) : null;
   }
+}
+
+// the environment is fixed for an isolate's life: its bad tracing setting is told once
+const noticed = new WeakSet<object>();
+
+/** Logs, once per environment, that a bad EDGENT_TRACING value turned spans off. */
+function noticeBadTracing(env: object): void {
+  const problem = settingsOf(env).problem(["EDGENT_TRACING"]);
+  if (!problem || noticed.has(env)) return;
+  noticed.add(env);
+  log({ event: "notice", level: "error", message: `spans are off: ${problem}` });
 }

@@ -137,8 +137,8 @@ class RunTracer {
         return undefined;
       },
       afterToolCall: (call, end) => {
-        const span = this.tools.get(call.toolCallId);
-        if (!span) return;
+        // a call a guardrail refused never reached this tracer's beforeToolCall: its span opens now
+        const span = this.tools.get(call.toolCallId) ?? this.toolSpan(call);
         this.tools.delete(call.toolCallId);
         span.endMs = Date.now();
         span.status = end.ok ? "ok" : "error";
@@ -148,7 +148,8 @@ class RunTracer {
           if (task) Object.assign(span.attributes, { "edgent.task.id": task.taskId, "edgent.task.agent": task.agent });
           if (this.options.content) span.attributes["gen_ai.tool.call.result"] = jsonText(end.output);
         } else {
-          span.statusMessage = clip(end.error, 256);
+          // a tool's error may repeat its arguments: content (redacted by the guardrails when captured)
+          span.statusMessage = this.options.content ? clip(end.error, 256) : "the tool call failed";
           span.attributes["error.type"] = "tool_error";
         }
         this.finished.push(span);
@@ -224,7 +225,8 @@ class RunTracer {
         startMs: now,
         attributes: {
           "edgent.escalation.signal": String(signal),
-          "edgent.escalation.reason": clip(String(reason ?? ""), 256),
+          // the reason may be the model's own words (the escalate tool's argument): content
+          ...(this.options.content ? { "edgent.escalation.reason": clip(String(reason ?? ""), 256) } : {}),
           "edgent.escalation.from": String(from ?? ""),
           "edgent.escalation.to": String(to ?? ""),
         },
@@ -289,13 +291,14 @@ class RunTracer {
     if (this.escalation) this.finished.push(this.endEscalation(ending, now));
     if (ending.escalation) {
       turn.attributes["edgent.escalation.signal"] = ending.escalation.signal;
-      turn.attributes["edgent.escalation.reason"] = clip(ending.escalation.reason, 256);
+      if (this.options.content) turn.attributes["edgent.escalation.reason"] = clip(ending.escalation.reason, 256);
       if (ending.escalation.refused) turn.attributes["edgent.escalation.refused"] = ending.escalation.refused;
     }
     if (ending.model) turn.attributes["edgent.answered_by.model"] = ending.model;
     if (ending.tier) turn.attributes["edgent.answered_by.tier"] = ending.tier;
     turn.endMs = now;
-    turn.status = ending.status === "failed" ? "error" : "ok";
+    // a turn a guardrail blocked did not do what was asked, as a failed one did not
+    turn.status = ending.status === "failed" || ending.status === "blocked" ? "error" : "ok";
     if (ending.errorCode) {
       turn.attributes["error.type"] = ending.errorCode;
       turn.statusMessage = ending.errorCode;

@@ -50,6 +50,25 @@ describe("combineHooks", () => {
     expect(verdict?.action === "refuse" ? verdict.reason : undefined).toBe(refusal);
   });
 
+  it("shows observers a refused call as the gates before the refusal redacted it", async () => {
+    const redacted = { email: "[REDACTED:email]" };
+    const hooks = combineHooks([
+      { beforeToolCall: () => ({ action: "allow", observed: redacted }) },
+      { beforeToolCall: () => ({ action: "refuse", reason: "denied" }) },
+    ]);
+    expect(await hooks.beforeToolCall?.(call)).toEqual({ action: "refuse", reason: "denied", observed: redacted });
+  });
+
+  it("passes a tool's error text through every hook that gives observers another view of it", async () => {
+    const hooks = combineHooks([
+      { toolError: (_call, error) => error.replace("jo@example.com", "[REDACTED:email]") },
+      { toolError: () => undefined },
+      { toolError: (_call, error) => `${error}!` },
+    ]);
+    expect(await hooks.toolError?.(call, "bad zone jo@example.com")).toBe("bad zone [REDACTED:email]!");
+    expect(await combineHooks([{ toolError: () => undefined }, {}]).toolError?.(call, "plain")).toBeUndefined();
+  });
+
   it("passes each output gate what the one before it let through", async () => {
     const seen: OutputItem[] = [];
     const hooks = combineHooks([

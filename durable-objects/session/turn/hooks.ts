@@ -59,7 +59,7 @@ export type ToolCallEnd =
  */
 export type ToolVerdict =
   | { action: "allow"; input?: unknown; observed?: unknown }
-  | { action: "refuse"; reason: string; guardrail?: string }
+  | { action: "refuse"; reason: string; guardrail?: string; observed?: unknown }
   | { action: "require_approval"; reason: string; guardrail?: string; observed?: unknown };
 
 /** What becomes of a tool's output: kept (observers may see another view), replaced, or refused. */
@@ -143,6 +143,8 @@ export interface TurnHooks {
   beforeToolCall?(call: ToolCall): Maybe<ToolVerdict | undefined>;
   /** a tool's output, before the model, storage or observers see it */
   toolResult?(call: ToolCall, output: unknown): Maybe<ToolResultVerdict | undefined>;
+  /** the view observers get of a tool's error text (it may repeat the call's arguments), e.g. redacted */
+  toolError?(call: ToolCall, error: string): Maybe<string | undefined>;
   afterToolCall?(call: ToolCall, end: ToolCallEnd): void;
   output?(item: OutputItem): Maybe<OutputVerdict | undefined>;
   event?(event: TurnEvent): void;
@@ -209,8 +211,11 @@ export function combineHooks(sets: readonly TurnHooks[]): TurnHooks {
       let seen = call;
       for (const set of tools) {
         const verdict = await set.beforeToolCall?.(seen);
-        // a later refusal still wins over a hold
-        if (verdict?.action === "refuse") return verdict;
+        // a later refusal still wins over a hold; observers see the call as redacted so far
+        if (verdict?.action === "refuse") {
+          const view = verdict.observed ?? observed;
+          return view === undefined ? verdict : { ...verdict, observed: view };
+        }
         if (verdict?.action === "require_approval") held ??= verdict;
         else if (verdict) {
           if (verdict.input !== undefined) input = verdict.input;
@@ -228,6 +233,14 @@ export function combineHooks(sets: readonly TurnHooks[]): TurnHooks {
         ...(input !== undefined ? { input } : {}),
         ...(observed !== undefined ? { observed } : {}),
       };
+    };
+  }
+  const errors = all("toolError");
+  if (errors.length > 0) {
+    combined.toolError = async (call, error) => {
+      let current = error;
+      for (const set of errors) current = (await set.toolError?.(call, current)) ?? current;
+      return current === error ? undefined : current;
     };
   }
   const results = all("toolResult");

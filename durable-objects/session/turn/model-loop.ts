@@ -76,7 +76,10 @@ export async function runModelLoop(run: TurnRun, options: LoopOptions): Promise<
         for (const call of step.toolCalls) {
           if (call.invalid) {
             const error = step.toolResults.length === 0 ? "invalid input" : invalidCallError(step, call.toolCallId);
-            run.toolbox.rejected({ toolCallId: call.toolCallId, toolName: call.toolName, input: call.input }, error);
+            await run.toolbox.rejected(
+              { toolCallId: call.toolCallId, toolName: call.toolName, input: call.input },
+              error,
+            );
             // a tool of an MCP server that its list lacks: the list is out of date
             if (!(call.toolName in options.tools)) run.mcp?.missing(call.toolName);
           }
@@ -98,8 +101,12 @@ export async function runModelLoop(run: TurnRun, options: LoopOptions): Promise<
         const escalation = offersEscalation
           ? step.toolCalls.find((call) => call.toolName === ESCALATE_TOOL && !call.invalid)
           : undefined;
-        if (escalation) escalateReason = String((escalation.input as { reason?: unknown }).reason ?? "");
-        else carried.push(...step.response.messages);
+        // the reason as the guardrails show it (redacted): it goes to the ledger, events and traces
+        if (escalation) {
+          escalateReason =
+            run.toolbox.escalationReason(escalation.toolCallId) ??
+            String((escalation.input as { reason?: unknown }).reason ?? "");
+        } else carried.push(...step.response.messages);
       } else {
         const metadata = step.providerMetadata?.edgent;
         const stated = readConfidence(step.text);

@@ -11,7 +11,7 @@ import { type DelegateInput, delegateInputSchema } from "../../../shared/contrac
 import { newSpanId } from "../../../shared/tracing/trace-context";
 import type { RemoteTool } from "../mcp/remote-tools";
 import type { DecidedCall, RunApprovals } from "./approval-port";
-import type { ToolCall, TurnEvent, TurnHooks } from "./hooks";
+import type { ToolCall, ToolVerdict, TurnEvent, TurnHooks } from "./hooks";
 
 /** What a tool call sees of the turn it runs in. */
 export interface ToolRun {
@@ -50,6 +50,8 @@ export class Toolbox {
   /** the tools the model called in the step being run */
   private readonly stepTools = new Set<string>();
   private asked: string | null = null;
+  /** the reason of each escalate call this turn, as the guardrails let observers see it */
+  private readonly escalations = new Map<string, string>();
   private readonly remoteTools = new WeakMap<RemoteTool, RemoteAiTool>();
 
   constructor(readonly agent: AgentDefinition) {
@@ -110,6 +112,14 @@ export class Toolbox {
     return this.asked;
   }
 
+  /**
+   * Why the model escalated with the escalate call `toolCallId`, as the guardrails show it
+   * (redacted): the ledger, events and traces get this, never the raw argument.
+   */
+  escalationReason(toolCallId: string): string | undefined {
+    return this.escalations.get(toolCallId);
+  }
+
   /** The model called `toolName` in the step being run; called for every call before any runs. */
   announce(toolName: string): void {
     this.stepTools.add(toolName);
@@ -124,6 +134,7 @@ export class Toolbox {
   async during<T>(run: ToolRun, work: () => Promise<T>): Promise<T> {
     this.current = run;
     this.asked = null;
+    this.escalations.clear();
     this.stepTools.clear();
     try {
       return await work();
@@ -147,11 +158,13 @@ export class Toolbox {
   }
 
   /** Reports a call the model made with arguments that failed validation (it never ran). */
-  rejected(call: Omit<ToolCall, "startedAt" | "spanId">, error: string): void {
+  async rejected(call: Omit<ToolCall, "startedAt" | "spanId">, error: string): Promise<void> {
     const hooks = this.current?.hooks;
+    if (!hooks) return;
     const started = { ...call, startedAt: Date.now(), spanId: newSpanId() };
-    hooks?.beforeToolCall?.(started);
-    hooks?.afterToolCall?.(started, { ok: false, error, durationMs: 0 });
+    // awaited: hooks that take their time (guardrails) must not open the call's span after it ended
+    const seen = observedCall(started, await hooks.beforeToolCall?.(started));
+    hooks.afterToolCall?.(seen, { ok: false, error: (await hooks.toolError?.(seen, error)) ?? error, durationMs: 0 });
   }
 
   /** An MCP tool wrapped for the AI SDK, once per listing (a new list brings new definitions). */
@@ -208,14 +221,16 @@ export class Toolbox {
       run.hooks.afterToolCall?.(seen, { ok: false, error: reason, durationMs: took() });
       throw new ToolError(reason);
     };
+    const verdict = await run.hooks.beforeToolCall?.(call);
+    const seen = observedCall(call, verdict);
+    if (toolName === ESCALATE_TOOL) {
+      const reason = (seen.input as { reason?: unknown } | null)?.reason;
+      this.escalations.set(toolCallId, typeof reason === "string" ? reason : "");
+    }
     // a step that asks the user a question runs nothing else: no side effects on a guess
     if (toolName !== ASK_USER_TOOL && this.stepTools.has(ASK_USER_TOOL)) {
-      run.hooks.beforeToolCall?.(call);
-      refuse(call, `not run: the question to the user must be answered first`);
+      refuse(seen, `not run: the question to the user must be answered first`);
     }
-    const verdict = await run.hooks.beforeToolCall?.(call);
-    const seen: ToolCall =
-      verdict && "observed" in verdict && verdict.observed !== undefined ? { ...call, input: verdict.observed } : call;
     if (verdict?.action === "refuse") refuse(seen, verdict.reason);
     const args = verdict?.action === "allow" && verdict.input !== undefined ? verdict.input : input;
     let hold = !approved && verdict?.action === "require_approval" ? verdict.reason : null;
@@ -245,15 +260,19 @@ export class Toolbox {
       return placeholder;
     }
     if (toolName === ASK_USER_TOOL) {
-      const question = (args as { question?: unknown } | null)?.question;
-      this.asked = typeof question === "string" ? question : JSON.stringify(args);
+      // the question as the guardrails show it (redacted): it is the turn's reply, events and spans
+      const question = (seen.input as { question?: unknown } | null)?.question;
+      this.asked = typeof question === "string" ? question : JSON.stringify(seen.input);
       run.emit({ name: "question", data: { toolCallId, question: this.asked } });
     }
     let output: unknown;
     try {
       output = await execute(run, args, call);
     } catch (error) {
-      run.hooks.afterToolCall?.(seen, { ok: false, error: errorText(error), durationMs: took() });
+      // an error may repeat the call's arguments: observers get the guardrails' view of it
+      const text = errorText(error);
+      const shown = (await run.hooks.toolError?.(seen, text)) ?? text;
+      run.hooks.afterToolCall?.(seen, { ok: false, error: shown, durationMs: took() });
       throw error;
     }
     const checked = await run.hooks.toolResult?.(seen, output);
@@ -263,6 +282,11 @@ export class Toolbox {
     run.hooks.afterToolCall?.(seen, { ok: true, output: observed, durationMs: took() });
     return output;
   }
+}
+
+/** The call as observers see it: with the view of its arguments the hooks gave (e.g. redacted). */
+function observedCall(call: ToolCall, verdict: ToolVerdict | undefined): ToolCall {
+  return verdict?.observed !== undefined ? { ...call, input: verdict.observed } : call;
 }
 
 function errorText(error: unknown): string {
