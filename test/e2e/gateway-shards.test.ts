@@ -82,3 +82,20 @@ describe("usage reports to a sharded gateway", () => {
     expect(usage.lines.every((line) => line.tier === "local")).toBe(true);
   });
 });
+
+describe("a bad EDGENT_GATEWAY_SHARDS", () => {
+  it("answers GET /v1/usage with 503 misconfigured, not one shard's totals", async () => {
+    const runtime = await startRuntime({ vars: { EDGENT_DEV_MODE: "true", EDGENT_GATEWAY_SHARDS: "four" } });
+    try {
+      const api = new Client(runtime.url);
+      const sessionId = await api.session("assistant");
+      const escalated = await api.post(`/v1/sessions/${sessionId}/messages`, { content: "/escalate please" });
+      expect([escalated.status, escalated.code]).toEqual([503, "model_misconfigured"]);
+      const usage = await api.get("/v1/usage");
+      expect([usage.status, usage.code]).toEqual([503, "misconfigured"]);
+      expect(usage.error?.message).toContain("EDGENT_GATEWAY_SHARDS");
+    } finally {
+      await runtime.dispose();
+    }
+  });
+});

@@ -1,7 +1,9 @@
 import { Hono } from "hono";
 import { gatewayShards } from "../../durable-objects/stubs";
 import { type TenantUsage, tenantUsageSchema, type UsageLine, type UsageTotals } from "../../shared/contracts/usage";
+import { fromFailure } from "../../shared/errors";
 import { mergeGatewayUsage } from "../../shared/models/gateway-shards";
+import { settingsOf } from "../../shared/settings";
 import type { RouterEnv } from "../env";
 import { methodNotAllowed } from "../middleware/errors";
 import { answer, describe, json } from "../openapi/describe";
@@ -34,8 +36,12 @@ export const usageRoutes = new Hono<RouterEnv>()
       description:
         "Calls, tokens and cost per model and per agent, and the central budget of the period. Local calls are reported by sessions in batches, so totals lag by seconds.",
       responses: { 200: answer("the tenant's usage", json(tenantUsageSchema)) },
+      errors: [503],
     }),
     async (c) => {
+      // a bad shard count would silently leave shards' usage out: refuse instead
+      const settings = settingsOf(c.env).require(["EDGENT_GATEWAY_SHARDS"]);
+      if (!settings.ok) throw fromFailure(settings.failure);
       // a sharded gateway's totals are the sum of its shards'
       const usage = mergeGatewayUsage(await Promise.all(gatewayShards(c.env, c.get("tenant")).map((g) => g.usage())));
       const body: TenantUsage = {
