@@ -6,9 +6,11 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { gzipSync } from "node:zlib";
-import { type Runtime, startRuntime } from "../test/support/runtime.ts";
-import { freePort, measureCpu, workerdPids } from "./cpu-profile.ts";
+import type { Runtime } from "../test/support/runtime.ts";
+import { measureCpu } from "./cpu-profile.ts";
+import { freePort } from "./dev-server.ts";
 import { AUTH, createSession, stats } from "./load.ts";
+import { startWithPid } from "./workerd-cpu.ts";
 
 /** What one unit of work (a turn, or a delegated task) cost. */
 export interface UnitFootprint {
@@ -153,13 +155,10 @@ const TASKS_PER_TURN = 10;
 
 export async function footprintFigures(distDir: string): Promise<FootprintFigures> {
   const port = await freePort();
-  const before = workerdPids();
-  const runtime = await startRuntime({
-    vars: { EDGENT_DEV_MODE: "true", EDGENT_TURN_WAIT_MS: "300000" },
-    inspectorPort: port,
-  });
-  const started = [...workerdPids()].filter((pid) => !before.has(pid));
-  const pid = started.length === 1 ? (started[0] as number) : null;
+  const { runtime, pid } = await startWithPid(
+    { EDGENT_DEV_MODE: "true", EDGENT_TURN_WAIT_MS: "300000" },
+    { inspectorPort: port },
+  );
   const base = runtime.url;
   try {
     // plain turns: 8 sessions, 50 turns each after a warm-up

@@ -3,8 +3,8 @@
 // `agents/chat/transport` (the transport `useAgentChat` builds) + the AI SDK's `AbstractChat`
 // (what `useChat` runs), loaded from `/get-messages` as `useAgentChat` loads its initial messages.
 import { MessageType } from "@cloudflare/ai-chat/types";
-import { AgentClient } from "agents/client";
 import { WebSocketChatTransport } from "agents/chat/transport";
+import { AgentClient } from "agents/client";
 import type { UIMessage } from "ai";
 import { NodeChat } from "../test/support/node-chat.ts";
 

@@ -2,15 +2,9 @@
 // functions with the most self time and the most inclusive time. Use it before optimising.
 // `PROFILE_WORKLOAD=delegation` profiles coordinators fanning out to 10 sub-agents instead.
 import { readFileSync } from "node:fs";
-import WebSocket from "ws";
 import { buildBundle, startRuntime } from "../test/support/runtime.ts";
+import { recordProfile } from "./cpu-profile.ts";
 import { AUTH, runLoad } from "./load.ts";
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
 
 const INSPECTOR_PORT = Number(process.env.PROFILE_INSPECTOR_PORT ?? 9229);
 
@@ -52,33 +46,7 @@ try {
   };
   await runLoad(32, 2, turn);
 
-  const targets = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json()) as Array<{
-    webSocketDebuggerUrl: string;
-    title: string;
-  }>;
-  const target = targets.find((t) => t.title.includes("edgent")) ?? targets[0];
-  if (!target) throw new Error("no inspector target");
-  const socket = new WebSocket(target.webSocketDebuggerUrl);
-  await new Promise((resolve) => socket.once("open", resolve));
-  let nextId = 0;
-  const pending = new Map<number, (result: unknown) => void>();
-  socket.on("message", (data) => {
-    const message = JSON.parse(String(data)) as { id?: number; result?: unknown };
-    if (message.id !== undefined) pending.get(message.id)?.(message.result);
-  });
-  const call = <T>(method: string, params = {}) =>
-    new Promise<T>((resolve) => {
-      const id = ++nextId;
-      pending.set(id, resolve as (result: unknown) => void);
-      socket.send(JSON.stringify({ id, method, params }));
-    });
-
-  await call("Profiler.enable");
-  await call("Profiler.setSamplingInterval", { interval: 200 });
-  await call("Profiler.start");
-  const load = await runLoad(32, 5, turn);
-  const { profile } = await call<{ profile: { nodes: ProfileNode[]; samples: number[] } }>("Profiler.stop");
-  socket.close();
+  const { profile, result: load } = await recordProfile(INSPECTOR_PORT, "edgent", 200, () => runLoad(32, 5, turn));
 
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();

@@ -14,6 +14,7 @@ import { taskDetailPageSchema, taskListSchema } from "../../shared/contracts/tas
 import { turnTraceSchema } from "../../shared/contracts/trace.ts";
 import { Client, replyOf } from "../support/client.ts";
 import { useRuntime } from "../support/fixture.ts";
+import { waitUntil } from "../support/wait-until.ts";
 import { LiveClient, streamTurn } from "../support/live-client.ts";
 import { startRuntime } from "../support/runtime.ts";
 
@@ -39,17 +40,6 @@ async function approvals(api: Client, sessionId: string, status = "pending"): Pr
 
 async function history(api: Client, sessionId: string): Promise<Message[]> {
   return api.history(sessionId);
-}
-
-/** Polls until `check` passes; throws with the last value on timeout. */
-async function until<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met; last value ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe("human approval before side effects", () => {
@@ -228,10 +218,11 @@ describe("a sub-agent's approval when the root turn is cancelled", () => {
     expect((await approvals(fx.api, sessionId, "all")).map((a) => a.status)).toEqual(["cancelled"]);
     const tasks = (await fx.api.get(`/v1/sessions/${sessionId}/tasks`)).parse(taskListSchema);
     // the sub-agent's own turn was cancelled: its held call answered as cancelled, then a cancelled reply
-    const detail = await until(
+    const detail = await waitUntil(
       async () =>
         (await fx.api.get(`/v1/sessions/${sessionId}/tasks/${tasks.tasks[0]?.taskId}`)).parse(taskDetailPageSchema),
       (task) => task.messages.at(-1)?.cancelled === true,
+      { what: "the sub-agent's turn to end cancelled", timeoutMs: 15_000, intervalMs: 50 },
     );
     expect(detail.messages.find((m) => m.role === "tool")).toMatchObject({ approval: { status: "cancelled" } });
   });
@@ -243,9 +234,10 @@ describe("approvals that nobody decides", () => {
   it("expire after EDGENT_APPROVAL_TTL and count as rejected", async () => {
     const sessionId = await fx.api.session("billing");
     const paused = await pause(fx.api, sessionId, REFUND(50_000));
-    const last = await until(
+    const last = await waitUntil(
       async () => (await history(fx.api, sessionId)).at(-1),
       (message) => message?.role === "assistant" && !message.toolCalls,
+      { what: "the turn's final reply", timeoutMs: 15_000, intervalMs: 50 },
     );
     expect(last?.content).toContain("approval expired");
     const tool = (await history(fx.api, sessionId)).find((m) => m.role === "tool");

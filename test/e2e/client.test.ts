@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EdgentApiError, EdgentClient, type Message, type ServerFrame } from "../../client/index.ts";
 import { useRuntime } from "../support/fixture.ts";
+import { waitUntil } from "../support/wait-until.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
 
 const suite = useRuntime();
@@ -9,15 +10,6 @@ beforeAll(async () => {
   net.proxy = await TcpProxy.start(suite.runtime.url);
 });
 afterAll(() => net.proxy?.close());
-
-/** Polls until `check` holds; throws if it does not within the timeout. */
-async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const messagesIn = (frames: ServerFrame[]): Message[] =>
   frames.flatMap((frame) => (frame.type === "message" ? [frame.message] : []));
@@ -188,14 +180,30 @@ describe("EdgentClient's live session over WebSocket", () => {
     live.on((frame) => frames.push(frame));
     await live.ready();
     live.send("/slow 120 one two three four five six seven eight nine ten");
-    await until(() => frames.some((f) => f.type === "delta"), "the first delta");
+    await waitUntil(() => frames.some((f) => f.type === "delta"), Boolean, {
+      what: "the first delta",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     net.proxy.drop();
-    await until(() => live.reconnects >= 1 && live.status === "open", "the first reconnect");
+    await waitUntil(() => live.reconnects >= 1 && live.status === "open", Boolean, {
+      what: "the first reconnect",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     // and once more, still mid-turn
     const seen = frames.length;
-    await until(() => frames.length > seen && frames.at(-1)?.type === "delta", "a delta after reconnecting");
+    await waitUntil(() => frames.length > seen && frames.at(-1)?.type === "delta", Boolean, {
+      what: "a delta after reconnecting",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     net.proxy.drop();
-    await until(() => messagesIn(frames).some((m) => m.role === "assistant"), "the reply");
+    await waitUntil(() => messagesIn(frames).some((m) => m.role === "assistant"), Boolean, {
+      what: "the reply",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     expect(live.reconnects).toBeGreaterThanOrEqual(2);
     const delivered = messagesIn(frames);
     expect(delivered.map((m) => m.seq)).toEqual([1, 2]);
@@ -214,16 +222,32 @@ describe("EdgentClient's live session over WebSocket", () => {
     const live = client.connect(sessionId, { after: 1, reconnectDelayMs: 20, maxReconnectDelayMs: 100 });
     const frames: ServerFrame[] = [];
     live.on((frame) => frames.push(frame));
-    await until(() => messagesIn(frames).length === 1, "the missed reply");
+    await waitUntil(() => messagesIn(frames).length === 1, Boolean, {
+      what: "the missed reply",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     net.proxy.refuse(true);
     net.proxy.drop();
-    await until(() => live.status === "reconnecting", "losing the connection");
+    await waitUntil(() => live.status === "reconnecting", Boolean, {
+      what: "losing the connection",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     const refusedSoFar = net.proxy.accepted;
     await direct().send(sessionId, "while away 1");
     await direct().send(sessionId, "while away 2");
-    await until(() => net.proxy.accepted > refusedSoFar + 1, "attempts to reconnect");
+    await waitUntil(() => net.proxy.accepted > refusedSoFar + 1, Boolean, {
+      what: "attempts to reconnect",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     net.proxy.refuse(false);
-    await until(() => messagesIn(frames).length === 5, "the messages stored while away");
+    await waitUntil(() => messagesIn(frames).length === 5, Boolean, {
+      what: "the messages stored while away",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     expect(messagesIn(frames).map((m) => m.seq)).toEqual([2, 3, 4, 5, 6]);
     expect(messagesIn(frames)).toEqual((await allStored(sessionId)).slice(1));
     live.close();
@@ -239,13 +263,21 @@ describe("EdgentClient's live session over WebSocket", () => {
     // from the session's end: nothing is replayed
     expect(live.lastSeq).toBe(0);
     net.proxy.blackhole();
-    await until(() => live.reconnects >= 1 && live.status === "open", "a reconnect after missed pongs");
+    await waitUntil(() => live.reconnects >= 1 && live.status === "open", Boolean, {
+      what: "a reconnect after missed pongs",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     expect(problems.some((p) => p.includes("no pong"))).toBe(true);
     // the new connection works: a turn sent over it comes back
     const frames: ServerFrame[] = [];
     live.on((frame) => frames.push(frame));
     const clientId = live.send("after the outage");
-    await until(() => frames.some((f) => f.type === "turn" && f.status === "completed"), "the turn");
+    await waitUntil(() => frames.some((f) => f.type === "turn" && f.status === "completed"), Boolean, {
+      what: "the turn",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     expect(frames.find((f) => f.type === "turn")).toMatchObject({ clientId });
     expect(messagesIn(frames).map((m) => m.seq)).toEqual([1, 2]);
     live.close();
@@ -261,7 +293,11 @@ describe("EdgentClient's live session over WebSocket", () => {
     await live.ready();
     expect(live.lastSeq).toBe(0);
     live.send("hello again");
-    await until(() => messagesIn(frames).length === 2, "the turn's messages");
+    await waitUntil(() => messagesIn(frames).length === 2, Boolean, {
+      what: "the turn's messages",
+      timeoutMs: 15_000,
+      intervalMs: 10,
+    });
     expect(messagesIn(frames).map((m) => m.seq)).toEqual([1, 2]);
     live.close();
   });

@@ -4,7 +4,7 @@ import { turnsPageSchema, turnTraceSchema } from "../../shared/contracts/trace";
 import { LATENCY_BOUNDS_MS } from "../../shared/metrics/histogram.ts";
 import type { Client } from "../support/client.ts";
 import { useRuntime } from "../support/fixture.ts";
-import { until } from "../support/until.ts";
+import { waitUntil } from "../support/wait-until.ts";
 
 const TOKEN = "metrics-tenant-token";
 /** a tenant whose sessions are erased right after their turns */
@@ -133,9 +133,10 @@ describe("tenant metrics", () => {
     expect(ran.map((r) => r.agent).filter((a) => a === "knowledge")).toHaveLength(1);
     expect(ran).toHaveLength(9);
 
-    const metrics = await until(
+    const metrics = await waitUntil(
       async () => (await api.get("/v1/metrics?window=1h")).parse(metricsResponseSchema),
       (body) => body.overall.turns.total === ran.length,
+      { what: "the metrics to count every turn run", timeoutMs: 15_000, intervalMs: 50 },
     );
     expect(metrics).toMatchObject({ tenant: "metrics", window: "1h" });
     expectMatches(metrics.overall, ran);
@@ -190,9 +191,10 @@ describe("tenant metrics", () => {
     await api.say(parent, "/delegate knowledge article-ok");
     expect((await api.delete(`/v1/sessions/${parent}`)).status).toBe(204);
     // nothing of them is left to report later: what the tenant's metrics hold now is all there will be
-    const metrics = await until(
+    const metrics = await waitUntil(
       async () => (await api.get("/v1/metrics?window=1h")).parse(metricsResponseSchema),
       (body) => body.overall.turns.total >= 4,
+      { what: "the metrics to count the erased sessions' turns", timeoutMs: 15_000, intervalMs: 50 },
     );
     expect(metrics.overall.turns.total).toBe(4);
     expect(metrics.byAgent.map((a) => [a.agent, a.turns.total]).sort()).toEqual([

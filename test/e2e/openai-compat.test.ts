@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { type ChatCompletion as EdgentCompletion, chatCompletionSchema } from "../../shared/contracts/openai";
 import { taskListSchema } from "../../shared/contracts/task.ts";
 import { useRuntime } from "../support/fixture.ts";
+import { waitUntil } from "../support/wait-until.ts";
 
 const suite = useRuntime();
 // escalation off and no retries: a failing model fails the turn
@@ -131,11 +132,11 @@ describe("the OpenAI-compatible API with the official openai client", () => {
     expect(sessionId).toMatch(/^chat:/);
     // one turn ran: none for the transcript
     expect(turnLines(sessionId ?? "")).toHaveLength(1);
-    let exists = true;
-    for (let i = 0; i < 100 && exists; i++) {
-      exists = await sessionExists(sessionId ?? "");
-      if (exists) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const exists = await waitUntil(
+      () => sessionExists(sessionId ?? ""),
+      (found) => !found,
+      { what: "the short-lived session to be erased", timeoutMs: 5_000, intervalMs: 50 },
+    );
     expect(exists).toBe(false);
   });
 

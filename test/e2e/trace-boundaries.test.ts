@@ -11,7 +11,7 @@ import { useRuntime } from "../support/fixture.ts";
 import { startOtlpReceiver } from "../support/otlp-receiver.ts";
 import { startRuntime } from "../support/runtime.ts";
 import { objectDatabases } from "../support/storage.ts";
-import { until } from "../support/until.ts";
+import { waitUntil } from "../support/wait-until.ts";
 
 const EMAIL = "billing@northwind.example";
 
@@ -259,9 +259,10 @@ describe("an unsampled trace", () => {
       expect(trace.spans.some((span) => span.source.kind === "sub_agent")).toBe(true);
       // a sampled turn after it: once its spans arrive, the earlier ones would have too
       const later = await api.say(sessionId, "/delegate knowledge sampled-ok");
-      await until(
+      await waitUntil(
         async () => receiver.spans.filter((span) => span.attributes["edgent.turn.id"] === later.turnId).length,
         (n) => n > 0,
+        { what: "the later turn's spans at the collector", timeoutMs: 15_000, intervalMs: 50 },
       );
       expect(receiver.spans.filter((span) => span.traceId === UNSAMPLED).map((span) => span.name)).toEqual([]);
     } finally {

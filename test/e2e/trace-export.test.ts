@@ -5,7 +5,7 @@ import { turnsPageSchema, turnTraceSchema } from "../../shared/contracts/trace";
 import { Client } from "../support/client.ts";
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "../support/otlp-receiver.ts";
 import { type Runtime, startRuntime } from "../support/runtime.ts";
-import { until } from "../support/until.ts";
+import { waitUntil } from "../support/wait-until.ts";
 
 const TRACE = "0af7651916cd43dd8448eb211c80319c";
 const CLIENT_SPAN = "b7ad6b7169203331";
@@ -55,12 +55,13 @@ describe("OTLP export to a collector", () => {
     const turnId = reply.parse(turnResponseSchema).turnId;
     const ofTrace = () => receiver.spans.filter((span) => span.traceId === TRACE);
     // the coordinator's own span is exported when its turn ends, the router's after the response
-    const spans = await until(
+    const spans = await waitUntil(
       async () => ofTrace(),
       (found) =>
         found.some((s) => s.name === "invoke_agent triage") &&
         found.some((s) => s.name === "POST /v1/sessions/:id/messages") &&
         found.filter((s) => s.name === "edgent.task billing" || s.name === "edgent.task knowledge").length === 2,
+      { what: "the collector to receive the whole trace", timeoutMs: 15_000, intervalMs: 50 },
     );
     expect(new Set(spans.map((s) => s.spanId)).size).toBe(spans.length);
 
@@ -154,16 +155,18 @@ describe("a collector that is down or slow", () => {
         const sessionId = await api.session();
         for (let i = 0; i < 3; i++)
           expect((await api.say(sessionId, `turn ${i}`)).reply.content).toContain(`turn ${i}`);
-        const line = await until(
+        const line = await waitUntil(
           async () => runtime.logs.find((l) => l.includes("trace spans dropped")),
           (found) => found !== undefined,
+          { what: "the notice that trace spans were dropped", timeoutMs: 15_000, intervalMs: 50 },
         );
         expect(line).toContain(reason);
         expect(JSON.parse(line as string)).toMatchObject({ event: "notice", level: "warn" });
         expect(JSON.parse(line as string).droppedSpans).toBeGreaterThan(0);
-        const metrics = await until(
+        const metrics = await waitUntil(
           async () => (await api.get("/v1/metrics")).parse(metricsResponseSchema),
           (body) => body.traceExport.droppedSpans > 0,
+          { what: "the metrics to count dropped spans", timeoutMs: 15_000, intervalMs: 50 },
         );
         expect(metrics.traceExport.droppedSpans).toBeGreaterThan(0);
         // the turns' traces are kept all the same

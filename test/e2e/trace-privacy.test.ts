@@ -6,7 +6,7 @@ import { useRuntime } from "../support/fixture.ts";
 import { LiveClient } from "../support/live-client.ts";
 import { startOtlpReceiver } from "../support/otlp-receiver.ts";
 import { startRuntime } from "../support/runtime.ts";
-import { until } from "../support/until.ts";
+import { waitUntil } from "../support/wait-until.ts";
 
 const CARD = "4111 1111 1111 1111";
 const EMAIL = "billing@northwind.example";
@@ -150,9 +150,10 @@ describe("exported spans with content capture off", () => {
         receiver.spans.filter(
           (span) => span.name.startsWith("invoke_agent") && span.attributes["edgent.turn.id"] === turnId,
         );
-      await until(
+      await waitUntil(
         async () => turnSpans(escalated.turnId).length + turnSpans(failed.turnId).length,
         (n) => n === 2,
+        { what: "both turns' spans at the collector", timeoutMs: 15_000, intervalMs: 50 },
       );
       const places = receiver.spans.flatMap((span) => {
         const text = JSON.stringify({ status: span.status, attributes: span.attributes, events: span.events });

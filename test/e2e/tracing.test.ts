@@ -10,7 +10,7 @@ import {
 import type { Client } from "../support/client.ts";
 import { useRuntime } from "../support/fixture.ts";
 import { LiveClient } from "../support/live-client.ts";
-import { until } from "../support/until.ts";
+import { waitUntil } from "../support/wait-until.ts";
 
 type Trace = TurnTrace;
 type Span = TraceSpan;
@@ -397,9 +397,10 @@ describe("span retention by age", () => {
     const sessionId = await fx.api.session();
     const turn = await fx.api.say(sessionId, "short-lived");
     expect((await fx.api.get(`/v1/sessions/${sessionId}/turns/${turn.turnId}/trace`)).status).toBe(200);
-    const gone = await until(
+    const gone = await waitUntil(
       () => fx.api.get(`/v1/sessions/${sessionId}/turns/${turn.turnId}/trace`),
       (reply) => reply.status === 404,
+      { what: "the trace to pass the age limit", timeoutMs: 15_000, intervalMs: 50 },
     );
     expect(gone.text).toContain("no retained trace");
   });

@@ -2,16 +2,15 @@ import { describe, expect, it } from "vitest";
 import { tenantUsageSchema, type UsageTotals } from "../../shared/contracts/usage.ts";
 import { Client } from "../support/client.ts";
 import { type Runtime, startRuntime } from "../support/runtime.ts";
+import { waitUntil } from "../support/wait-until.ts";
 
 /** The tenant's totals once they reach `calls`, failing if they do not within the limit. */
 async function totalsReaching(api: Client, calls: number, timeoutMs = 8_000): Promise<UsageTotals> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const totals = (await api.get("/v1/usage")).parse(tenantUsageSchema).totals;
-    if (totals.calls >= calls) return totals;
-    if (Date.now() > deadline) throw new Error(`usage stayed at ${totals.calls} calls, expected ${calls}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  return waitUntil(
+    async () => (await api.get("/v1/usage")).parse(tenantUsageSchema).totals,
+    (totals) => totals.calls >= calls,
+    { what: `usage to reach ${calls} calls`, timeoutMs, intervalMs: 100 },
+  );
 }
 
 async function withRuntime(run: (api: Client) => Promise<void>): Promise<void> {
